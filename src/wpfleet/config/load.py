@@ -1,0 +1,306 @@
+"""Loading the fleet file and checking everything in it at once.
+
+``load_fleet`` returns a ``LoadedFleet`` (the models plus where the file is) or raises a
+``ConfigError`` listing every problem: YAML syntax, schema, names and limits, priorities.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError as PydanticValidationError
+
+from wpfleet import naming
+from wpfleet.config.models import Environment, Fleet, Tenant, TenantOverride
+from wpfleet.errors import ConfigError, ConfigProblem, ValidationError
+
+DEFAULT_FLEET = "fleet.yaml"
+
+
+@dataclass(frozen=True)
+class LoadedFleet:
+    fleet: Fleet
+    path: Path
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / ".wpfleet"
+
+
+@dataclass(frozen=True)
+class ResolvedTenant:
+    """A tenant's settings in one environment after defaults and overrides."""
+
+    id: str
+    name: str
+    env: str
+    image: str
+    cpu: int
+    memory: int
+    desired_count: int
+    admin_email: str
+    admin_user: str
+    industry: str | None
+    pinned_priority: int | None
+
+    def as_release_config(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "image": self.image,
+            "cpu": self.cpu,
+            "memory": self.memory,
+            "desired_count": self.desired_count,
+            "admin_email": self.admin_email,
+            "admin_user": self.admin_user,
+        }
+
+
+def resolve_tenant(fleet: Fleet, tenant: Tenant, env: Environment) -> ResolvedTenant:
+    o = tenant.overrides.get(env.name) or TenantOverride()
+    d = fleet.defaults
+    return ResolvedTenant(
+        id=tenant.id,
+        name=o.name or tenant.name,
+        env=env.name,
+        image=o.image or d.image,
+        cpu=o.cpu or d.cpu,
+        memory=o.memory or d.memory,
+        desired_count=o.desired_count if o.desired_count is not None else d.desired_count,
+        admin_email=tenant.admin_email,
+        admin_user=tenant.admin_user,
+        industry=tenant.industry,
+        pinned_priority=tenant.priority.get(env.name),
+    )
+
+
+def fleet_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    raw = explicit or os.environ.get("WPFLEET_FLEET") or DEFAULT_FLEET
+    return Path(raw).expanduser().resolve()
+
+
+def load_fleet(path: str | os.PathLike[str] | None = None) -> LoadedFleet:
+    p = fleet_path(path)
+    name = str(p)
+    if not p.exists():
+        raise ConfigError(
+            [
+                ConfigProblem(
+                    name,
+                    "",
+                    "file not found",
+                    "create one with `wpfleet init --example local`, or pass --fleet PATH",
+                )
+            ]
+        )
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(
+            [ConfigProblem(name, where, f"not valid YAML: {exc}", "fix the YAML syntax")]
+        ) from None
+    if not isinstance(raw, dict):
+        raise ConfigError([ConfigProblem(name, "", "expected a mapping at the top", "")])
+    try:
+        fleet = Fleet.model_validate(raw)
+    except PydanticValidationError as exc:
+        raise ConfigError(_schema_problems(name, raw, exc)) from None
+    problems = check_fleet(fleet, name)
+    if problems:
+        raise ConfigError(problems)
+    return LoadedFleet(fleet=fleet, path=p)
+
+
+def _schema_problems(
+    name: str, raw: dict[str, Any], exc: PydanticValidationError
+) -> list[ConfigProblem]:
+    out = []
+    for err in exc.errors():
+        path = _render_path(raw, err["loc"])
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            msg, fix = "unknown key", "remove it or check its spelling (see DESIGN.md)"
+        elif kind == "missing":
+            msg, fix = "required key is missing", "add it"
+        else:
+            msg, fix = err["msg"], "correct the value"
+        out.append(ConfigProblem(name, path, msg, fix))
+    return out
+
+
+def _render_path(raw: Any, loc: tuple[Any, ...]) -> str:
+    """``environments[1].aws.region`` becomes ``environments[sit].aws.region``."""
+    parts: list[str] = []
+    node = raw
+    for item in loc:
+        if isinstance(item, int):
+            label = str(item)
+            if isinstance(node, list) and item < len(node) and isinstance(node[item], dict):
+                ident = node[item].get("name") or node[item].get("id")
+                label = str(ident) if ident else label
+            parts[-1:] = [f"{parts[-1]}[{label}]"] if parts else [f"[{label}]"]
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+        else:
+            parts.append(str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def check_fleet(fleet: Fleet, name: str) -> list[ConfigProblem]:
+    """Every cross-field rule, all at once: names, limits, ports, priorities, approvals."""
+    out: list[ConfigProblem] = []
+    out += _check_environments(fleet, name)
+    out += _check_tenants(fleet, name)
+    return out
+
+
+def _check_environments(fleet: Fleet, name: str) -> list[ConfigProblem]:
+    out: list[ConfigProblem] = []
+    if not fleet.environments:
+        out.append(ConfigProblem(name, "environments", "no environments", "add at least one"))
+    seen: dict[str, int] = {}
+    ports: dict[int, str] = {}
+    for env in fleet.environments:
+        where = f"environments[{env.name}]"
+        try:
+            naming.check_env_name(env.name)
+        except ValidationError as exc:
+            out.append(ConfigProblem(name, f"{where}.name", exc.message, exc.hint or ""))
+        if env.name in seen:
+            out.append(ConfigProblem(name, where, "duplicate environment", "rename one"))
+        seen[env.name] = 1
+        if "{tenant}" not in env.domain:
+            out.append(
+                ConfigProblem(
+                    name,
+                    f"{where}.domain",
+                    f"domain {env.domain!r} has no {{tenant}} placeholder",
+                    'write it like "{tenant}.wpdev.localhost"',
+                )
+            )
+        if env.backend == "local":
+            ls = env.local_settings
+            for port, what in ((ls.http_port, "http_port"), (ls.db_port, "db_port")):
+                if port in ports:
+                    out.append(
+                        ConfigProblem(
+                            name,
+                            f"{where}.local.{what}",
+                            f"port {port} is also used by {ports[port]}",
+                            "give every environment its own ports",
+                        )
+                    )
+                ports[port] = f"{env.name}.{what}"
+        if env.backend == "aws" and env.aws is None:
+            out.append(
+                ConfigProblem(
+                    name,
+                    f"{where}.aws",
+                    "backend is aws but the aws: block is missing",
+                    f"add it, or fill it with `wpfleet platform discover --env {env.name}`",
+                )
+            )
+        p = env.priorities
+        for value, what in ((p.first, "first"), (p.last, "last")):
+            if not naming.PRIORITY_MIN <= value <= naming.PRIORITY_MAX:
+                out.append(
+                    ConfigProblem(
+                        name,
+                        f"{where}.priorities.{what}",
+                        f"priority {value} is outside 1-50000",
+                        "ALB rule priorities are 1-50000",
+                    )
+                )
+        if env.approvals and env.approvals.approvers:
+            if len(env.approvals.approvers) < env.approvals.required:
+                out.append(
+                    ConfigProblem(
+                        name,
+                        f"{where}.approvals",
+                        f"{env.approvals.required} approvals required but only "
+                        f"{len(env.approvals.approvers)} approver(s) listed",
+                        "list more approvers or lower `required`",
+                    )
+                )
+    return out
+
+
+def _check_tenants(fleet: Fleet, name: str) -> list[ConfigProblem]:
+    out: list[ConfigProblem] = []
+    env_names = {e.name for e in fleet.environments}
+    seen: set[str] = set()
+    for tenant in fleet.tenants:
+        where = f"tenants[{tenant.id}]"
+        if tenant.id in seen:
+            out.append(ConfigProblem(name, where, "duplicate tenant id", "remove one"))
+        seen.add(tenant.id)
+        try:
+            naming.check_tenant_id(tenant.id)
+        except ValidationError as exc:
+            out.append(ConfigProblem(name, f"{where}.id", exc.message, exc.hint or ""))
+            continue
+        for env in fleet.environments:
+            if tenant.environments is not None and env.name not in tenant.environments:
+                continue
+            names = naming.TenantNames(
+                tenant.id, env.name, naming.host_for(tenant.id, env.domain)
+            )
+            for problem in names.problems():
+                out.append(
+                    ConfigProblem(
+                        name, f"{where}.id", f"in {env.name}: {problem}", "choose a shorter id"
+                    )
+                )
+        for key in list(tenant.priority) + list(tenant.overrides):
+            if key not in env_names:
+                out.append(
+                    ConfigProblem(
+                        name,
+                        f"{where}",
+                        f"names environment {key!r}, which the fleet does not have",
+                        f"use one of: {', '.join(sorted(env_names))}",
+                    )
+                )
+        for env_name, prio in tenant.priority.items():
+            if env_name in env_names:
+                rng = fleet.env(env_name).priorities
+                if not rng.first <= prio <= rng.last:
+                    out.append(
+                        ConfigProblem(
+                            name,
+                            f"{where}.priority.{env_name}",
+                            f"priority {prio} is outside {env_name}'s range "
+                            f"{rng.first}-{rng.last}",
+                            "pin a priority inside the range, or remove the pin",
+                        )
+                    )
+    out += _check_pinned_priorities_unique(fleet, name)
+    return out
+
+
+def _check_pinned_priorities_unique(fleet: Fleet, name: str) -> list[ConfigProblem]:
+    out = []
+    holders: dict[tuple[str, int], str] = {}
+    for tenant in fleet.tenants:
+        for env_name, prio in tenant.priority.items():
+            key = (env_name, prio)
+            if key in holders:
+                out.append(
+                    ConfigProblem(
+                        name,
+                        f"tenants[{tenant.id}].priority.{env_name}",
+                        f"priority {prio} is also pinned by {holders[key]}",
+                        "give each tenant its own priority, or remove the pin",
+                    )
+                )
+            holders[key] = tenant.id
+    return out

@@ -1,0 +1,173 @@
+"""The fleet file, as Pydantic models.
+
+Unknown keys are refused (a typo must not be silently ignored); the shape follows
+DESIGN.md. Cross-field rules (names, limits, ranges) live in ``wpfleet.config.validate``
+so that ``wpfleet validate`` can report all of them at once.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StateConfig(Strict):
+    backend: Literal["sqlite", "dynamodb"] = "sqlite"
+    path: str | None = None  # sqlite: file, default .wpfleet/state.db next to the fleet file
+    table: str | None = None  # dynamodb
+    bucket: str | None = None  # dynamodb: S3 bucket for config documents and reports
+    region: str | None = None
+    endpoint_url: str | None = None
+    profile: str | None = None
+
+
+class Defaults(Strict):
+    image: str = "wordpress:latest"
+    cpu: int = 256
+    memory: int = 512
+    desired_count: int = 1
+
+
+class PriorityRange(Strict):
+    first: int = 10
+    last: int = 260
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PriorityRange:
+        if self.first > self.last:
+            raise ValueError(f"first ({self.first}) is after last ({self.last})")
+        return self
+
+
+class Approvals(Strict):
+    required: int = Field(default=1, ge=1)
+    approvers: list[str] = Field(default_factory=list)
+    wait_minutes: int = Field(default=0, ge=0)
+    windows: list[str] = Field(default_factory=list)
+    expire_hours: int = Field(default=72, ge=1)
+
+
+class LocalSettings(Strict):
+    http_port: int = Field(default=8080, ge=1, le=65535)
+    db_port: int = Field(default=3407, ge=1, le=65535)
+    isolation: Literal["per-tenant", "shared"] = "per-tenant"
+    bind: str = "127.0.0.1"
+
+
+class DnsSettings(Strict):
+    profile: str | None = None
+    region: str | None = None
+
+
+class AwsSettings(Strict):
+    account_id: str | None = None
+    region: str = "eu-west-1"
+    profile: str | None = None
+    dns: DnsSettings = Field(default_factory=DnsSettings)
+    iam_mode: Literal["per-tenant-roles", "shared-role"] = "per-tenant-roles"
+    http_check_address: str | None = None
+    endpoint_url: str | None = None
+    cluster: str | None = None
+    listener_arn: str | None = None
+    vpc_id: str | None = None
+    subnets: list[str] = Field(default_factory=list)
+    security_group: str | None = None
+    efs_id: str | None = None
+    execution_role: str | None = None
+    task_role: str | None = None
+    rds_endpoint: str | None = None
+    rds_instance: str | None = None
+    rds_master_secret: str | None = None
+    db_mode: Literal["direct", "ecs-task"] = "direct"
+    db_init_task: str | None = None
+    hosted_zone_id: str | None = None
+    cloudfront_domain: str | None = None
+    cloudfront_distribution_id: str | None = None
+    certificate_arn: str | None = None
+    config_bucket: str | None = None
+    scheme: Literal["https", "http"] = "https"
+
+
+class Notify(Strict):
+    slack_webhook: str | None = None
+    webhook: str | None = None
+    email: list[str] = Field(default_factory=list)
+
+
+class Environment(Strict):
+    name: str
+    backend: Literal["local", "aws"] = "local"
+    domain: str
+    basic_auth: bool = False
+    auto_promote: bool = False
+    approvals: Approvals | None = None
+    priorities: PriorityRange = Field(default_factory=PriorityRange)
+    local: LocalSettings | None = None
+    aws: AwsSettings | None = None
+    state: StateConfig | None = None
+    notify: Notify | None = None
+    prod: bool | None = None  # default: true when the environment is named "prod"
+
+    @property
+    def is_prod(self) -> bool:
+        return self.prod if self.prod is not None else self.name == "prod"
+
+    @property
+    def local_settings(self) -> LocalSettings:
+        return self.local or LocalSettings()
+
+
+class TenantOverride(Strict):
+    image: str | None = None
+    cpu: int | None = None
+    memory: int | None = None
+    desired_count: int | None = None
+    name: str | None = None
+
+
+class Tenant(Strict):
+    id: str
+    name: str
+    industry: str | None = None
+    admin_email: str = "admin@example.com"
+    admin_user: str = "admin"
+    priority: dict[str, int] = Field(default_factory=dict)
+    overrides: dict[str, TenantOverride] = Field(default_factory=dict)
+    environments: list[str] | None = None  # default: every environment
+
+
+class Fleet(Strict):
+    fleet: str
+    state: StateConfig = Field(default_factory=StateConfig)
+    defaults: Defaults = Field(default_factory=Defaults)
+    environments: list[Environment]
+    tenants: list[Tenant] = Field(default_factory=list)
+    notify: Notify | None = None
+
+    def env(self, name: str) -> Environment:
+        from wpfleet.errors import NotFoundError
+
+        for env in self.environments:
+            if env.name == name:
+                return env
+        known = ", ".join(e.name for e in self.environments)
+        raise NotFoundError(f"no environment {name!r} in the fleet file", hint=f"one of: {known}")
+
+    def tenant(self, tenant_id: str) -> Tenant:
+        from wpfleet.errors import NotFoundError
+
+        for tenant in self.tenants:
+            if tenant.id == tenant_id:
+                return tenant
+        raise NotFoundError(
+            f"no tenant {tenant_id!r} in the fleet file",
+            hint="add it under `tenants:` or check the spelling (`wpfleet status` lists them)",
+        )
+
+    def tenants_in(self, env: str) -> list[Tenant]:
+        return [t for t in self.tenants if t.environments is None or env in t.environments]

@@ -1,0 +1,217 @@
+"""Every name wpfleet derives, and every limit those names must respect.
+
+This is the only module that spells a resource name. The seeds' naming pitfalls are
+solved here once: AWS names use dashes and carry the environment prefix
+(``sit-goldencrust-tg``), MySQL names use underscores and none (``goldencrust_db``),
+because each environment has its own database server.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from wpfleet.errors import NameLimitError, ValidationError
+
+TENANT_ID_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$")
+ENV_NAME_RE = re.compile(r"^[a-z][a-z0-9]{0,9}$")
+
+TENANT_ID_RULE = (
+    "a tenant id is lower-case ASCII letters, digits and single dashes, starts with a "
+    "letter and does not end with a dash (e.g. 'goldencrust', 'sunset-bistro')"
+)
+
+# Limits from AWS and MySQL documentation (see notes/aws-and-moto.md).
+TARGET_GROUP_MAX = 32
+MYSQL_USER_MAX = 32
+MYSQL_DATABASE_MAX = 64
+IAM_ROLE_MAX = 64
+IAM_POLICY_MAX = 128
+SECRET_NAME_MAX = 512
+ECS_NAME_MAX = 255
+PRIORITY_MIN = 1
+PRIORITY_MAX = 50_000
+TARGET_GROUP_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
+
+
+def check_tenant_id(tenant: str) -> None:
+    """Refuse an id that is unsafe anywhere it is used (SQL, shell, DNS, file names)."""
+    if not tenant:
+        raise ValidationError("tenant id is empty", hint=TENANT_ID_RULE)
+    if not TENANT_ID_RE.match(tenant):
+        raise ValidationError(f"tenant id {tenant!r} is not valid", hint=TENANT_ID_RULE)
+    if len(tenant) > 63:
+        raise ValidationError(
+            f"tenant id {tenant!r} is {len(tenant)} characters; a DNS label allows 63",
+            hint="choose a shorter tenant id",
+        )
+
+
+def check_env_name(env: str) -> None:
+    if not ENV_NAME_RE.match(env):
+        raise ValidationError(
+            f"environment name {env!r} is not valid",
+            hint="use 1-10 lower-case letters or digits, starting with a letter (dev, sit, prod)",
+        )
+
+
+@dataclass(frozen=True)
+class TenantNames:
+    """The names of everything one tenant owns in one environment."""
+
+    tenant: str
+    env: str
+    host: str
+
+    # --- AWS (dashes, env prefix) -------------------------------------------------
+    @property
+    def prefix(self) -> str:
+        return f"{self.env}-{self.tenant}"
+
+    @property
+    def service(self) -> str:
+        return f"{self.prefix}-service"
+
+    @property
+    def task_family(self) -> str:
+        return self.prefix
+
+    @property
+    def target_group(self) -> str:
+        return f"{self.prefix}-tg"
+
+    @property
+    def listener_rule(self) -> str:
+        return f"{self.prefix}-rule"
+
+    @property
+    def access_point(self) -> str:
+        return f"{self.prefix}-ap"
+
+    @property
+    def task_name_tag(self) -> str:
+        return f"{self.prefix}-task"
+
+    @property
+    def db_secret(self) -> str:
+        return f"{self.prefix}-db-credentials"
+
+    @property
+    def admin_secret(self) -> str:
+        return f"{self.prefix}-wp-admin"
+
+    @property
+    def secrets_policy(self) -> str:
+        """Inline policy name on the shared execution role (the seeds' iam_mode)."""
+        return f"{self.env}-ecs-secrets-access-{self.tenant}"
+
+    @property
+    def execution_role(self) -> str:
+        return f"{self.prefix}-exec-role"
+
+    @property
+    def task_role(self) -> str:
+        return f"{self.prefix}-task-role"
+
+    @property
+    def log_stream_prefix(self) -> str:
+        return self.tenant
+
+    @property
+    def efs_path(self) -> str:
+        return f"/{self.tenant}"
+
+    # --- MySQL (underscores, no env prefix: one server per environment) ----------
+    @property
+    def mysql_stem(self) -> str:
+        return self.tenant.replace("-", "_")
+
+    @property
+    def database(self) -> str:
+        return f"{self.mysql_stem}_db"
+
+    @property
+    def db_user(self) -> str:
+        return f"{self.mysql_stem}_user"
+
+    # --- local backend ----------------------------------------------------------------
+    @property
+    def pool(self) -> str:
+        return self.prefix
+
+    @property
+    def config_document(self) -> str:
+        return f"config/{self.env}/{self.tenant}.json"
+
+    # --- checks -----------------------------------------------------------------------
+    def limited(self) -> list[tuple[str, str, int]]:
+        """(what, name, limit) for every name with a length limit."""
+        return [
+            ("target group name", self.target_group, TARGET_GROUP_MAX),
+            ("MySQL user name", self.db_user, MYSQL_USER_MAX),
+            ("MySQL database name", self.database, MYSQL_DATABASE_MAX),
+            ("IAM execution role name", self.execution_role, IAM_ROLE_MAX),
+            ("IAM task role name", self.task_role, IAM_ROLE_MAX),
+            ("IAM policy name", self.secrets_policy, IAM_POLICY_MAX),
+            ("ECS service name", self.service, ECS_NAME_MAX),
+            ("secret name", self.db_secret, SECRET_NAME_MAX),
+        ]
+
+    def problems(self) -> list[str]:
+        """Every limit a derived name breaks, each naming the name; empty when all fit."""
+        out = []
+        for what, name, limit in self.limited():
+            if len(name) > limit:
+                out.append(
+                    f"{what} {name!r} is {len(name)} characters, over the limit of {limit}"
+                )
+        if not TARGET_GROUP_NAME_RE.match(self.target_group):
+            out.append(f"target group name {self.target_group!r} has characters AWS refuses")
+        return out
+
+    def check(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise NameLimitError(
+                f"tenant {self.tenant!r} in {self.env}: " + "; ".join(problems),
+                hint="choose a shorter tenant id",
+            )
+
+
+def tenant_names(tenant: str, env: str, domain_pattern: str) -> TenantNames:
+    """Derive and check every name of ``tenant`` in ``env``; raise naming what breaks."""
+    check_tenant_id(tenant)
+    check_env_name(env)
+    names = TenantNames(tenant=tenant, env=env, host=host_for(tenant, domain_pattern))
+    names.check()
+    return names
+
+
+def host_for(tenant: str, domain_pattern: str) -> str:
+    return domain_pattern.replace("{tenant}", tenant)
+
+
+def check_priority(priority: int) -> None:
+    if not PRIORITY_MIN <= priority <= PRIORITY_MAX:
+        raise ValidationError(
+            f"listener rule priority {priority} is outside {PRIORITY_MIN}-{PRIORITY_MAX}",
+            hint="pick a priority inside the environment's range",
+        )
+
+
+# --- environment-level names ------------------------------------------------------------
+def basic_auth_user(fleet: str, env: str) -> str:
+    """The seeds' SIT user is ``bbws-sit``: fleet name, dash, environment."""
+    return f"{fleet}-{env}"
+
+
+def basic_auth_secret(env: str) -> str:
+    return f"{env}-basic-auth-password"
+
+
+def log_group(env: str) -> str:
+    return f"/ecs/{env}"
+
+
+def shared_execution_role(env: str) -> str:
+    return f"{env}-ecs-task-execution-role"
