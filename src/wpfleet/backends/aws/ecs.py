@@ -1,0 +1,85 @@
+"""ECS: clusters, task definitions, services, one-off tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wpfleet.backends.aws import tags as T
+from wpfleet.backends.aws.errors import absent_on_not_found
+from wpfleet.backends.aws.session import AwsSession
+
+#: describe_services takes at most 10 services per call
+DESCRIBE_SERVICES_MAX = 10
+
+
+def describe_clusters(aws: AwsSession, names: list[str]) -> list[dict[str, Any]]:
+    return list(aws.call("ecs", "describe_clusters", clusters=names).get("clusters", []))
+
+
+def describe_task_definition(aws: AwsSession, family: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The latest ACTIVE revision of ``family`` and its tags; NotFoundError when none."""
+    resp = aws.call("ecs", "describe_task_definition", taskDefinition=family, include=["TAGS"])
+    return dict(resp["taskDefinition"]), T.to_map(resp.get("tags"))
+
+
+def find_task_definition(
+    aws: AwsSession, family: str
+) -> tuple[dict[str, Any], dict[str, str]] | None:
+    return absent_on_not_found(lambda: describe_task_definition(aws, family))
+
+
+def register_task_definition(aws: AwsSession, **spec: Any) -> dict[str, Any]:
+    return dict(aws.call("ecs", "register_task_definition", **spec)["taskDefinition"])
+
+
+def deregister_task_definition(aws: AwsSession, arn: str) -> None:
+    absent_on_not_found(lambda: aws.call("ecs", "deregister_task_definition", taskDefinition=arn))
+
+
+def list_task_definitions(aws: AwsSession, family: str) -> list[str]:
+    return list(
+        aws.paginate("ecs", "list_task_definitions", "taskDefinitionArns", familyPrefix=family)
+    )
+
+
+def describe_services(aws: AwsSession, cluster: str, names: list[str]) -> list[dict[str, Any]]:
+    """ACTIVE or DRAINING services among ``names`` (batched by 10), with their tags."""
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(names), DESCRIBE_SERVICES_MAX):
+        chunk = names[i : i + DESCRIBE_SERVICES_MAX]
+        resp = aws.call(
+            "ecs", "describe_services", cluster=cluster, services=chunk, include=["TAGS"]
+        )
+        out.extend(s for s in resp.get("services", []) if s.get("status") != "INACTIVE")
+    return out
+
+
+def create_service(aws: AwsSession, **spec: Any) -> dict[str, Any]:
+    return dict(aws.call("ecs", "create_service", **spec)["service"])
+
+
+def update_service(aws: AwsSession, **spec: Any) -> dict[str, Any]:
+    return dict(aws.call("ecs", "update_service", **spec)["service"])
+
+
+def delete_service(aws: AwsSession, cluster: str, name: str) -> None:
+    absent_on_not_found(
+        lambda: aws.call("ecs", "delete_service", cluster=cluster, service=name, force=True)
+    )
+
+
+def tag_resource(aws: AwsSession, arn: str, tags: dict[str, str]) -> None:
+    aws.call("ecs", "tag_resource", resourceArn=arn, tags=T.as_ecs(tags))
+
+
+def run_task(aws: AwsSession, **spec: Any) -> list[dict[str, Any]]:
+    resp = aws.call("ecs", "run_task", **spec)
+    if resp.get("failures"):
+        from wpfleet.errors import BackendError
+
+        raise BackendError(f"ecs.run_task: {resp['failures']}", code="RunTaskFailure")
+    return list(resp.get("tasks", []))
+
+
+def describe_tasks(aws: AwsSession, cluster: str, arns: list[str]) -> list[dict[str, Any]]:
+    return list(aws.call("ecs", "describe_tasks", cluster=cluster, tasks=arns).get("tasks", []))

@@ -1,0 +1,97 @@
+"""ELBv2: listeners, target groups, rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wpfleet.backends.aws import tags as T
+from wpfleet.backends.aws.errors import absent_on_not_found
+from wpfleet.backends.aws.session import AwsSession
+
+#: describe_target_groups takes at most 20 names per call; describe_tags 20 ARNs
+NAMES_PER_CALL = 20
+
+
+def describe_listener(aws: AwsSession, arn: str) -> dict[str, Any] | None:
+    found = absent_on_not_found(lambda: aws.call("elbv2", "describe_listeners", ListenerArns=[arn]))
+    listeners = (found or {}).get("Listeners", [])
+    return dict(listeners[0]) if listeners else None
+
+
+def describe_target_groups_by_name(aws: AwsSession, names: list[str]) -> list[dict[str, Any]]:
+    """Target groups among ``names`` (batched by 20); a missing name is simply absent.
+
+    AWS fails a whole call when one name is missing, so a failed batch is retried
+    name by name.
+    """
+    out: list[dict[str, Any]] = []
+    for i in range(0, len(names), NAMES_PER_CALL):
+        chunk = names[i : i + NAMES_PER_CALL]
+        found = absent_on_not_found(
+            lambda chunk=chunk: aws.call("elbv2", "describe_target_groups", Names=chunk)
+        )
+        if found is not None:
+            out.extend(found.get("TargetGroups", []))
+        elif len(chunk) > 1:
+            for name in chunk:
+                out.extend(describe_target_groups_by_name(aws, [name]))
+    return out
+
+
+def describe_target_groups_of_lb(aws: AwsSession, lb_arn: str) -> list[dict[str, Any]]:
+    return aws.paginate("elbv2", "describe_target_groups", "TargetGroups", LoadBalancerArn=lb_arn)
+
+
+def describe_tags(aws: AwsSession, arns: list[str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for i in range(0, len(arns), NAMES_PER_CALL):
+        resp = aws.call("elbv2", "describe_tags", ResourceArns=arns[i : i + NAMES_PER_CALL])
+        for desc in resp.get("TagDescriptions", []):
+            out[desc["ResourceArn"]] = T.to_map(desc.get("Tags"))
+    return out
+
+
+def create_target_group(aws: AwsSession, **spec: Any) -> dict[str, Any]:
+    return dict(aws.call("elbv2", "create_target_group", **spec)["TargetGroups"][0])
+
+
+def modify_target_group(aws: AwsSession, **spec: Any) -> None:
+    aws.call("elbv2", "modify_target_group", **spec)
+
+
+def delete_target_group(aws: AwsSession, arn: str) -> None:
+    absent_on_not_found(lambda: aws.call("elbv2", "delete_target_group", TargetGroupArn=arn))
+
+
+def describe_rules(aws: AwsSession, listener_arn: str) -> list[dict[str, Any]]:
+    """Every rule of the listener, through the paginator (a listener may have hundreds)."""
+    return aws.paginate("elbv2", "describe_rules", "Rules", ListenerArn=listener_arn)
+
+
+def create_rule(aws: AwsSession, **spec: Any) -> dict[str, Any]:
+    return dict(aws.call("elbv2", "create_rule", **spec)["Rules"][0])
+
+
+def modify_rule(aws: AwsSession, **spec: Any) -> None:
+    aws.call("elbv2", "modify_rule", **spec)
+
+
+def set_rule_priorities(aws: AwsSession, rule_arn: str, priority: int) -> None:
+    aws.call(
+        "elbv2",
+        "set_rule_priorities",
+        RulePriorities=[{"RuleArn": rule_arn, "Priority": priority}],
+    )
+
+
+def delete_rule(aws: AwsSession, arn: str) -> None:
+    absent_on_not_found(lambda: aws.call("elbv2", "delete_rule", RuleArn=arn))
+
+
+def add_tags(aws: AwsSession, arn: str, tags: dict[str, str]) -> None:
+    aws.call("elbv2", "add_tags", ResourceArns=[arn], Tags=T.as_key_value(tags))
+
+
+def describe_target_health(aws: AwsSession, tg_arn: str) -> list[dict[str, Any]]:
+    resp = aws.call("elbv2", "describe_target_health", TargetGroupArn=tg_arn)
+    return list(resp.get("TargetHealthDescriptions", []))

@@ -1,0 +1,28 @@
+"""CloudWatch Logs: the environment's log group and error searches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wpfleet.backends.aws.session import AwsSession
+
+
+def log_group_exists(aws: AwsSession, name: str) -> bool:
+    resp = aws.call("logs", "describe_log_groups", logGroupNamePrefix=name)
+    return any(g["logGroupName"] == name for g in resp.get("logGroups", []))
+
+
+def filter_log_events(
+    aws: AwsSession, group: str, stream_prefix: str, term: str, start_ms: int, limit: int = 5
+) -> list[dict[str, Any]]:
+    """Events containing ``term`` (one term per call: moto honours only one)."""
+    resp = aws.call(
+        "logs",
+        "filter_log_events",
+        logGroupName=group,
+        logStreamNamePrefix=stream_prefix,
+        filterPattern=f'"{term}"',
+        startTime=start_ms,
+        limit=limit,
+    )
+    return list(resp.get("events", []))

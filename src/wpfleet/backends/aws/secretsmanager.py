@@ -1,0 +1,57 @@
+"""Secrets Manager: thin functions named after the operations.
+
+``get_secret_value`` is the only function that returns a secret; callers keep it in
+memory and never put it in a state dict, a log line or a command line.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from wpfleet.backends.aws import tags as T
+from wpfleet.backends.aws.errors import absent_on_not_found
+from wpfleet.backends.aws.session import AwsSession
+
+
+def describe_secret(aws: AwsSession, name: str) -> dict[str, Any] | None:
+    """The secret's metadata, or None when absent or scheduled for deletion."""
+    found = absent_on_not_found(
+        lambda: aws.call("secretsmanager", "describe_secret", SecretId=name)
+    )
+    if found is None or found.get("DeletedDate"):
+        return None
+    return dict(found)
+
+
+def create_secret(
+    aws: AwsSession, name: str, value: dict[str, Any], tags: dict[str, str], description: str
+) -> dict[str, Any]:
+    return dict(
+        aws.call(
+            "secretsmanager",
+            "create_secret",
+            Name=name,
+            Description=description,
+            SecretString=json.dumps(value),
+            Tags=T.as_key_value(tags),
+        )
+    )
+
+
+def get_secret_value(aws: AwsSession, name: str) -> dict[str, Any]:
+    resp = aws.call("secretsmanager", "get_secret_value", SecretId=name)
+    return dict(json.loads(resp["SecretString"]))
+
+
+def tag_resource(aws: AwsSession, name: str, tags: dict[str, str]) -> None:
+    aws.call("secretsmanager", "tag_resource", SecretId=name, Tags=T.as_key_value(tags))
+
+
+def delete_secret(aws: AwsSession, name: str) -> None:
+    """Delete at once (no recovery window): a re-deploy may reuse the name immediately."""
+    absent_on_not_found(
+        lambda: aws.call(
+            "secretsmanager", "delete_secret", SecretId=name, ForceDeleteWithoutRecovery=True
+        )
+    )
