@@ -1,0 +1,90 @@
+"""The Typer application and its global options."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+import typer
+
+from wpfleet.errors import EXIT_STATUS_HELP
+
+if TYPE_CHECKING:
+    from wpfleet.config.load import LoadedFleet
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def _exit_codes_help() -> str:
+    rows = "\n".join(f"{int(code):>3}  {text}" for code, text in EXIT_STATUS_HELP.items())
+    return f"Exit codes:\n\n\b\n{rows}"
+
+
+HELP = (
+    "Run a fleet of WordPress tenants across dev -> sit -> prod: one command per intent, "
+    "safe to re-run, that proves its work."
+)
+
+app = typer.Typer(
+    help=HELP,
+    epilog=_exit_codes_help(),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@dataclass
+class Settings:
+    fleet: str | None
+    output: OutputFormat
+    log_format: LogFormat
+    verbose: int
+
+    @property
+    def json(self) -> bool:
+        return self.output is OutputFormat.json
+
+    def load(self) -> LoadedFleet:
+        from wpfleet.config.load import load_fleet
+
+        return load_fleet(self.fleet)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    fleet: str = typer.Option(
+        None,
+        "--fleet",
+        "-f",
+        help="Fleet file (default ./fleet.yaml, or $WPFLEET_FLEET).",
+        show_default=False,
+    ),
+    output: OutputFormat = typer.Option(
+        OutputFormat.table, "--output", "-o", help="table for people, json for machines."
+    ),
+    log_format: LogFormat = typer.Option(
+        LogFormat.text, "--log-format", help="Progress and logs on stderr as text or json lines."
+    ),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More detail."),
+) -> None:
+    ctx.obj = Settings(fleet or os.environ.get("WPFLEET_FLEET"), output, log_format, verbose)
+
+
+def settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, Settings)
+    return obj

@@ -1,0 +1,274 @@
+"""``plan``, ``deploy``, ``verify``, ``destroy``, ``adopt``: the pipeline's commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from wpfleet.cli.app import Settings, app, settings
+from wpfleet.errors import BatchFailed, ExitStatus, UsageError
+
+if TYPE_CHECKING:
+    from wpfleet.cli.output import Progress
+    from wpfleet.pipeline.batch import BatchItem
+    from wpfleet.pipeline.deploy import Outcome, Pipeline
+
+ENV = typer.Option(..., "--env", "-e", help="Environment name (dev, sit, prod...).")
+TENANT = typer.Argument(None, help="Tenant id, as in the fleet file.", show_default=False)
+
+
+def _pipeline(cfg: Settings, env: str, progress: Progress | None = None, **kw: object) -> Pipeline:
+    from wpfleet.pipeline.deploy import Pipeline
+
+    return Pipeline(
+        cfg.load(),
+        env,
+        on_step=progress.step if progress else None,
+        on_check=progress.check if progress else None,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def _outcome_json(outcome: Outcome) -> dict[str, object]:
+    return {
+        "tenant": outcome.tenant,
+        "env": outcome.env,
+        "deployment": outcome.deployment.as_dict() if outcome.deployment else None,
+        "steps": [s.as_dict() for s in outcome.steps],
+        "verify": outcome.report.as_dict() if outcome.report else None,
+    }
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    env: str = ENV,
+    destroy: bool = typer.Option(False, "--destroy", help="Plan a destroy instead."),
+) -> None:
+    """Dry run: the steps deploy (or destroy) would take, decided exactly as they would be."""
+    from wpfleet.cli.output import emit_json, steps_table
+
+    if not tenant:
+        raise UsageError("plan needs a TENANT", hint="wpfleet plan goldencrust --env dev")
+    cfg = settings(ctx)
+    pipeline = _pipeline(cfg, env)
+    try:
+        steps = pipeline.plan(tenant, destroy=destroy)
+    finally:
+        pipeline.close()
+    if cfg.json:
+        emit_json({"tenant": tenant, "env": env, "steps": [s.as_dict() for s in steps]})
+        return
+    changes = sum(1 for s in steps if s.op.value != "noop")
+    steps_table(f"plan: {tenant} in {env} ({changes} change(s))", steps)
+
+
+@app.command()
+def deploy(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    env: str = ENV,
+    all_tenants: bool = typer.Option(False, "--all", help="Every tenant of the environment."),
+    concurrency: int = typer.Option(4, "--concurrency", "-j", min=1, help="Batch parallelism."),
+    verify_deadline: float = typer.Option(60.0, "--verify-deadline", help="Seconds."),
+    report: Path = typer.Option(None, "--report", help="Also write the verify report here."),
+    report_format: str = typer.Option("json", "--report-format", help="json, junit, markdown."),
+) -> int:
+    """Deploy: validate -> database -> infra -> verify -> dns -> post. Safe to re-run."""
+    from wpfleet.cli.output import Progress
+
+    cfg = settings(ctx)
+    tenants = _targets(cfg, env, tenant, all_tenants)
+    progress = Progress(cfg, show_tenant=len(tenants) > 1)
+    pipeline = _pipeline(cfg, env, progress, verify_deadline=verify_deadline)
+    try:
+        if len(tenants) == 1 and not all_tenants:
+            outcome = pipeline.deploy(tenants[0])
+            _write_report(outcome, report, report_format)
+            _print_outcome(cfg, outcome)
+            return 0
+        return _batch(cfg, pipeline, tenants, pipeline.deploy, concurrency, progress)
+    finally:
+        pipeline.close()
+
+
+def _targets(cfg: Settings, env: str, tenant: str | None, all_tenants: bool) -> list[str]:
+    if all_tenants and tenant:
+        raise UsageError("give a TENANT or --all, not both")
+    if not all_tenants and not tenant:
+        raise UsageError("name a TENANT or pass --all", hint="wpfleet deploy goldencrust --env dev")
+    if tenant:
+        return [tenant]
+    loaded = cfg.load()
+    loaded.fleet.env(env)
+    return [t.id for t in loaded.fleet.tenants_in(env)]
+
+
+def _write_report(outcome: Outcome, path: Path | None, fmt: str) -> None:
+    if path is None or outcome.report is None:
+        return
+    from wpfleet.reports.verification import write
+
+    write(outcome.report, fmt, path)  # type: ignore[arg-type]
+
+
+def _print_outcome(cfg: Settings, outcome: Outcome) -> None:
+    from wpfleet.cli.output import emit_json, stdout
+
+    if cfg.json:
+        emit_json(_outcome_json(outcome))
+        return
+    d = outcome.deployment
+    changed = len(outcome.changed)
+    what = f"{changed} change(s)" if changed else "no changes (all noop)"
+    checks = ""
+    if outcome.report is not None:
+        passed = sum(1 for o in outcome.report.outcomes if o.ok)
+        checks = f", checks {passed}/{len(outcome.report.outcomes)} passed"
+    ident = f" [dim]{d.id}[/]" if d else ""
+    stdout().print(f"[green]{outcome.tenant} in {outcome.env}: ok[/] — {what}{checks}{ident}")
+
+
+def _batch(
+    cfg: Settings,
+    pipeline: Pipeline,
+    tenants: list[str],
+    action: object,
+    concurrency: int,
+    progress: Progress,
+) -> int:
+    from wpfleet.pipeline.batch import run_batch
+
+    items = run_batch(pipeline, tenants, action, concurrency=concurrency)  # type: ignore[arg-type]
+    _print_batch(cfg, items)
+    failures = {i.tenant: i.error for i in items if not i.ok}
+    if failures:
+        raise BatchFailed(failures)
+    return 0
+
+
+def _print_batch(cfg: Settings, items: list[BatchItem]) -> None:
+    from wpfleet.cli.output import emit_json, table
+
+    if cfg.json:
+        emit_json(
+            [
+                {
+                    "tenant": i.tenant,
+                    "ok": i.ok,
+                    "seconds": round(i.seconds, 2),
+                    "error": i.error,
+                    "exit_status": int(i.status),
+                    "result": _outcome_json(i.outcome) if i.outcome else None,
+                }
+                for i in items
+            ]
+        )
+        return
+    rows = [
+        (
+            i.tenant,
+            "[green]ok[/]" if i.ok else f"[red]failed ({int(i.status)})[/]",
+            f"{len(i.outcome.changed)} change(s)" if i.outcome else i.error,
+            f"{i.seconds:.1f}s",
+        )
+        for i in items
+    ]
+    ok = sum(1 for i in items if i.ok)
+    table(f"summary: {ok}/{len(items)} ok", ["tenant", "result", "detail", "time"], rows)
+
+
+@app.command()
+def verify(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    env: str = ENV,
+    fmt: str = typer.Option("table", "--format", help="table, json, junit or markdown."),
+    report: Path = typer.Option(None, "--report", help="Write the report to this file."),
+    deadline: float = typer.Option(30.0, "--deadline", help="Seconds to keep polling."),
+) -> int:
+    """Run the checks alone (nothing is changed) and report them."""
+    from wpfleet.reports.verification import render, write
+
+    if not tenant:
+        raise UsageError("verify needs a TENANT", hint="wpfleet verify goldencrust --env dev")
+    cfg = settings(ctx)
+    pipeline = _pipeline(cfg, env, verify_deadline=deadline)
+    try:
+        result = pipeline.verify(tenant)
+    finally:
+        pipeline.close()
+    if report is not None:
+        write(result, "json" if fmt == "table" else fmt, report)  # type: ignore[arg-type]
+    if fmt == "table" and not cfg.json:
+        from wpfleet.cli.output import table
+
+        rows = [
+            ("[green]pass[/]" if o.ok else "[red]FAIL[/]", o.name, o.attempts, o.detail)
+            for o in result.outcomes
+        ]
+        table(f"verify: {tenant} in {env}", ["result", "check", "attempts", "detail"], rows)
+    else:
+        typer.echo(render(result, "json" if fmt == "table" else fmt))  # type: ignore[arg-type]
+    return 0 if result.ok else int(ExitStatus.VERIFY_FAILED)
+
+
+@app.command()
+def destroy(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    env: str = ENV,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> int:
+    """Remove everything wpfleet created for the tenant in the environment."""
+    from wpfleet.cli.output import Progress
+
+    if not tenant:
+        raise UsageError("destroy needs a TENANT")
+    cfg = settings(ctx)
+    if not yes:
+        typer.confirm(f"destroy {tenant} in {env}, including its database and files?", abort=True)
+    progress = Progress(cfg)
+    pipeline = _pipeline(cfg, env, progress)
+    try:
+        outcome = pipeline.destroy(tenant)
+    finally:
+        pipeline.close()
+    if cfg.json:
+        from wpfleet.cli.output import emit_json
+
+        emit_json(_outcome_json(outcome))
+    else:
+        typer.echo(f"{tenant} in {env}: destroyed ({len(outcome.changed)} resource(s) removed)")
+    return 0
+
+
+@app.command()
+def adopt(
+    ctx: typer.Context,
+    tenant: str = TENANT,
+    env: str = ENV,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> int:
+    """Take over a tenant created before wpfleet: shows what, then tags and records it."""
+    from wpfleet.cli.output import Progress, steps_table
+
+    if not tenant:
+        raise UsageError("adopt needs a TENANT")
+    cfg = settings(ctx)
+    pipeline = _pipeline(cfg, env, Progress(cfg))
+    try:
+        steps = pipeline.plan(tenant, adopt=True)
+        steps_table(f"adopt: {tenant} in {env}", steps)
+        if not any(s.op.value == "adopt" for s in steps):
+            typer.echo("nothing to adopt: every existing resource is already wpfleet's")
+        if not yes:
+            typer.confirm("take these over and deploy the rest?", abort=True)
+        outcome = pipeline.deploy(tenant, adopt=True)
+    finally:
+        pipeline.close()
+    _print_outcome(cfg, outcome)
+    return 0

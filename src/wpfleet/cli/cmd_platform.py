@@ -1,0 +1,90 @@
+"""``platform up|down|status``: what an environment's tenants share."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from wpfleet.cli.app import Settings, app, settings
+
+if TYPE_CHECKING:
+    from wpfleet.backends.base import PlatformStatus
+
+platform_app = typer.Typer(help="Start, stop and inspect each environment's platform.")
+app.add_typer(platform_app, name="platform")
+
+ENV_OPTION = typer.Option(None, "--env", "-e", help="One environment (default: all local ones).")
+
+
+def _run(cfg: Settings, env_name: str | None, action: str) -> list[PlatformStatus]:
+    from wpfleet.backends import get_backend
+    from wpfleet.state import open_store
+
+    loaded = cfg.load()
+    envs = (
+        [loaded.fleet.env(env_name)]
+        if env_name
+        else [e for e in loaded.fleet.environments if e.backend == "local"]
+    )
+    out = []
+    for env in envs:
+        backend = get_backend(loaded, env, open_store(loaded, env))
+        try:
+            out.append(getattr(backend, f"platform_{action}")())
+        finally:
+            backend.close()
+    return out
+
+
+def _show(cfg: Settings, statuses: list[PlatformStatus]) -> int:
+    from wpfleet.cli.output import emit_json, stdout, table
+
+    if cfg.json:
+        emit_json(
+            [
+                {
+                    "env": s.env,
+                    "up": s.up,
+                    "components": [vars(c) for c in s.components],
+                    "limitations": s.limitations,
+                }
+                for s in statuses
+            ]
+        )
+    else:
+        rows = [
+            (s.env, c.name, "running" if c.running else "stopped", c.detail)
+            for s in statuses
+            for c in s.components
+        ]
+        table("platform", ["env", "component", "state", "detail"], rows)
+        for s in statuses:
+            for limit in s.limitations:
+                stdout().print(f"[yellow]{s.env}: {limit}[/]")
+    return 0
+
+
+@platform_app.command("up")
+def up(ctx: typer.Context, env: str = ENV_OPTION) -> int:
+    """Start the platform (idempotent: a running platform is left alone)."""
+    cfg = settings(ctx)
+    return _show(cfg, _run(cfg, env, "up"))
+
+
+@platform_app.command("down")
+def down(ctx: typer.Context, env: str = ENV_OPTION) -> int:
+    """Stop the platform's processes (data is kept)."""
+    cfg = settings(ctx)
+    return _show(cfg, _run(cfg, env, "down"))
+
+
+@platform_app.command("status")
+def status(ctx: typer.Context, env: str = ENV_OPTION) -> int:
+    """Which components run, and which isolation this machine cannot give."""
+    from wpfleet.errors import ExitStatus
+
+    cfg = settings(ctx)
+    statuses = _run(cfg, env, "status")
+    _show(cfg, statuses)
+    return 0 if all(s.up for s in statuses) else int(ExitStatus.PLATFORM_DOWN)

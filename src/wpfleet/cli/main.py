@@ -1,0 +1,77 @@
+"""The ``wpfleet`` command: one error boundary, one exit-code enum.
+
+``main()`` maps every exception to an exit status in one place; the commands beneath it
+raise ``WpfleetError`` and never call ``sys.exit`` themselves. Heavy modules (pydantic,
+boto3, the backends) are imported inside commands so ``wpfleet --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+
+import click
+import typer
+
+from wpfleet.cli.app import app
+from wpfleet.errors import ExitStatus, WpfleetError
+
+
+def _load_commands() -> None:
+    # Registration only: each module's imports stay light.
+    from wpfleet.cli import (  # noqa: F401
+        cmd_credentials,
+        cmd_deploy,
+        cmd_fleet,
+        cmd_platform,
+        cmd_status,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return the exit status (the console script exits with it)."""
+    _load_commands()
+    args = list(sys.argv[1:] if argv is None else argv)
+    verbose = "-v" in args or "--verbose" in args
+    try:
+        result = app(args=args, prog_name="wpfleet", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        _err("aborted")
+        return ExitStatus.INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return ExitStatus.USAGE
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return ExitStatus.INTERRUPTED
+    except WpfleetError as exc:
+        _report(exc)
+        return int(exc.status)
+    except Exception as exc:  # a bug: say so, and how to report it
+        _err(f"internal error: {type(exc).__name__}: {exc}")
+        if verbose:
+            traceback.print_exc()
+        else:
+            _err("run again with -v for a traceback, and please report it")
+        return ExitStatus.ERROR
+    return int(result) if isinstance(result, int) else ExitStatus.OK
+
+
+def _err(text: str) -> None:
+    print(f"wpfleet: {text}", file=sys.stderr)
+
+
+def _report(exc: WpfleetError) -> None:
+    _err(f"error: {exc.message}")
+    if exc.hint:
+        print(f"  hint: {exc.hint}", file=sys.stderr)
+
+
+def run() -> None:  # pragma: no cover - console script entry
+    sys.exit(main())
+
+
+__all__ = ["app", "main", "run", "typer"]

@@ -1,0 +1,121 @@
+"""Printing: tables for people on stdout, JSON for machines, progress on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from wpfleet.checks.verify import CheckOutcome
+    from wpfleet.cli.app import Settings
+    from wpfleet.engine.executor import StepEvent
+    from wpfleet.engine.resource import Step
+
+OP_STYLE = {
+    "create": "green",
+    "update": "yellow",
+    "delete": "red",
+    "adopt": "cyan",
+    "noop": "dim",
+}
+
+
+def stdout() -> Console:
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
+
+
+def stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", show_lines=False)
+    for col in columns:
+        t.add_column(col)
+    for row in rows:
+        t.add_row(*["" if v is None else str(v) for v in row])
+    stdout().print(t)
+
+
+def steps_table(title: str, steps: Sequence[Step]) -> None:
+    rows = []
+    for s in steps:
+        style = OP_STYLE.get(s.op.value, "")
+        detail = ", ".join(s.changes) if s.changes else s.description
+        rows.append((f"[{style}]{s.op.value}[/]", s.id, detail))
+    table(title, ["op", "step", "detail"], rows)
+
+
+class Progress:
+    """Step and check events as they happen, on stderr (text or JSON lines).
+
+    Thread-safe: a batch reports many tenants at once.
+    """
+
+    def __init__(self, cfg: Settings, *, show_tenant: bool = False) -> None:
+        self.json = cfg.log_format.value == "json"
+        self.verbose = cfg.verbose
+        self.show_tenant = show_tenant
+        self._lock = threading.Lock()
+        self._console = None if self.json else stderr()
+
+    def _line(self, tenant: str, text: str, record: dict[str, Any]) -> None:
+        with self._lock:
+            if self.json:
+                record = {"ts": round(time.time(), 3), "tenant": tenant, **record}
+                sys.stderr.write(json.dumps(record) + "\n")
+                sys.stderr.flush()
+            elif self._console is not None:
+                prefix = f"[bold]{tenant:<14}[/] " if self.show_tenant else "  "
+                self._console.print(prefix + text, highlight=False)
+
+    def step(self, tenant: str, event: StepEvent) -> None:
+        if event.status == "started" and not self.verbose:
+            return
+        mark = {
+            "done": "[green]✓[/]",
+            "failed": "[red]✗[/]",
+            "undone": "[yellow]↺[/]",
+            "undo-failed": "[red]![/]",
+            "started": "·",
+        }.get(event.status, "·")
+        extra = f" [red]{event.error}[/]" if event.error else ""
+        secs = f" [dim]{event.seconds:.2f}s[/]" if event.seconds else ""
+        text = f"{mark} {event.op.value:<6} {event.step_id}{secs}{extra}"
+        if event.status in ("undone", "undo-failed"):
+            text = f"{mark} undo   {event.step_id}{secs}{extra}"
+        self._line(
+            tenant,
+            text,
+            {"event": "step", "step": event.step_id, "op": event.op.value,
+             "status": event.status, "seconds": round(event.seconds, 3), "error": event.error},
+        )
+
+    def check(self, tenant: str, outcome: CheckOutcome) -> None:
+        mark = "[green]✓[/]" if outcome.ok else "[red]✗[/]"
+        detail = f" [dim]{outcome.detail}[/]" if (outcome.detail and (not outcome.ok or self.verbose)) else ""
+        self._line(
+            tenant,
+            f"{mark} check  {outcome.name}{detail}",
+            {"event": "check", "check": outcome.name, "ok": outcome.ok, "detail": outcome.detail,
+             "attempts": outcome.attempts},
+        )
+
+    def note(self, tenant: str, text: str) -> None:
+        self._line(tenant, text, {"event": "note", "message": text})

@@ -1,0 +1,396 @@
+"""The pipeline: validate → database → infra → verify → dns → post, and its inverse.
+
+One ``Pipeline`` serves one environment. ``plan`` and ``deploy`` go through the same
+planning code; ``deploy`` executes it under the (tenant, env) lock, verifies, and rolls
+back exactly what it changed when anything fails.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+from wpfleet.backends import get_backend
+from wpfleet.backends.base import Backend, TenantContext
+from wpfleet.checks.verify import CheckOutcome, VerifyReport, run_checks
+from wpfleet.config.load import LoadedFleet
+from wpfleet.engine.executor import (
+    Change,
+    Executor,
+    StepEvent,
+    StepFailure,
+    changes_from_journal,
+    describe,
+)
+from wpfleet.engine.locks import LockManager, lock_key
+from wpfleet.engine.plan import plan_apply, plan_destroy
+from wpfleet.engine.resource import PHASE_ORDER, Op, Phase, Resource, Step
+from wpfleet.errors import (
+    ApprovalPendingError,
+    DeploymentFailed,
+    VerifyFailedError,
+)
+from wpfleet.pipeline.context import new_deployment_id, tenant_context
+from wpfleet.reports.config_document import ConfigDocument, release_id
+from wpfleet.state import open_store
+from wpfleet.state.base import Deployment, StateStore
+
+StepSink = Callable[[str, StepEvent], None]
+CheckSink = Callable[[str, CheckOutcome], None]
+DEFAULT_VERIFY_DEADLINE = 60.0
+
+
+@dataclass
+class Outcome:
+    tenant: str
+    env: str
+    steps: list[Step] = field(default_factory=list)
+    deployment: Deployment | None = None
+    report: VerifyReport | None = None
+
+    @property
+    def changed(self) -> list[Step]:
+        return [s for s in self.steps if s.op is not Op.NOOP]
+
+
+class Pipeline:
+    def __init__(
+        self,
+        loaded: LoadedFleet,
+        env_name: str,
+        *,
+        store: StateStore | None = None,
+        on_step: StepSink | None = None,
+        on_check: CheckSink | None = None,
+        verify_deadline: float = DEFAULT_VERIFY_DEADLINE,
+        who: str = "",
+    ) -> None:
+        self.loaded = loaded
+        self.env = loaded.fleet.env(env_name)
+        self.store = store or open_store(loaded, self.env)
+        self.on_step = on_step or (lambda _t, _e: None)
+        self.on_check = on_check or (lambda _t, _o: None)
+        self.verify_deadline = verify_deadline
+        self.who = who
+        self._backend: Backend | None = None
+
+    @property
+    def backend(self) -> Backend:
+        if self._backend is None:
+            self._backend = get_backend(self.loaded, self.env, self.store)
+        return self._backend
+
+    def context(self, tenant_id: str, deployment_id: str = "") -> TenantContext:
+        return tenant_context(
+            self.loaded,
+            self.env.name,
+            tenant_id,
+            self.store,
+            deployment_id=deployment_id,
+            who=self.who,
+        )
+
+    def resources(self, ctx: TenantContext) -> list[Resource]:
+        return [*self.backend.resources(ctx), ConfigDocument(ctx, self.backend)]
+
+    # --- plan ----------------------------------------------------------------------------
+    def plan(self, tenant_id: str, *, destroy: bool = False, adopt: bool = False) -> list[Step]:
+        ctx = self.context(tenant_id)
+        self.backend.preflight()
+        owned = set(self.store.owned(self.env.name, tenant_id))
+        resources = self.resources(ctx)
+        if destroy:
+            return plan_destroy(resources, owned)
+        return plan_apply(resources, owned, adopt=adopt)
+
+    # --- deploy --------------------------------------------------------------------------
+    def deploy(self, tenant_id: str, *, adopt: bool = False) -> Outcome:
+        deployment_id = new_deployment_id()
+        ctx = self.context(tenant_id, deployment_id)
+        self._check_approvals()
+        self.backend.preflight()
+        key = lock_key(tenant_id, self.env.name)
+        with LockManager(self.store).acquire(key, deployment_id):
+            inherited, resumed_from = self._take_over_abandoned(tenant_id)
+            deployment = Deployment(
+                id=deployment_id,
+                tenant=tenant_id,
+                env=self.env.name,
+                kind="adopt" if adopt else "deploy",
+                status="running",
+                actor=ctx.actor,
+                started_at=ctx.started_at,
+                release={"id": release_id(ctx), "config": ctx.tenant.as_release_config()},
+                resumed_from=resumed_from,
+            )
+            self.store.put_deployment(deployment)
+            outcome = Outcome(tenant_id, self.env.name, deployment=deployment)
+            self._run(ctx, outcome, inherited, adopt)
+            return outcome
+
+    def _run(self, ctx: TenantContext, outcome: Outcome, inherited: list[Change], adopt: bool) -> None:
+        deployment = outcome.deployment
+        assert deployment is not None
+        resources = self.resources(ctx)
+        executor = Executor(
+            self.store,
+            deployment.id,
+            self.env.name,
+            ctx.tenant.id,
+            on_event=lambda e: self.on_step(ctx.tenant.id, e),
+            inherited=inherited,
+        )
+        try:
+            owned = set(self.store.owned(self.env.name, ctx.tenant.id))
+            outcome.steps = plan_apply(resources, owned, adopt=adopt)
+            self._apply_phases(ctx, executor, outcome, resources)
+        except BaseException as exc:
+            self._fail(deployment, outcome, executor, resources, exc)
+        deployment.status = "succeeded"
+        deployment.finished_at = time.time()
+        deployment.summary = _summary(outcome)
+        self.store.put_deployment(deployment)
+        self._record_release(ctx, deployment)
+
+    def _apply_phases(
+        self,
+        ctx: TenantContext,
+        executor: Executor,
+        outcome: Outcome,
+        resources: Sequence[Resource],
+    ) -> None:
+        changed_before = False
+        for phase in PHASE_ORDER:
+            steps = [s for s in outcome.steps if s.phase is phase]
+            if changed_before and steps:
+                # earlier phases changed things this phase's desired state may derive from
+                owned = set(self.store.owned(self.env.name, ctx.tenant.id))
+                steps = plan_apply([r for r in resources if r.phase is phase], owned)
+                outcome.steps = [s for s in outcome.steps if s.phase is not phase] + steps
+            executor.apply(steps)
+            changed_before = changed_before or any(s.op is not Op.NOOP for s in steps)
+            if self._verify_after(phase):
+                outcome.report = self._verify(ctx)
+                if not outcome.report.ok:
+                    failed = [o.name for o in outcome.report.outcomes if not o.ok]
+                    raise VerifyFailedError(
+                        f"verification failed for {ctx.tenant.id} in {self.env.name}: "
+                        + ", ".join(failed),
+                        hint=f"details: wpfleet verify {ctx.tenant.id} --env {self.env.name}",
+                    )
+
+    def _verify_after(self, phase: Phase) -> bool:
+        return phase is (Phase.DNS if self.env.is_prod else Phase.INFRA)
+
+    def _fail(
+        self,
+        deployment: Deployment,
+        outcome: Outcome,
+        executor: Executor,
+        resources: Sequence[Resource],
+        exc: BaseException,
+    ) -> NoReturn:
+        cause = describe(exc.error if isinstance(exc, StepFailure) else exc)
+        where = f" at {exc.step_id}" if isinstance(exc, StepFailure) else ""
+        deployment.error = f"{cause}{where}"
+        deployment.finished_at = time.time()
+        deployment.summary = _summary(outcome)
+        if not executor.changes:
+            deployment.status = "failed"
+            self.store.put_deployment(deployment)
+            if isinstance(exc, StepFailure):
+                raise exc.error
+            raise exc
+        rollback = executor.rollback({r.id: r for r in resources})
+        deployment.status = "rolled-back" if rollback.complete else "needs-attention"
+        deployment.summary["rollback"] = {"undone": rollback.undone, "failed": rollback.failed}
+        self.store.put_deployment(deployment)
+        if isinstance(exc, KeyboardInterrupt):
+            raise exc
+        raise DeploymentFailed(
+            f"deployment of {deployment.tenant} to {deployment.env} failed{where}: {cause}; "
+            + (
+                "everything it changed was undone"
+                if rollback.complete
+                else "rollback incomplete for " + ", ".join(rollback.failed)
+            ),
+            rolled_back=rollback.complete,
+            deployment_id=deployment.id,
+            cause=cause,
+        ) from None
+
+    def _take_over_abandoned(self, tenant_id: str) -> tuple[list[Change], str | None]:
+        """A deployment still 'running' while we hold the lock was killed: inherit its
+        changes so that a failure now undoes them too (no half-made tenant is left)."""
+        inherited: list[Change] = []
+        resumed: str | None = None
+        for old in self.store.list_deployments(tenant=tenant_id, env=self.env.name, limit=20):
+            if old.status != "running":
+                continue
+            inherited = changes_from_journal(self.store.journal(old.id)) + inherited
+            old.status = "abandoned"
+            old.finished_at = time.time()
+            old.error = "process died; resumed by a later deployment"
+            self.store.put_deployment(old)
+            resumed = resumed or old.id
+        return inherited, resumed
+
+    def _check_approvals(self) -> None:
+        approvals = self.env.approvals
+        if approvals is not None:
+            raise ApprovalPendingError(
+                f"{self.env.name} requires {approvals.required} approval(s) before a deploy; "
+                "approval gates are not available in this version of wpfleet, so it refuses "
+                "to deploy there",
+                hint="remove `approvals:` from the environment only if it truly needs none",
+            )
+
+    def _record_release(self, ctx: TenantContext, deployment: Deployment) -> None:
+        release = {**deployment.release, "deployment_id": deployment.id, "at": time.time()}
+        self.store.put_document(f"release/{self.env.name}/{ctx.tenant.id}", release)
+
+    # --- verify --------------------------------------------------------------------------
+    def _verify(self, ctx: TenantContext) -> VerifyReport:
+        report = run_checks(
+            self.backend.checks(ctx),
+            tenant=ctx.tenant.id,
+            env=self.env.name,
+            deployment_id=ctx.deployment_id,
+            deadline=self.verify_deadline,
+            on_progress=lambda o: self.on_check(ctx.tenant.id, o),
+        )
+        self._save_report(report)
+        return report
+
+    def verify(self, tenant_id: str) -> VerifyReport:
+        ctx = self.context(tenant_id)
+        last = self.store.list_deployments(tenant=tenant_id, env=self.env.name, limit=1)
+        if last:
+            ctx.started_at = last[0].started_at
+            ctx.deployment_id = last[0].id
+        self.backend.preflight()
+        return self._verify(ctx)
+
+    def _save_report(self, report: VerifyReport) -> None:
+        key = f"report/{report.env}/{report.tenant}/{report.deployment_id or 'adhoc'}"
+        self.store.put_document(key, report.as_dict())
+        path = self.loaded.state_dir / "reports" / (key.replace("/", "_") + ".json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(report.as_dict(), indent=2), encoding="utf-8")
+
+    # --- destroy -------------------------------------------------------------------------
+    def destroy(self, tenant_id: str) -> Outcome:
+        deployment_id = new_deployment_id()
+        ctx = self.context(tenant_id, deployment_id)
+        self.backend.preflight()
+        with LockManager(self.store).acquire(lock_key(tenant_id, self.env.name), deployment_id):
+            self._take_over_abandoned(tenant_id)
+            deployment = Deployment(
+                id=deployment_id,
+                tenant=tenant_id,
+                env=self.env.name,
+                kind="destroy",
+                status="running",
+                actor=ctx.actor,
+                started_at=ctx.started_at,
+            )
+            self.store.put_deployment(deployment)
+            outcome = Outcome(tenant_id, self.env.name, deployment=deployment)
+            executor = Executor(
+                self.store,
+                deployment_id,
+                self.env.name,
+                tenant_id,
+                on_event=lambda e: self.on_step(tenant_id, e),
+            )
+            try:
+                owned = set(self.store.owned(self.env.name, tenant_id))
+                outcome.steps = plan_destroy(self.resources(ctx), owned)
+                executor.apply(outcome.steps, reverse_dependencies=True)
+            except BaseException as exc:
+                deployment.status = "needs-attention" if executor.changes else "failed"
+                deployment.error = describe(exc.error if isinstance(exc, StepFailure) else exc)
+                deployment.finished_at = time.time()
+                self.store.put_deployment(deployment)
+                if not executor.changes or not isinstance(exc, StepFailure):
+                    raise
+                raise DeploymentFailed(
+                    f"destroy of {tenant_id} in {self.env.name} stopped at {exc.step_id}: "
+                    f"{deployment.error}",
+                    rolled_back=False,
+                    deployment_id=deployment_id,
+                ) from None
+            self.store.delete_document(f"release/{self.env.name}/{tenant_id}")
+            deployment.status = "succeeded"
+            deployment.finished_at = time.time()
+            deployment.summary = _summary(outcome)
+            self.store.put_deployment(deployment)
+            return outcome
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+
+
+def _summary(outcome: Outcome) -> dict[str, object]:
+    counts: dict[str, int] = {}
+    for step in outcome.steps:
+        counts[step.op.value] = counts.get(step.op.value, 0) + 1
+    return {
+        "ops": counts,
+        "steps": [{"id": s.id, "op": s.op.value, "changes": s.changes} for s in outcome.steps],
+        "verify_ok": outcome.report.ok if outcome.report else None,
+    }
+
+
+# --- functional entry points --------------------------------------------------------------
+def deploy(
+    loaded: LoadedFleet,
+    env_name: str,
+    tenant_id: str,
+    *,
+    actor: str = "",
+    store: StateStore | None = None,
+    adopt: bool = False,
+    verify_deadline: float = DEFAULT_VERIFY_DEADLINE,
+) -> Outcome:
+    pipeline = Pipeline(
+        loaded, env_name, store=store, who=actor, verify_deadline=verify_deadline
+    )
+    try:
+        return pipeline.deploy(tenant_id, adopt=adopt)
+    finally:
+        pipeline.close()
+
+
+def plan(
+    loaded: LoadedFleet,
+    env_name: str,
+    tenant_id: str,
+    *,
+    store: StateStore | None = None,
+    destroy: bool = False,
+) -> list[Step]:
+    pipeline = Pipeline(loaded, env_name, store=store)
+    try:
+        return pipeline.plan(tenant_id, destroy=destroy)
+    finally:
+        pipeline.close()
+
+
+def destroy(
+    loaded: LoadedFleet,
+    env_name: str,
+    tenant_id: str,
+    *,
+    actor: str = "",
+    store: StateStore | None = None,
+) -> Outcome:
+    pipeline = Pipeline(loaded, env_name, store=store, who=actor)
+    try:
+        return pipeline.destroy(tenant_id)
+    finally:
+        pipeline.close()
