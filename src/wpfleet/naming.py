@@ -162,9 +162,7 @@ class TenantNames:
         out = []
         for what, name, limit in self.limited():
             if len(name) > limit:
-                out.append(
-                    f"{what} {name!r} is {len(name)} characters, over the limit of {limit}"
-                )
+                out.append(f"{what} {name!r} is {len(name)} characters, over the limit of {limit}")
         if not TARGET_GROUP_NAME_RE.match(self.target_group):
             out.append(f"target group name {self.target_group!r} has characters AWS refuses")
         return out

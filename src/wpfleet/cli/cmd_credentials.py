@@ -36,7 +36,7 @@ def credentials(
             if found is None:
                 raise NotFoundError(
                     f"{env} has no basic auth",
-                    hint=f"name a tenant for its admin login: wpfleet credentials TENANT --env {env}",
+                    hint=f"for a tenant's admin login: wpfleet credentials TENANT --env {env}",
                 )
             creds = found
     finally:

@@ -1,4 +1,4 @@
-"""``status`` (tenants × environments) and ``history`` (deployments, who and when)."""
+"""``status`` (tenants x environments) and ``history`` (deployments, who and when)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def status(
     ctx: typer.Context,
     env: str = typer.Option(None, "--env", "-e", help="One environment (default: all)."),
 ) -> int:
-    """Tenants × environments: health, URL, release."""
+    """Tenants x environments: health, URL, release."""
     from wpfleet.cli.output import emit_json, table
 
     cfg = settings(ctx)
@@ -148,8 +148,17 @@ def history(
         ops = d.summary.get("ops", {}) if d.summary else {}
         changes = ", ".join(f"{k} {v}" for k, v in sorted(ops.items()) if k != "noop")
         rows.append(
-            (d.id, d.tenant, d.env, d.kind, d.status, d.actor, _when(d.started_at),
-             changes or "-", d.error)
+            (
+                d.id,
+                d.tenant,
+                d.env,
+                d.kind,
+                d.status,
+                d.actor,
+                _when(d.started_at),
+                changes or "-",
+                d.error,
+            )
         )
     table(
         "history",

@@ -103,18 +103,33 @@ class Progress:
         self._line(
             tenant,
             text,
-            {"event": "step", "step": event.step_id, "op": event.op.value,
-             "status": event.status, "seconds": round(event.seconds, 3), "error": event.error},
+            {
+                "event": "step",
+                "step": event.step_id,
+                "op": event.op.value,
+                "status": event.status,
+                "seconds": round(event.seconds, 3),
+                "error": event.error,
+            },
         )
 
     def check(self, tenant: str, outcome: CheckOutcome) -> None:
         mark = "[green]✓[/]" if outcome.ok else "[red]✗[/]"
-        detail = f" [dim]{outcome.detail}[/]" if (outcome.detail and (not outcome.ok or self.verbose)) else ""
+        detail = (
+            f" [dim]{outcome.detail}[/]"
+            if (outcome.detail and (not outcome.ok or self.verbose))
+            else ""
+        )
         self._line(
             tenant,
             f"{mark} check  {outcome.name}{detail}",
-            {"event": "check", "check": outcome.name, "ok": outcome.ok, "detail": outcome.detail,
-             "attempts": outcome.attempts},
+            {
+                "event": "check",
+                "check": outcome.name,
+                "ok": outcome.ok,
+                "detail": outcome.detail,
+                "attempts": outcome.attempts,
+            },
         )
 
     def note(self, tenant: str, text: str) -> None:

@@ -220,17 +220,17 @@ def _check_environments(fleet: Fleet, name: str) -> list[ConfigProblem]:
                         "ALB rule priorities are 1-50000",
                     )
                 )
-        if env.approvals and env.approvals.approvers:
-            if len(env.approvals.approvers) < env.approvals.required:
-                out.append(
-                    ConfigProblem(
-                        name,
-                        f"{where}.approvals",
-                        f"{env.approvals.required} approvals required but only "
-                        f"{len(env.approvals.approvers)} approver(s) listed",
-                        "list more approvers or lower `required`",
-                    )
+        approvals = env.approvals
+        if approvals and approvals.approvers and len(approvals.approvers) < approvals.required:
+            out.append(
+                ConfigProblem(
+                    name,
+                    f"{where}.approvals",
+                    f"{approvals.required} approvals required but only "
+                    f"{len(approvals.approvers)} approver(s) listed",
+                    "list more approvers or lower `required`",
                 )
+            )
     return out
 
 
@@ -251,9 +251,7 @@ def _check_tenants(fleet: Fleet, name: str) -> list[ConfigProblem]:
         for env in fleet.environments:
             if tenant.environments is not None and env.name not in tenant.environments:
                 continue
-            names = naming.TenantNames(
-                tenant.id, env.name, naming.host_for(tenant.id, env.domain)
-            )
+            names = naming.TenantNames(tenant.id, env.name, naming.host_for(tenant.id, env.domain))
             for problem in names.problems():
                 out.append(
                     ConfigProblem(
@@ -278,8 +276,7 @@ def _check_tenants(fleet: Fleet, name: str) -> list[ConfigProblem]:
                         ConfigProblem(
                             name,
                             f"{where}.priority.{env_name}",
-                            f"priority {prio} is outside {env_name}'s range "
-                            f"{rng.first}-{rng.last}",
+                            f"priority {prio} is outside {env_name}'s range {rng.first}-{rng.last}",
                             "pin a priority inside the range, or remove the pin",
                         )
                     )

@@ -131,7 +131,9 @@ class Pipeline:
             self._run(ctx, outcome, inherited, adopt)
             return outcome
 
-    def _run(self, ctx: TenantContext, outcome: Outcome, inherited: list[Change], adopt: bool) -> None:
+    def _run(
+        self, ctx: TenantContext, outcome: Outcome, inherited: list[Change], adopt: bool
+    ) -> None:
         deployment = outcome.deployment
         assert deployment is not None
         resources = self.resources(ctx)
@@ -323,6 +325,8 @@ class Pipeline:
                     rolled_back=False,
                     deployment_id=deployment_id,
                 ) from None
+            for rid in self.store.owned(self.env.name, tenant_id):  # already absent ones
+                self.store.forget_owned(self.env.name, tenant_id, rid)
             self.store.delete_document(f"release/{self.env.name}/{tenant_id}")
             deployment.status = "succeeded"
             deployment.finished_at = time.time()
@@ -357,9 +361,7 @@ def deploy(
     adopt: bool = False,
     verify_deadline: float = DEFAULT_VERIFY_DEADLINE,
 ) -> Outcome:
-    pipeline = Pipeline(
-        loaded, env_name, store=store, who=actor, verify_deadline=verify_deadline
-    )
+    pipeline = Pipeline(loaded, env_name, store=store, who=actor, verify_deadline=verify_deadline)
     try:
         return pipeline.deploy(tenant_id, adopt=adopt)
     finally:
