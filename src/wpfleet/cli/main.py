@@ -11,8 +11,8 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-import click
 import typer
+from typer.exceptions import TyperException
 
 from wpfleet.cli.app import app
 from wpfleet.errors import ExitStatus, WpfleetError
@@ -36,13 +36,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbose = "-v" in args or "--verbose" in args
     try:
         result = app(args=args, prog_name="wpfleet", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         _err("aborted")
         return ExitStatus.INTERRUPTED
-    except click.ClickException as exc:
-        exc.show()
+    except TyperException as exc:  # typer's vendored click: usage errors
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            _err(str(exc))
         return ExitStatus.USAGE
     except KeyboardInterrupt:
         _err("interrupted")

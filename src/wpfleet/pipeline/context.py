@@ -42,13 +42,13 @@ def tenant_context(
     naming.check_tenant_id(tenant_id)
     fleet = loaded.fleet
     env = fleet.env(env_name)
+    names = naming.tenant_names(tenant_id, env_name, env.domain)
     tenant = fleet.tenant(tenant_id)
     if tenant.environments is not None and env_name not in tenant.environments:
         raise ValidationError(
             f"tenant {tenant_id!r} is not deployed to {env_name}",
             hint=f"add {env_name} to the tenant's `environments:` list",
         )
-    names = naming.tenant_names(tenant_id, env_name, env.domain)
     return TenantContext(
         loaded=loaded,
         env=env,
