@@ -79,3 +79,7 @@ def run() -> None:  # pragma: no cover - console script entry
 
 
 __all__ = ["app", "main", "run", "typer"]
+
+
+if __name__ == "__main__":
+    run()
