@@ -1,0 +1,164 @@
+"""``LocalBackend``: WordPress tenants on this machine's nginx + php-fpm + MariaDB, all
+run by wpfleet as its own processes (see ``platform.py``), one environment per instance.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from wpfleet.backends.base import (
+    Backend,
+    Credentials,
+    PlatformStatus,
+    TenantContext,
+    TenantHealth,
+)
+from wpfleet.backends.local import probe, secretfiles
+from wpfleet.backends.local.checks import OK_STATUSES, checks_for
+from wpfleet.backends.local.db_resources import DB_HOST, TenantDatabase, TenantDbUser, TenantSecret
+from wpfleet.backends.local.infra_resources import (
+    TenantContent,
+    TenantPool,
+    TenantVhost,
+    TenantWpConfig,
+)
+from wpfleet.backends.local.platform import LocalPlatform
+from wpfleet.backends.local.tenant import LocalTenant
+from wpfleet.backends.local.wp_resource import WordPressInstall
+from wpfleet.checks.base import Check
+from wpfleet.config.load import LoadedFleet
+from wpfleet.config.models import Environment
+from wpfleet.engine.resource import Resource
+from wpfleet.errors import NotFoundError
+from wpfleet.state.base import StateStore
+
+
+class LocalBackend(Backend):
+    def __init__(self, loaded: LoadedFleet, env: Environment, store: StateStore) -> None:
+        super().__init__(loaded, env, store)
+        self.platform = LocalPlatform(loaded, env)
+
+    # --- platform ---------------------------------------------------------------------------
+    def platform_up(self) -> PlatformStatus:
+        return self.platform.up()
+
+    def platform_down(self) -> PlatformStatus:
+        return self.platform.down()
+
+    def platform_status(self) -> PlatformStatus:
+        return self.platform.status()
+
+    def preflight(self) -> None:
+        self.platform.preflight()
+
+    # --- tenants -------------------------------------------------------------------------------
+    def tenant(self, ctx: TenantContext) -> LocalTenant:
+        return LocalTenant(ctx, self.platform)
+
+    def resources(self, ctx: TenantContext) -> list[Resource]:
+        t = self.tenant(ctx)
+        db = self.platform.db
+        return [
+            TenantSecret(t),
+            TenantDatabase(t, db),
+            TenantDbUser(t, db),
+            TenantContent(t),
+            TenantWpConfig(t),
+            TenantPool(t),
+            TenantVhost(t),
+            WordPressInstall(t, db),
+        ]
+
+    def checks(self, ctx: TenantContext) -> list[Check]:
+        return checks_for(self.tenant(ctx))
+
+    def urls(self, ctx: TenantContext) -> dict[str, str]:
+        base = self.tenant(ctx).url
+        return {
+            "url": f"{base}/",
+            "admin_url": f"{base}/wp-admin/",
+            "health_check_url": f"{base}/",
+        }
+
+    def document_sections(self, ctx: TenantContext) -> dict[str, Any]:
+        t = self.tenant(ctx)
+        ls = self.env.local_settings
+        return {
+            "infrastructure": {
+                "backend": "local",
+                "php_fpm_pool": t.pool_name,
+                "pool_socket": str(t.socket),
+                "isolation": ls.isolation,
+                "uid": t.known_uid(),
+                "vhost": str(self.platform.nginx.vhost_file(t.id)),
+                "core": str(self.platform.paths.core),
+                "php_error_log": str(t.files.php_error_log),
+                "nginx_error_log": str(t.files.nginx_error_log),
+            },
+            "database": {
+                "name": ctx.names.database,
+                "username": ctx.names.db_user,
+                "host": DB_HOST,
+                "port": ls.db_port,
+                "secret": str(t.secret_path),
+            },
+            "storage": {"content_dir": str(t.files.content), "config": str(t.files.config)},
+            "networking": {
+                "domain": t.host,
+                "url": f"{t.url}/",
+                "port": ls.http_port,
+                "basic_auth": self.env.basic_auth,
+            },
+        }
+
+    def health(self, ctxs: list[TenantContext]) -> dict[str, TenantHealth]:
+        if not ctxs:
+            return {}
+        with ThreadPoolExecutor(max_workers=min(8, len(ctxs))) as pool:
+            results = list(pool.map(self._health_one, ctxs))
+        return {h.tenant: h for h in results}
+
+    def _health_one(self, ctx: TenantContext) -> TenantHealth:
+        t = self.tenant(ctx)
+        url = f"{t.url}/"
+        deployed = self.platform.nginx.vhost_file(t.id).exists() and t.files.config.exists()
+        if not deployed:
+            return TenantHealth(ctx.names.tenant, False, None, url, "not deployed")
+        if not self.platform.nginx.running():
+            return TenantHealth(ctx.names.tenant, True, False, url, "platform down")
+        creds = self.basic_auth_credentials() if self.env.basic_auth else None
+        reply = probe.request(
+            t.port,
+            t.host,
+            "/",
+            auth=(creds.username, creds.password) if creds else None,
+            address=self.platform.nginx.bind,
+            timeout=3.0,
+        )
+        ok = reply.status in OK_STATUSES
+        return TenantHealth(
+            ctx.names.tenant, True, ok, url, f"GET / -> {reply.status or reply.error}"
+        )
+
+    # --- credentials ---------------------------------------------------------------------------
+    def basic_auth_credentials(self) -> Credentials | None:
+        return self.platform.basic_auth_credentials()
+
+    def admin_credentials(self, ctx: TenantContext) -> Credentials:
+        t = self.tenant(ctx)
+        secret = secretfiles.read_secret(t.secret_path)
+        if not secret or "admin_password" not in secret:
+            raise NotFoundError(
+                f"no admin secret for {t.id} in {self.env.name}",
+                hint=f"deploy it: wpfleet deploy {t.id} --env {self.env.name}",
+            )
+        return Credentials(
+            ctx.tenant.admin_user,
+            secret["admin_password"],
+            url=f"{t.url}/wp-admin/",
+            description=f"WordPress admin of {t.id} in {self.env.name}",
+        )
+
+    def close(self) -> None:
+        self.platform.close()

@@ -1,0 +1,191 @@
+"""The environment's own nginx master: routes by Host header on the environment's port
+(like the ALB), one server block per tenant, basic auth where the environment asks.
+
+Started with ``-e ABS_PATH -c CONF`` (otherwise it fails on its compiled-in error log).
+Reload is asynchronous, so after a SIGHUP we poll a tiny ping location of the vhost
+until it answers with the new vhost's fingerprint header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+from wpfleet.backends.local import probe, proc
+from wpfleet.backends.local.paths import EnvPaths, TenantPaths, is_root
+from wpfleet.errors import BackendError
+
+PING_PATH = "/.wpfleet-ping"
+TENANT_HEADER = "X-Wpfleet-Tenant"
+VHOST_HEADER = "X-Wpfleet-Vhost"
+
+
+@dataclass(frozen=True)
+class VhostSpec:
+    tenant: str
+    host: str
+    listen: str
+    core: Path
+    files: TenantPaths
+    socket: Path
+    htpasswd: Path | None
+
+    def body(self) -> str:
+        auth = (
+            f'    auth_basic "restricted";\n    auth_basic_user_file {self.htpasswd};\n'
+            if self.htpasswd
+            else ""
+        )
+        f = self.files
+        return (
+            "server {\n"
+            f"    listen {self.listen};\n"
+            f"    server_name {self.host};\n"
+            f"    root {self.core};\n"
+            "    index index.php;\n"
+            "    client_max_body_size 64m;\n"
+            f"    access_log {f.nginx_access_log};\n"
+            f"    error_log {f.nginx_error_log};\n"
+            f"    add_header {TENANT_HEADER} {self.tenant} always;\n"
+            f"{auth}"
+            f"    location = {PING_PATH} {{ auth_basic off; access_log off; return 204; }}\n"
+            "    location = /wp-config.php { deny all; }\n"
+            "    location ~ /\\. { deny all; }\n"
+            "    location ^~ /wp-content/ {\n"
+            f"        alias {f.content}/;\n"
+            "        location ~ \\.(php|phtml|phar)$ { deny all; }\n"
+            "    }\n"
+            "    location / { try_files $uri $uri/ /index.php?$args; }\n"
+            "    location ~ \\.php$ {\n"
+            "        try_files $uri =404;\n"
+            "        include /etc/nginx/fastcgi_params;\n"
+            "        fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n"
+            f"        fastcgi_param WPFLEET_TENANT_CONFIG {f.config};\n"
+            f"        fastcgi_pass unix:{self.socket};\n"
+            "    }\n"
+            "}\n"
+        )
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.body().encode()).hexdigest()[:16]
+
+    def render(self) -> str:
+        """The body plus a header carrying its fingerprint, so a probe sees which
+        version of the vhost answered."""
+        body = self.body()
+        marker = f"    add_header {VHOST_HEADER} {self.fingerprint()} always;\n"
+        return "# written by wpfleet\n" + body.replace(
+            "    index index.php;\n", "    index index.php;\n" + marker, 1
+        )
+
+
+class Nginx:
+    def __init__(self, paths: EnvPaths, port: int, bind: str = "127.0.0.1") -> None:
+        self.paths = paths
+        self.port = port
+        self.bind = bind
+        self.conf = paths.nginx / "nginx.conf"
+        self.pid_file = paths.run / "nginx.pid"
+        self.error_log = paths.logs / "nginx-error.log"
+        self.lock = paths.locks / "nginx.lock"
+
+    @property
+    def listen(self) -> str:
+        return f"{self.bind}:{self.port}"
+
+    def pid(self) -> int | None:
+        return proc.read_pid(self.pid_file)
+
+    def running(self) -> bool:
+        return self.pid() is not None
+
+    def vhost_file(self, tenant: str) -> Path:
+        return self.paths.vhosts / f"{tenant}.conf"
+
+    def render_master(self) -> str:
+        n = self.paths.nginx
+        user = "user www-data www-data;\n" if is_root() else ""
+        temps = "".join(
+            f"    {kind}_temp_path {n / 'tmp' / kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        return (
+            "# written by wpfleet: this environment's own nginx\n"
+            f"{user}worker_processes 1;\n"
+            f"pid {self.pid_file};\n"
+            f"error_log {self.error_log};\n"
+            "events { worker_connections 512; }\n"
+            "http {\n"
+            "    include /etc/nginx/mime.types;\n"
+            "    default_type application/octet-stream;\n"
+            "    sendfile on;\n    server_tokens off;\n"
+            f"    access_log off;\n{temps}"
+            f"    server {{ listen {self.listen} default_server; return 404; }}\n"
+            f"    include {self.paths.vhosts}/*.conf;\n"
+            "}\n"
+        )
+
+    def prepare(self) -> None:
+        proc.ensure_dir(self.paths.vhosts, mode=0o755)
+        proc.ensure_dir(self.paths.nginx / "tmp", mode=0o755)
+        proc.write_file(self.conf, self.render_master())
+
+    def start(self) -> None:
+        argv = ["nginx", "-e", str(self.error_log), "-c", str(self.conf), "-g", "daemon off;"]
+        proc.spawn(argv, self.paths.logs / "nginx.out")
+
+    def wait_ready(self, timeout: float = 10.0) -> None:
+        def ready() -> bool:
+            return self.running() and proc.tcp_open(self.bind, self.port)
+
+        if not proc.wait_for(ready, timeout):
+            raise BackendError(f"nginx did not start on {self.listen}: {_tail(self.error_log)}")
+
+    def stop(self) -> None:
+        proc.stop_pid(self.pid())
+
+    def apply_vhost(self, spec: VhostSpec) -> None:
+        """Write the vhost; reload when it changed; wait until that version answers."""
+        with proc.file_lock(self.lock):
+            changed = proc.write_file(self.vhost_file(spec.tenant), spec.render())
+            if changed:
+                self.reload()
+        self.wait_vhost(spec.host, spec.fingerprint())
+
+    def remove_vhost(self, tenant: str, host: str) -> None:
+        with proc.file_lock(self.lock):
+            path = self.vhost_file(tenant)
+            if not path.exists():
+                return
+            path.unlink()
+            self.reload()
+        self.wait_vhost(host, None)
+
+    def reload(self) -> None:
+        pid = self.pid()
+        if pid is not None:
+            os.kill(pid, signal.SIGHUP)
+
+    def answering_version(self, host: str) -> str | None:
+        reply = probe.request(self.port, host, PING_PATH, timeout=2.0, address=self.bind)
+        return reply.header(VHOST_HEADER) or None
+
+    def wait_vhost(self, host: str, fingerprint: str | None, timeout: float = 10.0) -> None:
+        """Poll until ``host`` is served by the vhost version ``fingerprint`` (None: by no
+        vhost at all)."""
+        if self.pid() is None:
+            return
+        if not proc.wait_for(lambda: self.answering_version(host) == fingerprint, timeout):
+            raise BackendError(
+                f"nginx did not pick up the vhost for {host}: {_tail(self.error_log)}"
+            )
+
+
+def _tail(path: Path, size: int = 1500) -> str:
+    try:
+        return path.read_bytes()[-size:].decode(errors="replace").strip()
+    except OSError:
+        return "(no log)"

@@ -1,0 +1,201 @@
+"""Processes, pid files, sockets and locks: the few OS primitives the local stack needs.
+
+Daemons are started detached (own session, stdio to a log file) so they outlive the
+wpfleet process; they are found again through their pid files. Binaries are looked up
+on ``PATH`` at each call (plus the sbin directories), so a test can put recording
+wrappers in front of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+from wpfleet.errors import BackendError
+
+SBIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+
+
+def which(name: str) -> str:
+    """Absolute path of ``name`` on PATH (then the sbin directories), or raise."""
+    search = os.pathsep.join([os.environ.get("PATH", ""), *SBIN_DIRS])
+    found = shutil.which(name, path=search)
+    if not found:
+        raise BackendError(
+            f"{name} is not installed",
+            hint="install the local stack: apt-get install mariadb-server php-fpm php-mysql "
+            "php-cli nginx wordpress openssl",
+        )
+    return found
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+    user: int | None = None,
+    group: int | None = None,
+    timeout: float = 60.0,
+    what: str = "",
+) -> str:
+    """Run a command to completion and return its stdout; raise ``BackendError`` on failure.
+
+    Secrets go in ``stdin`` (or ``env``), never in ``argv``: argv is visible to every user.
+    """
+    args = [which(argv[0]), *argv[1:]]
+    extra: dict[str, object] = {}
+    if user is not None and os.geteuid() == 0:
+        extra = {"user": user, "group": group if group is not None else user, "extra_groups": []}
+    try:
+        proc = subprocess.run(  # type: ignore[call-overload]
+            args,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=dict(env) if env is not None else None,
+            timeout=timeout,
+            check=False,
+            **extra,
+        )
+    except subprocess.TimeoutExpired:
+        raise BackendError(f"{what or argv[0]} timed out after {timeout:.0f}s") from None
+    if proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout or "").strip()[-2000:]
+        raise BackendError(f"{what or argv[0]} failed (exit {proc.returncode}): {detail}")
+    return str(proc.stdout)
+
+
+def spawn(argv: Sequence[str], log: Path, *, cwd: Path | None = None) -> int:
+    """Start a daemon detached from us (new session, stdio to ``log``); return its pid."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out, open(os.devnull, "rb") as devnull:
+        proc = subprocess.Popen(
+            [which(argv[0]), *argv[1:]],
+            stdin=devnull,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=cwd,
+            close_fds=True,
+        )
+    return proc.pid
+
+
+def read_pid(path: Path) -> int | None:
+    """The pid in ``path`` when that process is alive, else None."""
+    try:
+        pid = int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if pid_alive(pid) else None
+
+
+def pid_alive(pid: int) -> bool:
+    """True for a live process; a zombie counts as dead (and is reaped when it is ours)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def stop_pid(pid: int | None, *, timeout: float = 15.0) -> None:
+    """SIGTERM ``pid`` and wait until it is gone (SIGKILL after ``timeout``)."""
+    if pid is None or not pid_alive(pid):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    if wait_for(lambda: not pid_alive(pid), timeout):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not pid_alive(pid), 5.0)
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, *, step: float = 0.01) -> bool:
+    """Poll ``predicate`` with a gently growing interval until true or ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(step)
+        step = min(step * 1.5, 0.1)
+
+
+def tcp_open(host: str, port: int, timeout: float = 0.2) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def unix_open(path: Path, timeout: float = 0.2) -> bool:
+    """True when a listener accepts a connection on the unix socket ``path``."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect(str(path))
+        except OSError:
+            return False
+        return True
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock across threads and processes (config write + reload)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def write_file(path: Path, text: str, *, mode: int = 0o644, uid: int = -1, gid: int = -1) -> bool:
+    """Write atomically with the given mode/owner; return False when already identical."""
+    try:
+        st = path.stat()
+        same = path.read_text() == text and (st.st_mode & 0o7777) == mode
+        if same and (uid in (-1, st.st_uid)) and (gid in (-1, st.st_gid)):
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, text.encode())
+        if uid != -1 or gid != -1:
+            os.fchown(fd, uid, gid)
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    return True
+
+
+def ensure_dir(path: Path, *, mode: int = 0o755, uid: int = -1, gid: int = -1) -> None:
+    """Create ``path`` (and parents) and give it exactly ``mode`` and owner."""
+    path.mkdir(parents=True, exist_ok=True)
+    st = path.stat()
+    if (st.st_mode & 0o7777) != mode:
+        os.chmod(path, mode)
+    if (uid != -1 and st.st_uid != uid) or (gid != -1 and st.st_gid != gid):
+        os.chown(path, uid, gid)

@@ -1,0 +1,221 @@
+"""WordPress on the local stack: one hard-linked core copy per environment, a dispatcher
+wp-config.php in it, each tenant's own config file and wp-content, and a php-cli driver
+that installs WordPress without a browser.
+
+Why a copy and not symlinks: PHP resolves symlinks, so ABSPATH would become
+/usr/share/wordpress and Debian's own wp-config.php would load. The copy's hard-linked
+wp-config.php is removed before ours is written (writing through the link would change
+/usr/share/wordpress). The copy is refreshed when the package's version.php changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wpfleet.backends.local import proc
+from wpfleet.backends.local.paths import EnvPaths, TenantPaths
+from wpfleet.errors import BackendError
+
+SOURCE = Path("/usr/share/wordpress")
+BUNDLED_THEMES = SOURCE / "wp-content" / "themes"
+TEMPLATES = Path(__file__).parent / "templates"
+MAIL_PLUGIN = "wpfleet-mail-log.php"
+SALT_KEYS = (
+    "AUTH_KEY",
+    "SECURE_AUTH_KEY",
+    "LOGGED_IN_KEY",
+    "NONCE_KEY",
+    "AUTH_SALT",
+    "SECURE_AUTH_SALT",
+    "LOGGED_IN_SALT",
+    "NONCE_SALT",
+)
+
+
+def template(name: str) -> str:
+    return (TEMPLATES / name).read_text()
+
+
+# --- core ------------------------------------------------------------------------------
+def source_marker() -> str:
+    """Identity of the installed package's core: inode and mtime of version.php."""
+    try:
+        st = (SOURCE / "wp-includes" / "version.php").stat()
+    except OSError:
+        raise BackendError(
+            "WordPress is not installed in /usr/share/wordpress",
+            hint="apt-get install wordpress",
+        ) from None
+    return f"{st.st_ino}:{st.st_mtime_ns}"
+
+
+def ensure_core(paths: EnvPaths) -> bool:
+    """Make ``paths.core`` a current copy of the package's core; True when (re)copied."""
+    marker_file = paths.core / ".wpfleet-source"
+    want = source_marker()
+    dispatcher = template("dispatcher.php").replace("__TENANTS_ROOT__", str(paths.tenants))
+    try:
+        current = marker_file.read_text()
+    except OSError:
+        current = ""
+    if current == want:
+        proc.write_file(paths.core / "wp-config.php", dispatcher)
+        return False
+    fresh = paths.root / "core.new"
+    shutil.rmtree(fresh, ignore_errors=True)
+    _copy_tree(SOURCE, fresh)
+    (fresh / "wp-config.php").unlink(missing_ok=True)
+    proc.write_file(fresh / "wp-config.php", dispatcher)
+    (fresh / ".wpfleet-source").write_text(want)
+    _swap(fresh, paths.core)
+    return True
+
+
+def _copy_tree(src: Path, dst: Path) -> None:
+    """Hard-linked copy (no extra disk on the same filesystem), plain copy otherwise."""
+    try:
+        proc.run(["cp", "-al", str(src), str(dst)], what="cp -al (WordPress core)")
+    except BackendError:
+        shutil.rmtree(dst, ignore_errors=True)
+        shutil.copytree(src, dst, symlinks=True)
+
+
+def _swap(fresh: Path, target: Path) -> None:
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.rename(target, old)
+    os.rename(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def install_driver(paths: EnvPaths) -> Path:
+    """The php-cli driver script, root-owned and read-only for tenants."""
+    path = paths.bin / "wp-driver.php"
+    proc.ensure_dir(paths.bin, mode=0o755)
+    proc.write_file(path, template("wp-driver.php"))
+    return path
+
+
+# --- tenant configuration ----------------------------------------------------------------
+def php_str(value: object) -> str:
+    """A PHP single-quoted string literal."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+@dataclass(frozen=True)
+class TenantConfig:
+    """The values of a tenant's wp-config.php that are not secret."""
+
+    tenant: str
+    db_name: str
+    db_user: str
+    db_host: str
+    url: str
+    files: TenantPaths
+
+    def render(self, secret: dict[str, str]) -> str:
+        f = self.files
+        consts: list[tuple[str, object]] = [
+            ("DB_NAME", self.db_name),
+            ("DB_USER", self.db_user),
+            ("DB_PASSWORD", secret.get("db_password", "")),
+            ("DB_HOST", self.db_host),
+            ("DB_CHARSET", "utf8mb4"),
+            ("DB_COLLATE", ""),
+            *((key, secret.get(key.lower(), "")) for key in SALT_KEYS),
+            ("WP_HOME", self.url),
+            ("WP_SITEURL", self.url),
+            ("WP_CONTENT_DIR", str(f.content)),
+            ("WP_CONTENT_URL", f"{self.url}/wp-content"),
+            ("WPFLEET_TENANT", self.tenant),
+            ("WPFLEET_MAIL_LOG", str(f.mail_log)),
+        ]
+        lines = [f"define({php_str(k)}, {php_str(v)});" for k, v in consts]
+        flags = ["DISABLE_WP_CRON", "AUTOMATIC_UPDATER_DISABLED", "DISALLOW_FILE_EDIT"]
+        lines += [f"define({php_str(k)}, true);" for k in flags]
+        lines += [f"define({php_str(k)}, false);" for k in ("WP_DEBUG", "WP_DEBUG_LOG")]
+        return (
+            "<?php\n"
+            f"/* Written by wpfleet for tenant {self.tenant}: loaded by the core's dispatcher. */\n"
+            + "\n".join(lines)
+            + "\n$table_prefix = 'wp_';\n"
+            "ini_set('log_errors', '1');\n"
+            "ini_set('display_errors', '0');\n"
+            f"ini_set('error_log', {php_str(f.php_error_log)});\n"
+        )
+
+    def fingerprint(self, text: str, secret: dict[str, str]) -> str:
+        """Hash of ``text`` with every secret value masked: comparable, reveals nothing."""
+        masked = text
+        for value in sorted((v for v in secret.values() if v), key=len, reverse=True):
+            masked = masked.replace(value, "***")
+        return hashlib.sha256(masked.encode()).hexdigest()[:16]
+
+
+# --- tenant content ------------------------------------------------------------------------
+def prepare_content(files: TenantPaths, uid: int, gid: int) -> None:
+    """The tenant's wp-content: bundled themes linked in, empty plugins and uploads, and a
+    root-owned mu-plugins directory with the mail-to-log plugin. Idempotent."""
+    owner = {"uid": uid, "gid": gid}
+    proc.ensure_dir(files.root, mode=0o755)
+    proc.ensure_dir(files.content, mode=0o755, **owner)
+    for sub in ("themes", "plugins", "uploads", "upgrade"):
+        proc.ensure_dir(files.content / sub, mode=0o755, **owner)
+    proc.ensure_dir(files.logs, mode=0o750, **owner)
+    proc.ensure_dir(files.tmp, mode=0o700, **owner)
+    for theme in sorted(BUNDLED_THEMES.iterdir()) if BUNDLED_THEMES.is_dir() else []:
+        link = files.content / "themes" / theme.name
+        if not link.exists() and not link.is_symlink():
+            link.symlink_to(theme)
+    mu = files.content / "mu-plugins"
+    proc.ensure_dir(mu, mode=0o755, uid=0 if os.geteuid() == 0 else -1)
+    proc.write_file(mu / MAIL_PLUGIN, template("mail-log.php"))
+    for log in (files.php_error_log, files.mail_log):
+        if not log.exists():
+            proc.write_file(log, "", mode=0o640, uid=uid, gid=gid)
+
+
+def content_state(files: TenantPaths) -> dict[str, Any] | None:
+    try:
+        st = files.content.stat()
+    except FileNotFoundError:
+        return None
+    themes = sorted(p.name for p in (files.content / "themes").glob("*"))
+    mail_plugin = (files.content / "mu-plugins" / MAIL_PLUGIN).is_file()
+    return {
+        "path": str(files.content),
+        "uid": st.st_uid,
+        "themes": themes,
+        "mail_plugin": mail_plugin,
+        "logs": files.logs.is_dir(),
+    }
+
+
+# --- the php-cli driver ------------------------------------------------------------------------
+def run_driver(
+    paths: EnvPaths, config: Path, payload: dict[str, Any], *, uid: int | None, gid: int | None
+) -> dict[str, Any]:
+    """Run the driver as the tenant's uid with ``payload`` (secrets included) on stdin."""
+    driver = install_driver(paths)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "WPFLEET_TENANT_CONFIG": str(config)}
+    out = proc.run(
+        ["php", "-d", "display_errors=stderr", str(driver)],
+        stdin=json.dumps({**payload, "core": str(paths.core)}),
+        env=env,
+        user=uid,
+        group=gid,
+        what="WordPress install (php-cli)",
+        timeout=120,
+    )
+    try:
+        result = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise BackendError(f"WordPress install gave no result: {out[-500:]}") from None
+    return dict(result)
