@@ -27,15 +27,17 @@ def describe_target_groups_by_name(aws: AwsSession, names: list[str]) -> list[di
     out: list[dict[str, Any]] = []
     for i in range(0, len(names), NAMES_PER_CALL):
         chunk = names[i : i + NAMES_PER_CALL]
-        found = absent_on_not_found(
-            lambda chunk=chunk: aws.call("elbv2", "describe_target_groups", Names=chunk)
-        )
+        found = _describe_names(aws, chunk)
         if found is not None:
             out.extend(found.get("TargetGroups", []))
         elif len(chunk) > 1:
             for name in chunk:
                 out.extend(describe_target_groups_by_name(aws, [name]))
     return out
+
+
+def _describe_names(aws: AwsSession, names: list[str]) -> dict[str, Any] | None:
+    return absent_on_not_found(lambda: aws.call("elbv2", "describe_target_groups", Names=names))
 
 
 def describe_target_groups_of_lb(aws: AwsSession, lb_arn: str) -> list[dict[str, Any]]:

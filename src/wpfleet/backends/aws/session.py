@@ -10,6 +10,7 @@ to count calls or inject faults with ``before-call`` / ``before-send`` handlers)
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -62,6 +63,9 @@ class AwsSession:
         self._dns: boto3.Session | None = None
         self._clients: dict[tuple[str, str, bool], Any] = {}
         self._account_checked = False
+        #: boto3 sessions are not thread-safe while creating clients; the engine reads
+        #: and applies concurrently
+        self._lock = threading.RLock()
 
     @property
     def region(self) -> str:
@@ -86,10 +90,16 @@ class AwsSession:
         """A cached client; ``dns`` uses the DNS credentials (route53)."""
         region = region or self.settings.region
         key = (service, region, dns)
+        with self._lock:
+            return self._client_locked(service, region, dns, key)
+
+    def _client_locked(
+        self, service: str, region: str, dns: bool, key: tuple[str, str, bool]
+    ) -> Any:
         if key not in self._clients:
             session = self.dns_session if dns else self.boto_session
             self._clients[key] = session.client(
-                service,  # type: ignore[call-overload]
+                service,
                 region_name=region,
                 endpoint_url=self.settings.endpoint_url,
                 config=CLIENT_CONFIG,
@@ -100,6 +110,7 @@ class AwsSession:
         self,
         service: str,
         operation: str,
+        /,
         *,
         region: str | None = None,
         dns: bool = False,

@@ -1,0 +1,223 @@
+"""``AwsBackend``: one AWS environment of the fleet (ECS Fargate, ALB, EFS, RDS,
+Secrets Manager, Route53, CloudFront), behind the same interface as the local backend.
+
+Nothing here runs before ``preflight`` has checked the account with STS; every
+resource reads first and is tagged (or recorded in the state store) as wpfleet's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wpfleet.backends.aws import cloudwatch, ecs, elbv2, platform, s3, secretsmanager
+from wpfleet.backends.aws.checks import checks_for
+from wpfleet.backends.aws.res_database import AdminSecret, Database, DbSecret, DbUser
+from wpfleet.backends.aws.res_dns import DnsRecord
+from wpfleet.backends.aws.res_iam import ExecRole, SharedSecretsPolicy, TaskRole
+from wpfleet.backends.aws.res_infra import AccessPoint, TargetGroup, TaskDefinition
+from wpfleet.backends.aws.res_routing import ListenerRule, Service
+from wpfleet.backends.aws.res_wordpress import WordPressInstall
+from wpfleet.backends.aws.session import AwsSession
+from wpfleet.backends.aws.tenant import EnvCache, TenantAws
+from wpfleet.backends.base import (
+    Backend,
+    ComponentStatus,
+    Credentials,
+    PlatformStatus,
+    TenantContext,
+    TenantHealth,
+)
+from wpfleet.checks.base import Check
+from wpfleet.config.load import LoadedFleet
+from wpfleet.config.models import AwsSettings, Environment
+from wpfleet.engine.resource import Resource
+from wpfleet.errors import ConfigError, ConfigProblem, ValidationError
+from wpfleet.state.base import StateStore
+
+
+class AwsBackend(Backend):
+    def __init__(
+        self,
+        loaded: LoadedFleet,
+        env: Environment,
+        store: StateStore,
+        *,
+        session: AwsSession | None = None,
+    ) -> None:
+        super().__init__(loaded, env, store)
+        if env.aws is None:
+            raise ConfigError(
+                [
+                    ConfigProblem(
+                        str(loaded.path),
+                        f"environments[{env.name}].aws",
+                        "backend is aws but the aws: block is missing",
+                        f"fill it with `wpfleet platform discover --env {env.name}`",
+                    )
+                ]
+            )
+        self.settings: AwsSettings = env.aws
+        self.aws = session or AwsSession(env.aws, env.name)
+        self.cache = EnvCache()
+        self._preflight_done = False
+
+    def tenant(self, ctx: TenantContext) -> TenantAws:
+        return TenantAws(self.aws, ctx, self.cache)
+
+    # --- platform ------------------------------------------------------------------------
+    def preflight(self) -> None:
+        """STS account check, then every base resource the environment names (once per
+        run); all missing ones are reported together."""
+        if self._preflight_done:
+            return
+        self.aws.check_account()
+        missing = [c for c in platform.base_components(self.aws, self.env) if not c.running]
+        if missing:
+            raise ValidationError(
+                f"environment {self.env.name}: base resources missing: "
+                + "; ".join(c.detail for c in missing),
+                hint=f"fix the aws: block (`wpfleet platform discover --env {self.env.name}`)",
+            )
+        self._preflight_done = True
+
+    def platform_status(self) -> PlatformStatus:
+        status = PlatformStatus(env=self.env.name)
+        try:
+            self.aws.check_account()
+            status.components.append(ComponentStatus("account", True, self.aws.account_id))
+        except ValidationError as exc:
+            status.components.append(ComponentStatus("account", False, exc.message))
+            return status
+        status.components += platform.base_components(self.aws, self.env)
+        if self.env.basic_auth:
+            creds = platform.basic_auth_credentials(
+                self.aws, self.loaded.fleet.fleet, self.env.name
+            )
+            status.components.append(
+                ComponentStatus(
+                    "basic-auth",
+                    creds is not None,
+                    "secret present" if creds else "not bootstrapped: run `wpfleet platform up`",
+                )
+            )
+        status.limitations.append("base resources (VPC, ALB, EFS, RDS) are not created by wpfleet")
+        return status
+
+    def platform_up(self) -> PlatformStatus:
+        """Bootstrap what wpfleet owns per environment: basic auth (where enabled)."""
+        self.aws.check_account()
+        if self.env.basic_auth:
+            platform.bootstrap_basic_auth(self.aws, self.loaded.fleet.fleet, self.env.name)
+        return self.platform_status()
+
+    def platform_down(self) -> PlatformStatus:
+        raise NotImplementedError(
+            "platform down is not supported on aws: the base resources are not wpfleet's; "
+            "destroy tenants with `wpfleet destroy`"
+        )
+
+    # --- tenants -------------------------------------------------------------------------
+    def resources(self, ctx: TenantContext) -> list[Resource]:
+        t = self.tenant(ctx)
+        out: list[Resource] = [DbSecret(t), AdminSecret(t), Database(t), DbUser(t)]
+        if self.settings.iam_mode == "per-tenant-roles":
+            out += [ExecRole(t), AccessPoint(t), TaskRole(t)]
+        else:
+            out += [SharedSecretsPolicy(t), AccessPoint(t)]
+        out += [TaskDefinition(t), TargetGroup(t), ListenerRule(t), Service(t), WordPressInstall(t)]
+        if self.settings.hosted_zone_id:
+            out.append(DnsRecord(t))
+        return out
+
+    def checks(self, ctx: TenantContext) -> list[Check]:
+        return checks_for(self.tenant(ctx))
+
+    def urls(self, ctx: TenantContext) -> dict[str, str]:
+        url = f"{self.settings.scheme}://{ctx.names.host}"
+        return {"url": url, "admin_url": f"{url}/wp-admin", "health_check_url": f"{url}/"}
+
+    def document_sections(self, ctx: TenantContext) -> dict[str, Any]:
+        from wpfleet.backends.aws.documents import sections
+
+        return sections(self.tenant(ctx))
+
+    def publish_document(self, ctx: TenantContext, doc: dict[str, Any] | None) -> None:
+        bucket = self.settings.config_bucket
+        if not bucket:
+            return
+        key = ctx.names.config_document
+        if doc is None:
+            s3.delete_object(self.aws, bucket, key)
+        else:
+            s3.put_object_json(self.aws, bucket, key, doc)
+
+    def health(self, ctxs: list[TenantContext]) -> dict[str, TenantHealth]:
+        """Batched: describe_services by 10, describe_target_groups by 20, one
+        GetMetricData for every target group's healthy host count."""
+        if not ctxs:
+            return {}
+        cluster = self.settings.cluster or ""
+        services = {
+            s["serviceName"]: s
+            for s in ecs.describe_services(self.aws, cluster, [c.names.service for c in ctxs])
+        }
+        tgs = {
+            g["TargetGroupName"]: g
+            for g in elbv2.describe_target_groups_by_name(
+                self.aws, [c.names.target_group for c in ctxs]
+            )
+        }
+        hosts = self._healthy_hosts(tgs)
+        out = {}
+        for c in ctxs:
+            out[c.tenant.id] = _tenant_health(
+                c,
+                services.get(c.names.service),
+                hosts.get(c.names.target_group),
+                self.urls(c)["url"],
+            )
+        return out
+
+    def _healthy_hosts(self, tgs: dict[str, dict[str, Any]]) -> dict[str, float | None]:
+        lb_arns = {a for g in tgs.values() for a in g.get("LoadBalancerArns", [])}
+        if not tgs or len(lb_arns) != 1:
+            return {}
+        lb_dim = _dimension(lb_arns.pop(), "loadbalancer/")
+        dims = {name: _dimension(g["TargetGroupArn"], "targetgroup/") for name, g in tgs.items()}
+        return cloudwatch.healthy_host_counts(self.aws, lb_dim, dims)
+
+    # --- credentials ---------------------------------------------------------------------
+    def basic_auth_credentials(self) -> Credentials | None:
+        if not self.env.basic_auth:
+            return None
+        return platform.basic_auth_credentials(self.aws, self.loaded.fleet.fleet, self.env.name)
+
+    def admin_credentials(self, ctx: TenantContext) -> Credentials:
+        value = secretsmanager.get_secret_value(self.aws, ctx.names.admin_secret)
+        return Credentials(
+            username=str(value["username"]),
+            password=str(value["password"]),
+            url=self.urls(ctx)["admin_url"],
+            description=f"WordPress admin of {ctx.tenant.id} in {self.env.name}",
+        )
+
+
+def _dimension(arn: str, marker: str) -> str:
+    """CloudWatch's dimension value: the ARN from ``targetgroup/`` or ``app/`` on."""
+    tail = arn.split(":")[-1]
+    return tail[len(marker) :] if tail.startswith(marker) and marker == "loadbalancer/" else tail
+
+
+def _tenant_health(
+    ctx: TenantContext, svc: dict[str, Any] | None, healthy_hosts: float | None, url: str
+) -> TenantHealth:
+    if svc is None:
+        return TenantHealth(ctx.tenant.id, deployed=False, healthy=None, url=url)
+    running, desired = svc.get("runningCount", 0), svc.get("desiredCount", 0)
+    ok = svc.get("status") == "ACTIVE" and running == desired and desired > 0
+    if healthy_hosts is not None:
+        ok = ok and healthy_hosts > 0
+    detail = f"{running}/{desired} running"
+    if healthy_hosts is not None:
+        detail += f", {healthy_hosts:.0f} healthy target(s)"
+    return TenantHealth(ctx.tenant.id, deployed=True, healthy=ok, url=url, detail=detail)

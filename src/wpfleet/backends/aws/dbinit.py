@@ -1,0 +1,189 @@
+"""The database phase as a one-off ECS task (``db_mode: ecs-task``), for database servers
+this machine cannot reach.
+
+The tenant's db-init task definition reads BOTH secrets by name through ``secrets:
+valueFrom`` with its own execution role (master secret + the tenant's secret only), so
+no secret value is ever in the task definition's command or environment, nor in
+``run_task`` overrides: the only override is the action to take.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from wpfleet.backends.aws import ecs, iam
+from wpfleet.backends.aws.tenant import DB_INIT_POLICY, TenantAws, db_init_family, db_init_role
+from wpfleet.errors import BackendError
+
+DB_INIT_IMAGE = "mariadb:11"
+CONTAINER = "db-init"
+ACTIONS = ("create-database", "drop-database", "create-user", "drop-user")
+
+#: runs inside the container; every value it needs is an environment variable that
+#: ECS fills from Secrets Manager (MYSQL_PWD, TENANT_PASSWORD) or from the definition.
+SCRIPT = r"""set -eu
+U="'$DB_USER'@'%'"
+CS="CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+PW="IDENTIFIED BY '$TENANT_PASSWORD'"
+case "$WPFLEET_ACTION" in
+  create-database) SQL="CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` $CS;" ;;
+  drop-database) SQL="DROP DATABASE IF EXISTS \`$DB_NAME\`;" ;;
+  create-user) SQL="CREATE USER IF NOT EXISTS $U $PW; ALTER USER $U $PW;
+    GRANT ALL PRIVILEGES ON \`$DB_GRANT\`.* TO $U;" ;;
+  drop-user) SQL="DROP USER IF EXISTS $U;" ;;
+  *) echo "unknown action $WPFLEET_ACTION" >&2; exit 2 ;;
+esac
+mariadb -h "$DB_HOST" -P "$DB_PORT" -u "$MASTER_USERNAME" -e "$SQL"
+echo "wpfleet db-init $WPFLEET_ACTION done"
+"""
+
+
+def task_definition(t: TenantAws) -> dict[str, Any]:
+    names = t.names
+    host, port = t.db_endpoint()
+    master = t.secret_arn(t.require("rds_master_secret"))
+    tenant_secret = t.secret_arn(names.db_secret)
+    return {
+        "family": db_init_family(names),
+        "networkMode": "awsvpc",
+        "requiresCompatibilities": ["FARGATE"],
+        "cpu": "256",
+        "memory": "512",
+        "executionRoleArn": t.role_arn(db_init_role(names)),
+        "containerDefinitions": [
+            {
+                "name": CONTAINER,
+                "image": DB_INIT_IMAGE,
+                "essential": True,
+                "memory": 512,  # moto's run_task needs memory on every container
+                "command": ["sh", "-c", SCRIPT],
+                "environment": [
+                    {"name": "DB_HOST", "value": host},
+                    {"name": "DB_PORT", "value": str(port)},
+                    {"name": "DB_NAME", "value": names.database},
+                    {"name": "DB_GRANT", "value": names.database.replace("_", "\\_")},
+                    {"name": "DB_USER", "value": names.db_user},
+                ],
+                "secrets": [
+                    {"name": "MASTER_USERNAME", "valueFrom": f"{master}:username::"},
+                    {"name": "MYSQL_PWD", "valueFrom": f"{master}:password::"},
+                    {"name": "TENANT_PASSWORD", "valueFrom": f"{tenant_secret}:password::"},
+                ],
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": f"/ecs/{t.env}",
+                        "awslogs-region": t.aws.region,
+                        "awslogs-stream-prefix": f"db-init-{t.tenant}",
+                    },
+                },
+            }
+        ],
+        "tags": [{"key": k, "value": v} for k, v in t.tags(db_init_family(names)).items()],
+    }
+
+
+def role_policy(t: TenantAws) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadMasterAndTenantSecret",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": [
+                    t.secret_arn_pattern(t.require("rds_master_secret")),
+                    t.secret_arn_pattern(t.names.db_secret),
+                ],
+            },
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": t.arn("logs", f"log-group:/ecs/{t.env}:*"),
+            },
+        ],
+    }
+
+
+def ensure_prerequisites(t: TenantAws) -> str:
+    """The db-init role and task definition; returns the task definition ARN."""
+    role = db_init_role(t.names)
+    if iam.get_role(t.aws, role) is None:
+        iam.create_role(
+            t.aws,
+            role,
+            iam.trust_policy("ecs-tasks.amazonaws.com"),
+            t.tags(role),
+            f"wpfleet db-init for {t.tenant} in {t.env}",
+        )
+    iam.put_role_policy(t.aws, role, DB_INIT_POLICY, role_policy(t))
+    return str(ecs.register_task_definition(t.aws, **task_definition(t))["taskDefinitionArn"])
+
+
+def run_action(t: TenantAws, action: str, *, timeout: float = 300.0) -> dict[str, Any]:
+    """Run one action as a task and wait for it (moto runs no task: see ``wait_for``)."""
+    if action not in ACTIONS:
+        raise ValueError(action)
+    arn = ensure_prerequisites(t)
+    cluster = t.require("cluster")
+    tasks = ecs.run_task(
+        t.aws,
+        cluster=cluster,
+        taskDefinition=arn,
+        launchType="FARGATE",
+        count=1,
+        startedBy="wpfleet-db-init",
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": list(t.settings.subnets),
+                "securityGroups": [t.require("security_group")],
+                "assignPublicIp": "DISABLED",
+            }
+        },
+        overrides={
+            "containerOverrides": [
+                {
+                    "name": CONTAINER,
+                    "environment": [{"name": "WPFLEET_ACTION", "value": action}],
+                }
+            ]
+        },
+    )
+    task = tasks[0]
+    return wait_for(t, cluster, str(task["taskArn"]), action, timeout)
+
+
+def wait_for(
+    t: TenantAws, cluster: str, task_arn: str, action: str, timeout: float
+) -> dict[str, Any]:
+    """Poll (with growing delays) until the task stops; every container must exit 0.
+
+    A task that has not stopped by ``timeout`` is a (retryable) error. moto never runs or
+    stops tasks, so tests assert the request shape instead.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 2.0
+    while True:
+        tasks = ecs.describe_tasks(t.aws, cluster, [task_arn])
+        task = tasks[0] if tasks else {}
+        if task.get("lastStatus") == "STOPPED":
+            codes = [c.get("exitCode") for c in task.get("containers", [])]
+            if codes and all(c == 0 for c in codes):
+                return task
+            raise BackendError(
+                f"db-init task {action} for {t.tenant} in {t.env} failed: exit codes {codes}, "
+                f"{task.get('stoppedReason', '')}",
+                hint=f"read the log group /ecs/{t.env}, stream prefix db-init-{t.tenant}",
+                code="DbInitFailed",
+            )
+        if time.monotonic() >= deadline:
+            raise BackendError(
+                f"db-init task {action} for {t.tenant} in {t.env} did not stop within "
+                f"{timeout:.0f} s",
+                code="DbInitTimeout",
+                retryable=True,
+            )
+        t.aws.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        delay = min(delay * 1.5, 15.0)

@@ -1,0 +1,261 @@
+"""What an AWS environment's tenants share: base resources (checked, never created) and
+the basic-auth bootstrap (created by ``platform up``).
+
+Basic auth runs as Lambda@Edge (us-east-1, a numbered version, viewer-request on the
+distribution). Lambda@Edge cannot read environment variables, so the function carries
+only the SHA-256 of ``user:password``; the password itself lives in the secret
+``{env}-basic-auth-password`` and nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from typing import Any
+
+from wpfleet import naming
+from wpfleet.backends.aws import (
+    acm,
+    cloudfront,
+    ecs,
+    efs,
+    elbv2,
+    iam,
+    lambda_,
+    logs,
+    rds,
+    route53,
+    secretsmanager,
+)
+from wpfleet.backends.aws import tags as T
+from wpfleet.backends.aws.res_database import generate_password
+from wpfleet.backends.aws.session import AwsSession
+from wpfleet.backends.aws.tenant import basic_auth_function, basic_auth_role
+from wpfleet.backends.base import ComponentStatus, Credentials
+from wpfleet.config.models import Environment
+
+EDGE_TRUST = ["lambda.amazonaws.com", "edgelambda.amazonaws.com"]
+DISCOVER = "fill or fix the aws: block with `wpfleet platform discover --env {env}`"
+
+LAMBDA_SOURCE = """'use strict';
+// wpfleet basic auth for {env}. Only a SHA-256 of "user:password" is here: Lambda@Edge
+// has no environment variables, and the password stays in Secrets Manager.
+const crypto = require('crypto');
+const EXPECTED = '{digest}';
+const CHALLENGE = {{
+  status: '401',
+  statusDescription: 'Unauthorized',
+  headers: {{'www-authenticate': [{{key: 'WWW-Authenticate', value: 'Basic realm="{env}"'}}]}},
+}};
+exports.handler = async (event) => {{
+  const request = event.Records[0].cf.request;
+  const header = (request.headers.authorization || [])[0];
+  if (header && header.value.startsWith('Basic ')) {{
+    const given = Buffer.from(header.value.slice(6), 'base64').toString();
+    const digest = crypto.createHash('sha256').update(given).digest('hex');
+    if (crypto.timingSafeEqual(Buffer.from(digest), Buffer.from(EXPECTED))) {{
+      return request;
+    }}
+  }}
+  return CHALLENGE;
+}};
+"""
+
+
+# --- base resources -----------------------------------------------------------------------
+def domain_suffix(env: Environment) -> str:
+    return env.domain.replace("{tenant}.", "").replace("{tenant}", "")
+
+
+def base_components(aws: AwsSession, env: Environment) -> list[ComponentStatus]:
+    """Each base resource the environment names: present or missing (and the fix)."""
+    s = aws.settings
+    out: list[ComponentStatus] = []
+
+    def add(name: str, ok: bool, what: str) -> None:
+        detail = what if ok else f"{what} not found; " + DISCOVER.format(env=env.name)
+        out.append(ComponentStatus(name, ok, detail))
+
+    if s.cluster:
+        found = [c for c in ecs.describe_clusters(aws, [s.cluster]) if c["status"] == "ACTIVE"]
+        add("cluster", bool(found), f"ECS cluster {s.cluster}")
+    if s.listener_arn:
+        add(
+            "listener",
+            elbv2.describe_listener(aws, s.listener_arn) is not None,
+            f"ALB listener {s.listener_arn}",
+        )
+    if s.efs_id:
+        add("efs", efs.describe_file_system(aws, s.efs_id) is not None, f"EFS {s.efs_id}")
+    group = naming.log_group(env.name)
+    add("log-group", logs.log_group_exists(aws, group), f"log group {group}")
+    if s.rds_instance:
+        add(
+            "rds",
+            rds.describe_db_instance(aws, s.rds_instance) is not None,
+            f"RDS instance {s.rds_instance}",
+        )
+    if s.hosted_zone_id:
+        add(
+            "zone",
+            route53.get_hosted_zone(aws, s.hosted_zone_id) is not None,
+            f"hosted zone {s.hosted_zone_id}",
+        )
+    if s.cloudfront_distribution_id:
+        found_cf = cloudfront.get_distribution_config(aws, s.cloudfront_distribution_id)
+        add(
+            "distribution",
+            found_cf is not None,
+            f"CloudFront distribution {s.cloudfront_distribution_id}",
+        )
+    if s.certificate_arn:
+        out.append(certificate_status(aws, env, s.certificate_arn))
+    return out
+
+
+def certificate_status(aws: AwsSession, env: Environment, arn: str) -> ComponentStatus:
+    region = arn.split(":")[3] if arn.count(":") >= 5 else aws.region
+    cert = acm.describe_certificate(aws, arn, region)
+    wildcard = f"*.{domain_suffix(env)}"
+    if cert is None:
+        return ComponentStatus("certificate", False, f"certificate {arn} not found")
+    names = {cert.get("DomainName"), *cert.get("SubjectAlternativeNames", [])}
+    if wildcard not in names:
+        return ComponentStatus(
+            "certificate",
+            False,
+            f"certificate {arn} covers {', '.join(sorted(n for n in names if n))}, "
+            f"not {wildcard}; request one for {wildcard} or fix aws.certificate_arn",
+        )
+    return ComponentStatus("certificate", True, f"certificate for {wildcard}")
+
+
+# --- basic auth ---------------------------------------------------------------------------
+def basic_auth_credentials(aws: AwsSession, fleet: str, env: str) -> Credentials | None:
+    name = naming.basic_auth_secret(env)
+    if secretsmanager.describe_secret(aws, name) is None:
+        return None
+    value = secretsmanager.get_secret_value(aws, name)
+    return Credentials(
+        username=str(value.get("username") or naming.basic_auth_user(fleet, env)),
+        password=str(value["password"]),
+        description=f"basic auth of {env} (secret {name})",
+    )
+
+
+def ensure_basic_auth_secret(aws: AwsSession, fleet: str, env: str) -> Credentials:
+    found = basic_auth_credentials(aws, fleet, env)
+    if found is not None:
+        return found
+    name = naming.basic_auth_secret(env)
+    user = naming.basic_auth_user(fleet, env)
+    secretsmanager.create_secret(
+        aws,
+        name,
+        {"username": user, "password": generate_password()},
+        T.env_tags(env, name),
+        f"basic auth password of {env} (wpfleet)",
+    )
+    creds = basic_auth_credentials(aws, fleet, env)
+    assert creds is not None
+    return creds
+
+
+def credentials_digest(creds: Credentials) -> str:
+    return hashlib.sha256(f"{creds.username}:{creds.password}".encode()).hexdigest()
+
+
+def lambda_source(env: str, digest: str) -> str:
+    return LAMBDA_SOURCE.format(env=env, digest=digest)
+
+
+def lambda_zip(source: str) -> bytes:
+    """A deterministic zip (fixed timestamp) so unchanged code has an unchanged hash."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        info = zipfile.ZipInfo("index.js", date_time=(2020, 1, 1, 0, 0, 0))
+        info.external_attr = 0o644 << 16
+        zf.writestr(info, source)
+    return buf.getvalue()
+
+
+def ensure_edge_role(aws: AwsSession, env: str) -> str:
+    name = basic_auth_role(env)
+    role = iam.get_role(aws, name)
+    if role is None:
+        role = iam.create_role(
+            aws,
+            name,
+            iam.trust_policy(EDGE_TRUST),
+            T.env_tags(env, name),
+            f"wpfleet basic-auth Lambda@Edge of {env}",
+        )
+    return str(role["Arn"])
+
+
+def ensure_basic_auth_function(aws: AwsSession, env: str, zip_bytes: bytes) -> str:
+    """Create or update the function; returns the ARN of a published version."""
+    name = basic_auth_function(env)
+    current = lambda_.get_function(aws, name)
+    code_sha = _lambda_sha(zip_bytes)
+    if current is None:
+        created = lambda_.create_function(
+            aws,
+            FunctionName=name,
+            Runtime="nodejs20.x",
+            Handler="index.handler",
+            Role=ensure_edge_role(aws, env),
+            Code={"ZipFile": zip_bytes},
+            Publish=True,
+            MemorySize=128,
+            Timeout=5,
+            Tags=T.env_tags(env, name),
+            Description=f"wpfleet basic auth for {env}",
+        )
+        return _versioned(created)
+    if current["Configuration"].get("CodeSha256") != code_sha:
+        lambda_.update_function_code(aws, name, zip_bytes)
+    return _versioned(lambda_.publish_version(aws, name))
+
+
+def _lambda_sha(zip_bytes: bytes) -> str:
+    import base64
+
+    return base64.b64encode(hashlib.sha256(zip_bytes).digest()).decode()
+
+
+def _versioned(config: dict[str, Any]) -> str:
+    arn = str(config["FunctionArn"])
+    version = str(config.get("Version", "1"))
+    if version == "$LATEST" or arn.rsplit(":", 1)[-1] == version:
+        return arn
+    return f"{arn}:{version}"
+
+
+def associate_viewer_request(aws: AwsSession, dist_id: str, function_arn: str) -> None:
+    found = cloudfront.get_distribution_config(aws, dist_id)
+    if found is None:
+        return
+    config, etag = found
+    behavior = config["DefaultCacheBehavior"]
+    items = [
+        a
+        for a in (behavior.get("LambdaFunctionAssociations", {}).get("Items") or [])
+        if a.get("EventType") != "viewer-request"
+    ]
+    items.append(
+        {"LambdaFunctionARN": function_arn, "EventType": "viewer-request", "IncludeBody": False}
+    )
+    behavior["LambdaFunctionAssociations"] = {"Quantity": len(items), "Items": items}
+    cloudfront.update_distribution(aws, dist_id, config, etag)
+
+
+def bootstrap_basic_auth(aws: AwsSession, fleet: str, env: str) -> str:
+    """Secret, function (hash only), published version, viewer-request association."""
+    creds = ensure_basic_auth_secret(aws, fleet, env)
+    code = lambda_zip(lambda_source(env, credentials_digest(creds)))
+    version_arn = ensure_basic_auth_function(aws, env, code)
+    if aws.settings.cloudfront_distribution_id:
+        associate_viewer_request(aws, aws.settings.cloudfront_distribution_id, version_arn)
+    return version_arn

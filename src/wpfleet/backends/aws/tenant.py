@@ -1,0 +1,202 @@
+"""What every AWS resource of one tenant shares: the session, names, tags, and small
+per-run caches (secret ARNs, the listener's rules) so a deploy reads each thing once.
+
+Also the few environment-level names the AWS backend needs that ``wpfleet.naming`` does
+not spell yet (see ``extra names`` below; to be moved there).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from wpfleet.backends.aws import elbv2, secretsmanager
+from wpfleet.backends.aws import tags as T
+from wpfleet.backends.aws.session import AwsSession
+from wpfleet.backends.base import TenantContext
+from wpfleet.config.models import AwsSettings
+from wpfleet.engine.resource import Fact, Resource
+from wpfleet.errors import ValidationError
+from wpfleet.naming import TenantNames
+
+V = TypeVar("V")
+
+
+# --- extra names (candidates for wpfleet.naming) ------------------------------------------
+def db_init_family(names: TenantNames) -> str:
+    return f"{names.prefix}-db-init"
+
+
+def db_init_role(names: TenantNames) -> str:
+    return f"{names.prefix}-db-init-role"
+
+
+def basic_auth_function(env: str) -> str:
+    return f"{env}-wpfleet-basic-auth"
+
+
+def basic_auth_role(env: str) -> str:
+    return f"{env}-wpfleet-basic-auth-role"
+
+
+EXEC_POLICY = "wpfleet-tenant-secrets"
+TASK_POLICY = "wpfleet-tenant-efs"
+DB_INIT_POLICY = "wpfleet-db-init-secrets"
+
+
+@dataclass
+class EnvCache:
+    """Per-run, per-environment facts shared by all tenants; thread-safe."""
+
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, load: Callable[[], V]) -> V:
+        with self.lock:
+            if key not in self.values:
+                self.values[key] = load()
+            return self.values[key]
+
+    def forget(self, *keys: str) -> None:
+        with self.lock:
+            for key in keys:
+                self.values.pop(key, None)
+
+
+@dataclass
+class TenantAws:
+    """One tenant in one AWS environment."""
+
+    aws: AwsSession
+    ctx: TenantContext
+    cache: EnvCache
+
+    @property
+    def names(self) -> TenantNames:
+        return self.ctx.names
+
+    @property
+    def settings(self) -> AwsSettings:
+        return self.aws.settings
+
+    @property
+    def env(self) -> str:
+        return self.ctx.env.name
+
+    @property
+    def tenant(self) -> str:
+        return self.ctx.tenant.id
+
+    def tags(self, name: str) -> dict[str, str]:
+        return T.ownership(self.tenant, self.env, name)
+
+    def is_ours(self, tags: Any) -> bool:
+        return T.is_ours(tags, self.tenant, self.env)
+
+    def require(self, key: str) -> str:
+        value = getattr(self.settings, key)
+        if not value:
+            raise ValidationError(
+                f"environment {self.env}: aws.{key} is not set in the fleet file",
+                hint=f"set it, or fill the aws: block with `wpfleet platform discover "
+                f"--env {self.env}`",
+            )
+        return str(value)
+
+    # --- ARNs -------------------------------------------------------------------------
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.aws.region}:{self.aws.account_id}:{resource}"
+
+    def secret_arn_pattern(self, name: str) -> str:
+        """Matches exactly the secret ``name`` (AWS appends 6 random characters)."""
+        return self.arn("secretsmanager", f"secret:{name}-??????")
+
+    def secret_arn(self, name: str) -> str:
+        """The secret's full ARN (read once per run); its partial ARN while absent."""
+        found = self.cache.get(
+            f"secret-arn:{name}",
+            lambda: (secretsmanager.describe_secret(self.aws, name) or {}).get("ARN"),
+        )
+        if not found:
+            self.cache.forget(f"secret-arn:{name}")
+            return self.arn("secretsmanager", f"secret:{name}")
+        return str(found)
+
+    def role_arn(self, role: str) -> str:
+        return f"arn:aws:iam::{self.aws.account_id}:role/{role}"
+
+    # --- the database server ------------------------------------------------------------
+    def master_credentials(self) -> dict[str, Any]:
+        """RDS master credentials from Secrets Manager; memory only, never logged."""
+        name = self.require("rds_master_secret")
+        return self.cache.get(
+            "master-credentials", lambda: secretsmanager.get_secret_value(self.aws, name)
+        )
+
+    def db_endpoint(self) -> tuple[str, int]:
+        """(host, port) of the environment's database server."""
+        raw = self.settings.rds_endpoint
+        if raw:
+            host, _, port = raw.partition(":")
+            return host, int(port or 3306)
+        master = self.master_credentials()
+        if master.get("host"):
+            return str(master["host"]), int(master.get("port") or 3306)
+        raise ValidationError(
+            f"environment {self.env}: no database endpoint (aws.rds_endpoint, or host in "
+            f"the secret {self.settings.rds_master_secret})",
+            hint="set aws.rds_endpoint in the fleet file",
+        )
+
+    def db_host_value(self) -> str:
+        host, port = self.db_endpoint()
+        return host if port == 3306 else f"{host}:{port}"
+
+    # --- the listener -----------------------------------------------------------------
+    def listener(self) -> dict[str, Any]:
+        arn = self.require("listener_arn")
+
+        def load() -> dict[str, Any]:
+            found = elbv2.describe_listener(self.aws, arn)
+            if not found:
+                raise ValidationError(
+                    f"environment {self.env}: listener {arn} does not exist",
+                    hint=f"fix aws.listener_arn (`wpfleet platform discover --env {self.env}`)",
+                )
+            return found
+
+        return self.cache.get("listener", load)
+
+    def rules(self) -> list[dict[str, Any]]:
+        """Every rule of the listener (paginated), read once per run until changed."""
+        arn = self.require("listener_arn")
+        return self.cache.get("rules", lambda: elbv2.describe_rules(self.aws, arn))
+
+    def rules_changed(self) -> None:
+        self.cache.forget("rules", "lb-target-groups")
+
+    def lb_target_groups(self) -> list[dict[str, Any]]:
+        lb = self.listener()["LoadBalancerArn"]
+        return self.cache.get(
+            "lb-target-groups", lambda: elbv2.describe_target_groups_of_lb(self.aws, lb)
+        )
+
+
+class AwsResource(Resource):
+    """A Resource of one tenant on AWS."""
+
+    def __init__(self, t: TenantAws) -> None:
+        self.t = t
+
+    @property
+    def aws(self) -> AwsSession:
+        return self.t.aws
+
+    @property
+    def names(self) -> TenantNames:
+        return self.t.names
+
+    def fact(self, state: dict[str, Any], tags: Any) -> Fact:
+        return Fact(state, tagged=self.t.is_ours(tags))
