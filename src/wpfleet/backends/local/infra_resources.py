@@ -165,10 +165,15 @@ class TenantPool(Resource):
         self.fpm = tenant.platform.fpm
         self.standalone = tenant.own_pool
 
+    @property
+    def membership(self) -> Path:
+        """Shared mode: the marker saying this tenant is served by the shared pool."""
+        return self.t.files.root / ".shared-pool"
+
     def read(self) -> Fact | None:
         path = self.fpm.pool_file(self.t.pool_name)
         digest = file_hash(path)
-        if digest is None:
+        if digest is None or not (self.t.own_pool or self.membership.exists()):
             return None
         return Fact({"pool": self.t.pool_name, "socket": str(self.t.socket), "hash": digest})
 
@@ -188,6 +193,8 @@ class TenantPool(Resource):
             self.fpm.apply_pool(self.t.pool_spec(self.t.allocate_uid()))
         else:
             self.fpm.apply_pool(self.t.platform.shared_pool())
+            proc.ensure_dir(self.t.files.root, mode=0o755)
+            proc.write_file(self.membership, self.t.pool_name + "\n")
 
     def update(self, target: State) -> None:
         self.create()
@@ -195,6 +202,7 @@ class TenantPool(Resource):
     def delete(self) -> None:
         if self.t.own_pool:
             self.fpm.remove_pool(self.t.pool_name)
+        self.membership.unlink(missing_ok=True)
 
     def ownership_data(self) -> State:
         return {"pool": self.t.pool_name, "uid": self.t.known_uid()}

@@ -63,6 +63,10 @@ class VhostSpec:
             "        try_files $uri =404;\n"
             "        include /etc/nginx/fastcgi_params;\n"
             "        fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n"
+            # Debian's fastcgi_params passes HTTP_HOST as $host, without the port, and
+            # WordPress then redirects every page to itself: give it the port back
+            # (built from the matched server name, not the raw client header).
+            "        fastcgi_param HTTP_HOST $host:$server_port;\n"
             f"        fastcgi_param WPFLEET_TENANT_CONFIG {f.config};\n"
             f"        fastcgi_pass unix:{self.socket};\n"
             "    }\n"

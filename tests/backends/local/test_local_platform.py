@@ -1,0 +1,54 @@
+"""Platform lifecycle of the local backend against the real stack."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from conftest import LocalStack
+
+from wpfleet.errors import PlatformDownError
+
+pytestmark = pytest.mark.stack
+
+
+def test_platform_reports_every_component_running(local_stack: LocalStack) -> None:
+    status = local_stack.backends["dev"].platform_status()
+    assert status.up
+    assert {c.name for c in status.components} == {"mariadb", "php-fpm", "nginx"}
+    assert all("pid" in c.detail for c in status.components)
+
+
+def test_platform_up_again_is_fast_and_changes_nothing(local_stack: LocalStack) -> None:
+    backend = local_stack.backends["dev"]
+    before = [c.detail for c in backend.platform_status().components]
+    start = time.perf_counter()
+    status = backend.platform_up()
+    assert time.perf_counter() - start < 0.2
+    assert [c.detail for c in status.components] == before
+
+
+def test_shared_isolation_is_reported_as_a_limitation(local_stack: LocalStack) -> None:
+    limits = " ".join(local_stack.backends["sit"].platform_status().limitations)
+    assert "no file isolation" in limits
+
+
+def test_preflight_passes_when_up_and_names_the_fix_when_down(local_stack: LocalStack) -> None:
+    local_stack.backends["dev"].preflight()
+    with pytest.raises(PlatformDownError) as info:
+        local_stack.backends["prod"].preflight()
+    assert info.value.hint == "wpfleet platform up --env prod"
+
+
+def test_secret_files_are_private(local_stack: LocalStack) -> None:
+    paths = local_stack.backends["sit"].platform.paths
+    for path in (paths.db_admin_secret, paths.basic_auth_secret):
+        assert path.stat().st_mode & 0o777 == 0o600
+    assert paths.secrets.stat().st_mode & 0o777 == 0o700
+
+
+def test_basic_auth_user_is_fleet_dash_env(local_stack: LocalStack) -> None:
+    creds = local_stack.backends["sit"].basic_auth_credentials()
+    assert creds is not None
+    assert creds.username == f"{local_stack.loaded.fleet.fleet}-sit"
+    assert local_stack.backends["dev"].basic_auth_credentials() is None

@@ -1,0 +1,138 @@
+"""Tenant resources of the local backend, driven directly through the Resource methods."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import LocalStack
+from local_stack import deploy, destroy
+
+from wpfleet.backends.local import probe, secretfiles
+from wpfleet.engine.resource import Phase
+
+pytestmark = pytest.mark.stack
+
+STEP_IDS = [
+    "database/secret",
+    "database/database",
+    "database/user",
+    "infra/content",
+    "infra/wp-config",
+    "infra/pool",
+    "infra/vhost",
+    "infra/wordpress",
+]
+
+
+def test_step_ids_phases_and_dependencies(local_stack: LocalStack) -> None:
+    resources = local_stack.backends["dev"].resources(local_stack.ctx("dev", "alpha"))
+    assert [r.id for r in resources] == STEP_IDS
+    by_id = {r.id: r for r in resources}
+    assert by_id["database/user"].depends_on == ("database/secret", "database/database")
+    assert by_id["infra/pool"].depends_on == ("infra/content", "infra/wp-config")
+    assert by_id["infra/vhost"].depends_on == ("infra/pool",)
+    assert by_id["infra/wordpress"].standalone is False
+    assert {r.phase for r in resources[:3]} == {Phase.DATABASE}
+    assert {r.phase for r in resources[3:]} == {Phase.INFRA}
+    seen: set[str] = set()
+    for r in resources:  # listed in an order that respects dependencies
+        assert set(r.depends_on) <= seen
+        seen.add(r.id)
+
+
+@pytest.mark.parametrize("env", ["dev", "sit"])
+def test_lifecycle_create_twice_read_delete_twice(local_stack: LocalStack, env: str) -> None:
+    backend = local_stack.backends[env]
+    ctx = local_stack.ctx(env, "charlie")
+    resources = backend.resources(ctx)
+    try:
+        deploy(resources)
+        secret_before = ctx.loaded.state_dir.joinpath(
+            "secrets", env, "tenants", "charlie.json"
+        ).read_text()
+        for res in resources:
+            fact = res.read()
+            assert fact is not None, res.id
+            assert fact.tagged is None
+            assert res.differences(fact.state, res.desired()) == [], res.id
+            res.create()  # idempotent: converges on what is there
+            again = res.read()
+            assert again is not None and again.state == fact.state, res.id
+        secret_path = backend.tenant(ctx).secret_path
+        assert secret_path.read_text() == secret_before  # never regenerated
+        reply = probe.request(backend.platform.port, ctx.names.host, "/", auth=_auth(backend))
+        assert reply.status == 200
+    finally:
+        destroy(resources)
+    for res in resources:
+        assert res.read() is None, res.id
+    destroy(resources)  # deleting what is absent succeeds
+    assert "dev/charlie" not in local_stack.store.allocations("local", "uid")
+    gone = probe.request(backend.platform.port, ctx.names.host, "/")
+    assert gone.status == 404 and not gone.header("x-wpfleet-tenant")
+
+
+def test_states_never_hold_a_secret_value(local_stack: LocalStack) -> None:
+    for env in ("dev", "sit"):
+        backend = local_stack.backends[env]
+        ctx = local_stack.ctx(env, "alpha")
+        secret = secretfiles.read_secret(backend.tenant(ctx).secret_path) or {}
+        assert secret
+        for res in backend.resources(ctx):
+            fact = res.read()
+            assert fact is not None
+            dumped = json.dumps([fact.state, res.desired(), res.ownership_data()])
+            for value in secret.values():
+                assert value not in dumped, res.id
+        doc = json.dumps(backend.document_sections(ctx))
+        assert not any(value in doc for value in secret.values())
+
+
+def test_update_blogname_and_back(local_stack: LocalStack) -> None:
+    backend = local_stack.backends["dev"]
+    ctx = local_stack.ctx("dev", "bravo")
+    wp = next(r for r in backend.resources(ctx) if r.id == "infra/wordpress")
+    before = wp.read()
+    assert before is not None
+    assert before.state["blogname"] == "Bravo Bistro"
+    try:
+        wp.update({**before.state, "blogname": "Bravo <New> & 'Improved'"})
+        after = wp.read()
+        assert after is not None and after.state["blogname"] == "Bravo <New> & 'Improved'"
+        assert _site_name(backend, ctx.names.host) == "Bravo <New> & 'Improved'"
+    finally:
+        wp.update(before.state)
+    restored = wp.read()
+    assert restored is not None and restored.state == before.state
+    assert _site_name(backend, ctx.names.host) == "Bravo Bistro"
+
+
+def test_wordpress_state_matches_the_fleet_file(local_stack: LocalStack) -> None:
+    backend = local_stack.backends["sit"]
+    ctx = local_stack.ctx("sit", "alpha")
+    wp = next(r for r in backend.resources(ctx) if r.id == "infra/wordpress")
+    fact = wp.read()
+    assert fact is not None
+    assert fact.state == {
+        "blogname": "Alpha Bakery & Cafe",
+        "blog_public": "0",
+        "admin_email": "owner@alpha.example",
+        "home": f"http://alpha.wpsit.localhost:{backend.platform.port}",
+        "siteurl": f"http://alpha.wpsit.localhost:{backend.platform.port}",
+    }
+    assert _site_name(backend, ctx.names.host) == "Alpha Bakery & Cafe"
+
+
+def _auth(backend: object) -> tuple[str, str] | None:
+    creds = backend.basic_auth_credentials()  # type: ignore[attr-defined]
+    return (creds.username, creds.password) if creds else None
+
+
+def _site_name(backend: object, host: str) -> str:
+    import html
+
+    port = backend.platform.port  # type: ignore[attr-defined]
+    reply = probe.request(port, host, "/wp-json/", auth=_auth(backend))
+    assert reply.status == 200, reply
+    return html.unescape(json.loads(reply.body)["name"])
