@@ -25,7 +25,11 @@ def describe_task_definition(aws: AwsSession, family: str) -> tuple[dict[str, An
 def find_task_definition(
     aws: AwsSession, family: str
 ) -> tuple[dict[str, Any], dict[str, str]] | None:
-    return absent_on_not_found(lambda: describe_task_definition(aws, family))
+    """The latest ACTIVE revision; None when there is none (moto returns INACTIVE ones)."""
+    found = absent_on_not_found(lambda: describe_task_definition(aws, family))
+    if found is None or found[0].get("status", "ACTIVE") != "ACTIVE":
+        return None
+    return found
 
 
 def register_task_definition(aws: AwsSession, **spec: Any) -> dict[str, Any]:

@@ -143,7 +143,7 @@ def translate(exc: Exception, what: str) -> WpfleetError:
         code = error_code(exc)
         text = exc.response.get("Error", {}).get("Message", "") or str(exc)
         message = f"{what}: {code}: {text}"
-        if code in NOT_FOUND_CODES or code.endswith("NotFound") or code.startswith("NoSuch"):
+        if _is_not_found(code, text):
             return AwsNotFound(message, code=code)
         if code in CONFLICT_CODES or code.endswith("AlreadyExists"):
             return AwsConflict(message, code=code)
@@ -159,6 +159,13 @@ def translate(exc: Exception, what: str) -> WpfleetError:
     if isinstance(exc, EndpointConnectionError | ConnectionClosedError | ReadTimeoutError):
         return BackendError(f"{what}: {exc}", code=type(exc).__name__, retryable=True)
     return BackendError(f"{what}: {exc}", code=type(exc).__name__)
+
+
+def _is_not_found(code: str, text: str) -> bool:
+    if code in NOT_FOUND_CODES or code.endswith("NotFound") or code.startswith("NoSuch"):
+        return True
+    # ECS says "ClientException: Unable to describe task definition." for an unknown family
+    return code == "ClientException" and "Unable to describe task definition" in text
 
 
 def backoff_delay(attempt: int, *, base: float = BASE_DELAY, cap: float = MAX_DELAY) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wpfleet.backends.aws import ecs, efs, elbv2
+from wpfleet.backends.aws import ecs, efs, elbv2, limits
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.errors import AwsConflict
 from wpfleet.backends.aws.res_iam import find_access_point
@@ -179,7 +179,7 @@ def canonical(described: dict[str, Any]) -> dict[str, Any]:
         ]
         containers.append(item)
     volumes = [
-        {"name": v["name"], "efsVolumeConfiguration": v.get("efsVolumeConfiguration", {})}
+        {"name": v["name"], "efsVolumeConfiguration": _efs_config(v)}
         for v in described.get("volumes", [])
     ]
     top = (
@@ -194,6 +194,14 @@ def canonical(described: dict[str, Any]) -> dict[str, Any]:
     out = {k: described.get(k) for k in top}
     out["cpu"], out["memory"] = str(out["cpu"]), str(out["memory"])
     return {**out, "containerDefinitions": containers, "volumes": volumes}
+
+
+def _efs_config(volume: dict[str, Any]) -> dict[str, Any]:
+    """AWS fills in rootDirectory "/" (the access point decides the root): drop it."""
+    config = dict(volume.get("efsVolumeConfiguration", {}))
+    if config.get("rootDirectory") in ("/", None):
+        config.pop("rootDirectory", None)
+    return config
 
 
 class TaskDefinition(AwsResource):
@@ -223,6 +231,8 @@ class TaskDefinition(AwsResource):
         return self.fact(state, tags)
 
     def desired(self) -> State:
+        tenant = self.t.ctx.tenant
+        limits.check_fargate(tenant.cpu, tenant.memory, f"{tenant.id} in {self.t.env}")
         ap = find_access_point(self.t)
         ap_id = str(ap["AccessPointId"]) if ap else "fsap-pending"
         return {"family": self.names.task_family, "spec": canonical(task_spec(self.t, ap_id))}
@@ -273,6 +283,10 @@ def find_target_group(t: TenantAws) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
+def count_rules(t: TenantAws) -> int:
+    return sum(1 for r in t.rules() if not r.get("IsDefault"))
+
+
 class TargetGroup(AwsResource):
     id = "infra/target-group"
     phase = Phase.INFRA
@@ -295,6 +309,12 @@ class TargetGroup(AwsResource):
         return self.fact(state, tags)
 
     def desired(self) -> State:
+        """Also checks, before any mutating call, the name and the room on the ALB."""
+        limits.check_target_group_name(self.names.target_group)
+        if find_target_group(self.t) is None:
+            limits.check_room_on_alb(
+                count_rules(self.t), len(self.t.lb_target_groups()), f"{self.t.env}"
+            )
         return {
             "name": self.names.target_group,
             "port": 80,

@@ -6,10 +6,11 @@ import hashlib
 import json
 from typing import Any
 
-from wpfleet.backends.aws import ecs, elbv2, priorities
+from wpfleet import naming
+from wpfleet.backends.aws import ecs, elbv2, limits, priorities
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.errors import AwsConflict
-from wpfleet.backends.aws.res_infra import CONTAINER, canonical, find_target_group
+from wpfleet.backends.aws.res_infra import CONTAINER, canonical, count_rules, find_target_group
 from wpfleet.backends.aws.tenant import AwsResource
 from wpfleet.engine.resource import Fact, Phase, State
 from wpfleet.errors import ConflictError, ValidationError
@@ -45,10 +46,16 @@ class ListenerRule(AwsResource):
         return self.fact(state, tags)
 
     def desired(self) -> State:
+        """Also checks, before any mutating call, the pinned priority and the ALB's room."""
         out: State = {"host": self.names.host, "target_groups": [self.names.target_group]}
         pinned = self.t.ctx.tenant.pinned_priority
         if pinned is not None:
+            naming.check_priority(pinned)
             out["priority"] = pinned
+        if self.find() is None:
+            limits.check_room_on_alb(count_rules(self.t), 0, self.t.env)
+            if pinned is not None:
+                priorities.check_pinned(self.t, pinned, None)
         return out
 
     def _spec(self, tg_arn: str) -> dict[str, Any]:
