@@ -26,10 +26,13 @@ from wpfleet.config.load import LoadedFleet
 
 
 def _stack_available() -> bool:
-    return all(
-        shutil.which(b, path=os.environ.get("PATH", "") + ":/usr/sbin")
-        for b in ("mariadbd", "nginx", "php-fpm8.2", "php")
-    ) and Path("/usr/share/wordpress/wp-includes/version.php").exists()
+    return (
+        all(
+            shutil.which(b, path=os.environ.get("PATH", "") + ":/usr/sbin")
+            for b in ("mariadbd", "nginx", "php-fpm8.2", "php")
+        )
+        and Path("/usr/share/wordpress/wp-includes/version.php").exists()
+    )
 
 
 @dataclass

@@ -79,7 +79,9 @@ def free_ports(count: int) -> list[int]:
 
 def write_fleet(directory: Path) -> LoadedFleet:
     ports = free_ports(6)
-    text = FLEET_YAML.format(suffix=os.getpid() % 100000, **{f"p{i}": p for i, p in enumerate(ports)})
+    text = FLEET_YAML.format(
+        suffix=os.getpid() % 100000, **{f"p{i}": p for i, p in enumerate(ports)}
+    )
     path = directory / "fleet.yaml"
     path.write_text(text)
     return load_fleet(path)

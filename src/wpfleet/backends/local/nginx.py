@@ -169,9 +169,15 @@ class Nginx:
         self.wait_vhost(host, None)
 
     def reload(self) -> None:
+        """SIGHUP, then wait until the old workers are gone: until then an old worker may
+        still answer a request with the previous configuration."""
         pid = self.pid()
-        if pid is not None:
-            os.kill(pid, signal.SIGHUP)
+        if pid is None:
+            return
+        old_workers = proc.child_pids(pid)
+        os.kill(pid, signal.SIGHUP)
+        if not proc.wait_for(lambda: not old_workers & proc.child_pids(pid), 10.0):
+            raise BackendError(f"nginx did not finish reloading: {_tail(self.error_log)}")
 
     def answering_version(self, host: str) -> str | None:
         reply = probe.request(self.port, host, PING_PATH, timeout=2.0, address=self.bind)

@@ -1,0 +1,121 @@
+"""Isolation between tenants on the local backend: databases always; files and PHP
+processes with per-tenant pools (dev), and, as documented, not with the shared pool (sit)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+
+import pymysql
+import pytest
+from conftest import LocalStack
+
+from wpfleet.backends.local import probe, secretfiles
+from wpfleet.backends.local.platform import web_ids
+from wpfleet.backends.local.wordpress import php_str
+
+pytestmark = pytest.mark.stack
+
+PROBE_PLUGIN = "zz-wpfleet-test-probe.php"
+
+
+def test_tenant_db_user_cannot_read_another_tenants_database(local_stack: LocalStack) -> None:
+    backend = local_stack.backends["dev"]
+    alpha = backend.tenant(local_stack.ctx("dev", "alpha"))
+    secret = secretfiles.read_secret(alpha.secret_path) or {}
+    conn = pymysql.connect(
+        host="127.0.0.1",
+        port=backend.env.local_settings.db_port,
+        user="alpha_user",
+        password=secret["db_password"],
+    )
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM alpha_db.wp_options")
+            assert cur.fetchone()[0] > 0
+            with pytest.raises(pymysql.err.OperationalError) as info:
+                cur.execute("SELECT option_value FROM bravo_db.wp_options LIMIT 1")
+            assert info.value.args[0] in (1142, 1044)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def probe_plugins(local_stack: LocalStack) -> Iterator[None]:
+    """A must-use plugin, created only for the test, that reports who PHP runs as and
+    whether it can read the other tenant's wp-config.php."""
+    made = []
+    for env in ("dev", "sit"):
+        backend = local_stack.backends[env]
+        alpha = backend.tenant(local_stack.ctx(env, "alpha"))
+        bravo = backend.tenant(local_stack.ctx(env, "bravo"))
+        target = alpha.files.content / "mu-plugins" / PROBE_PLUGIN
+        other = php_str(bravo.files.config)
+        target.write_text(
+            "<?php\nif (isset($_GET['wpfleet_probe'])) {\n"
+            "    header('Content-Type: application/json');\n"
+            f"    $read = @file_get_contents({other});\n"
+            f"    $shell = (string) @shell_exec('cat ' . escapeshellarg({other}) . ' 2>/dev/null');\n"
+            "    echo json_encode(array('euid' => posix_geteuid(),\n"
+            "        'read' => $read !== false, 'shell' => strpos($shell, 'DB_PASSWORD') !== false));\n"
+            "    exit;\n}\n"
+        )
+        made.append(target)
+    yield
+    for path in made:
+        path.unlink(missing_ok=True)
+
+
+def _probe(local_stack: LocalStack, env: str) -> dict[str, object]:
+    backend = local_stack.backends[env]
+    creds = backend.basic_auth_credentials()
+    reply = probe.request(
+        backend.platform.port,
+        local_stack.ctx(env, "alpha").names.host,
+        "/?wpfleet_probe=1",
+        auth=(creds.username, creds.password) if creds else None,
+    )
+    assert reply.status == 200, reply.body[:300]
+    return dict(json.loads(reply.body))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="per-tenant uids need root")
+@pytest.mark.usefixtures("probe_plugins")
+def test_own_pool_runs_as_own_uid_and_cannot_read_the_neighbour(local_stack: LocalStack) -> None:
+    uids = local_stack.store.allocations("local", "uid")
+    assert uids["dev/alpha"] != uids["dev/bravo"]
+    result = _probe(local_stack, "dev")
+    assert result == {"euid": uids["dev/alpha"], "read": False, "shell": False}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the shared pool runs as www-data only as root")
+@pytest.mark.usefixtures("probe_plugins")
+def test_shared_pool_has_no_file_isolation_as_documented(local_stack: LocalStack) -> None:
+    result = _probe(local_stack, "sit")
+    assert result["euid"] == web_ids()[0]
+    assert result["read"] is True  # the limitation platform_status reports
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="per-tenant uids need root")
+def test_php_cli_as_tenant_uid_cannot_read_the_neighbours_config(local_stack: LocalStack) -> None:
+    backend = local_stack.backends["dev"]
+    alpha = backend.tenant(local_stack.ctx("dev", "alpha"))
+    bravo = backend.tenant(local_stack.ctx("dev", "bravo"))
+    uid = local_stack.store.allocations("local", "uid")["dev/alpha"]
+    code = "echo @file_get_contents(getenv('F')) === false ? 'denied' : 'read';"
+    env = {"F": "", "PATH": os.environ["PATH"]}
+    for target, expected in ((bravo.files.config, "denied"), (alpha.files.config, "read")):
+        env["F"] = str(target)
+        out = subprocess.run(
+            ["php", "-r", code],
+            env=env,
+            user=uid,
+            group=uid,
+            extra_groups=[],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert out.stdout == expected
