@@ -11,16 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.helpers.moto_server import fake_aws_credentials, start_moto_server
 
+from tests.helpers.moto_server import fake_aws_credentials, start_moto_server
 from wpfleet.state.base import StateStore
 
 from .stores import StoreSpec
 
+# before any child process (or forkserver) starts: children inherit fake credentials
+fake_aws_credentials()
+
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    fake_aws_credentials()
     url, stop = start_moto_server()
     yield url
     stop()
@@ -30,7 +32,6 @@ def moto_url() -> Iterator[str]:
 def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> StoreSpec:
     if request.param == "sqlite":
         return StoreSpec("sqlite", path=str(tmp_path / ".wpfleet" / "state.db"))
-    pytest.importorskip("wpfleet.state.dynamodb")  # TEMPORARY until DynamoStore lands
     url = request.getfixturevalue("moto_url")
     name = f"wpfleet-test-{uuid.uuid4().hex[:12]}"
     spec = StoreSpec("dynamodb", table=name, bucket=name, endpoint_url=url)

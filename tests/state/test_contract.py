@@ -197,26 +197,40 @@ def test_released_allocation_is_reused(store: StateStore) -> None:
     assert store.allocate("sit", "priority", "c", [10, 11], set()) == 10
 
 
-def _allocate_in_child(spec: StoreSpec, tenant: str, start: Any, out: Any) -> None:
-    store = spec.open()
+def _allocate_in_child(spec: StoreSpec, tenant: str, ready: Any, start: Any, out: Any) -> None:
+    """Connect, report ready, wait for the start signal, allocate; every outcome (a value
+    or an error's repr) goes to ``out`` so that the parent never waits in vain."""
+    try:
+        store = spec.open()
+        store.allocations("sit", "warm-up")  # connect first, so that the calls below race
+    except Exception as exc:
+        ready.put(tenant)
+        out.put((tenant, repr(exc)))
+        return
+    ready.put(tenant)
     start.wait(30)
     try:
         out.put((tenant, store.allocate("sit", "priority", tenant, range(100, 200), set())))
-    except Exception as exc:  # reported to the parent, which fails the test
+    except Exception as exc:
         out.put((tenant, repr(exc)))
     finally:
         store.close()
 
 
 def test_concurrent_processes_get_distinct_values(store_spec: StoreSpec) -> None:
-    ctx = multiprocessing.get_context("spawn")  # fork is unsafe next to moto's threads
-    start, out = ctx.Event(), ctx.Queue()
+    # fork is unsafe next to moto's threads; a forkserver imports the stores once
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["wpfleet.state.sqlite", "wpfleet.state.dynamodb"])
+    ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
     tenants = [f"t{i}" for i in range(10)]
     procs = [
-        ctx.Process(target=_allocate_in_child, args=(store_spec, t, start, out)) for t in tenants
+        ctx.Process(target=_allocate_in_child, args=(store_spec, t, ready, start, out))
+        for t in tenants
     ]
     for p in procs:
         p.start()
+    for _ in procs:
+        ready.get(timeout=60)
     start.set()
     results = dict(out.get(timeout=60) for _ in tenants)
     for p in procs:
