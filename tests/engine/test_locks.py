@@ -73,10 +73,10 @@ def test_live_holder_on_this_host_is_refused(store: SqliteStore) -> None:
 
 def test_dead_holder_on_this_host_is_taken_over_at_once(store: SqliteStore) -> None:
     holder = seed(store, host=HOST, pid=finished_pid(), expires_at=NOW + 600)
-    held = LockManager(store).acquire("dev/acme", "d-new")
-    assert held.taken_over_from == holder
-    lock = store.get_lock("dev/acme")
-    assert lock is not None and lock.owner == held.owner and lock.deployment_id == "d-new"
+    with LockManager(store).acquire("dev/acme", "d-new") as held:
+        assert held.taken_over_from == holder
+        lock = store.get_lock("dev/acme")
+        assert lock is not None and lock.owner == held.owner and lock.deployment_id == "d-new"
 
 
 def test_zombie_counts_as_dead() -> None:
@@ -99,14 +99,14 @@ def test_dead_pid_on_another_host_waits_for_expiry(store: SqliteStore) -> None:
 
 def test_expired_lock_is_taken_over(store: SqliteStore) -> None:
     holder = seed(store, host="elsewhere", pid=1, expires_at=NOW - 1)
-    held = LockManager(store).acquire("dev/acme")
-    assert held.taken_over_from == holder
+    with LockManager(store).acquire("dev/acme") as held:
+        assert held.taken_over_from == holder
 
 
 def test_refresh_extends_and_detects_loss(store: SqliteStore) -> None:
     clock = [1000.0]
     manager = LockManager(store, ttl=10, clock=lambda: clock[0])
-    held = manager.acquire("dev/acme")
+    held = manager.acquire("dev/acme", keepalive=False)
     clock[0] = 1005.0
     held.refresh()
     lock = store.get_lock("dev/acme")
@@ -114,13 +114,35 @@ def test_refresh_extends_and_detects_loss(store: SqliteStore) -> None:
     # expired: another host takes it over; our refresh must notice, not steal it back
     clock[0] = 1020.0
     other = LockManager(store, ttl=10, clock=lambda: clock[0], host="other-host").acquire(
-        "dev/acme"
+        "dev/acme", keepalive=False
     )
     with pytest.raises(LockHeldError, match="lost"):
         held.refresh()
     held.release()  # a lost lock's release leaves the new holder alone
     lock = store.get_lock("dev/acme")
     assert lock is not None and lock.owner == other.owner
+
+
+def test_keepalive_holds_a_lock_past_its_ttl(store: SqliteStore) -> None:
+    with LockManager(store, ttl=0.3).acquire("dev/acme") as held:
+        time.sleep(0.6)
+        lock = store.get_lock("dev/acme")
+        assert lock is not None and lock.owner == held.owner
+        assert lock.expires_at > time.time()  # refreshed: without it, expired 0.3 s ago
+        assert not held.lost
+    assert store.get_lock("dev/acme") is None
+
+
+def test_keepalive_notices_a_takeover(store: SqliteStore) -> None:
+    held = LockManager(store, ttl=0.15).acquire("dev/acme")
+    store.release_lock("dev/acme", held.owner)  # as if it had expired and been taken over
+    LockManager(store, ttl=60).acquire("dev/acme", keepalive=False)
+    deadline = time.monotonic() + 5
+    while not held.lost and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert held.lost
+    held.release()
+    assert store.get_lock("dev/acme") is not None  # the new holder keeps it
 
 
 def _race(db: str, start: Any, done: Any, out: Any) -> None:

@@ -16,9 +16,11 @@ PID reuse can make a dead holder look alive; then the expiry still frees the loc
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -27,6 +29,8 @@ from types import TracebackType
 
 from wpfleet.errors import LockHeldError
 from wpfleet.state.base import LockInfo, StateStore
+
+log = logging.getLogger(__name__)
 
 #: how many stale holders one ``acquire`` walks through before giving up (each takeover
 #: that loses a race re-reads the new holder).
@@ -62,7 +66,13 @@ def _is_zombie(pid: int) -> bool:
 
 
 class HeldLock:
-    """A lock this process holds; releases it on ``with`` exit. Safe to release twice."""
+    """A lock this process holds; releases it on ``with`` exit. Safe to release twice.
+
+    With a keepalive (the default of ``LockManager.acquire``) a daemon thread refreshes
+    the expiry every ``ttl / 3`` seconds, so a deployment longer than ``ttl`` keeps its
+    lock while its process lives; a killed process stops refreshing and its lock expires.
+    ``lost`` turns True if a refresh finds the lock taken over.
+    """
 
     def __init__(
         self, manager: LockManager, info: LockInfo, taken_over_from: LockInfo | None
@@ -73,6 +83,27 @@ class HeldLock:
         self.owner = info.owner
         self.taken_over_from = taken_over_from
         self.released = False
+        self.lost = False
+        self._stop = threading.Event()
+        self._keepalive: threading.Thread | None = None
+
+    def start_keepalive(self, interval: float) -> None:
+        """Refresh every ``interval`` seconds in a daemon thread until released."""
+        self._keepalive = threading.Thread(
+            target=self._keep_alive, args=(interval,), name=f"lock {self.key}", daemon=True
+        )
+        self._keepalive.start()
+
+    def _keep_alive(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.refresh()
+            except LockHeldError as exc:
+                self.lost = True
+                log.error("%s", exc)
+                return
+            except Exception as exc:  # a transient store error: the next beat retries
+                log.warning("could not refresh lock %s: %s", self.key, exc)
 
     def refresh(self) -> None:
         """Push the expiry ``ttl`` seconds ahead; raises ``LockHeldError`` when the lock
@@ -86,6 +117,9 @@ class HeldLock:
             )
 
     def release(self) -> None:
+        self._stop.set()
+        if self._keepalive is not None and self._keepalive is not threading.current_thread():
+            self._keepalive.join()
         if not self.released:
             self._manager.store.release_lock(self.key, self.owner)
             self.released = True
@@ -123,8 +157,15 @@ class LockManager:
     def new_owner(self) -> str:
         return f"{self.host}:{os.getpid()}:{secrets.token_hex(6)}"
 
-    def acquire(self, key: str, deployment_id: str = "") -> HeldLock:
-        """Take ``key`` or take it over from a stale holder; raises ``LockHeldError``."""
+    def acquire(self, key: str, deployment_id: str = "", *, keepalive: bool = True) -> HeldLock:
+        """Take ``key`` or take it over from a stale holder; raises ``LockHeldError``.
+        ``keepalive`` refreshes the expiry in the background until the lock is released."""
+        held = self._take(key, deployment_id)
+        if keepalive:
+            held.start_keepalive(self.ttl / 3)
+        return held
+
+    def _take(self, key: str, deployment_id: str) -> HeldLock:
         now = self.clock()
         info = LockInfo(
             key=key,
