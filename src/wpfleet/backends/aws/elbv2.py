@@ -41,7 +41,13 @@ def _describe_names(aws: AwsSession, names: list[str]) -> dict[str, Any] | None:
 
 
 def describe_target_groups_of_lb(aws: AwsSession, lb_arn: str) -> list[dict[str, Any]]:
-    return aws.paginate("elbv2", "describe_target_groups", "TargetGroups", LoadBalancerArn=lb_arn)
+    """Target groups the ALB routes to (moto answers TargetGroupNotFound for none)."""
+    found = absent_on_not_found(
+        lambda: aws.paginate(
+            "elbv2", "describe_target_groups", "TargetGroups", LoadBalancerArn=lb_arn
+        )
+    )
+    return found or []
 
 
 def describe_tags(aws: AwsSession, arns: list[str]) -> dict[str, dict[str, str]]:
