@@ -4,19 +4,25 @@ They let the test suite fail or kill a real deployment at any step boundary with
 patching code: ``WPFLEET_INJECT_FAULT`` raises an ``InjectedFault`` and
 ``WPFLEET_INJECT_KILL`` sends SIGKILL to the deploying process. Each holds a
 comma-separated list of ``STEP_ID`` (before the change), ``STEP_ID@after`` (after it),
-or ``undo:STEP_ID`` (fail the rollback of that step). Unset, they cost one dict lookup.
+``undo:STEP_ID`` (fail the rollback of that step) or ``verify:CHECK`` (that check
+always fails). ``WPFLEET_INJECT_SLEEP`` holds
+``POINT=SECONDS`` pairs and pauses there (to hold a lock open in concurrency tests).
+Unset, they cost one dict lookup each.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
+from wpfleet.checks.base import Check, CheckResult
 from wpfleet.errors import InjectedFault
 
 FAULT_VAR = "WPFLEET_INJECT_FAULT"
 KILL_VAR = "WPFLEET_INJECT_KILL"
+SLEEP_VAR = "WPFLEET_INJECT_SLEEP"
 
 
 def _parse(raw: str) -> frozenset[str]:
@@ -27,14 +33,35 @@ def _parse(raw: str) -> frozenset[str]:
 class Faults:
     fail: frozenset[str] = frozenset()
     kill: frozenset[str] = frozenset()
+    sleep: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> Faults:
-        return cls(_parse(os.environ.get(FAULT_VAR, "")), _parse(os.environ.get(KILL_VAR, "")))
+        sleeps = {}
+        for item in _parse(os.environ.get(SLEEP_VAR, "")):
+            point, _, seconds = item.partition("=")
+            sleeps[point] = float(seconds or 0)
+        return cls(
+            _parse(os.environ.get(FAULT_VAR, "")), _parse(os.environ.get(KILL_VAR, "")), sleeps
+        )
 
     def at(self, point: str) -> None:
         """Call at a boundary named ``step`` / ``step@after`` / ``undo:step``."""
+        if point in self.sleep:
+            time.sleep(self.sleep[point])
         if point in self.kill:
             os.kill(os.getpid(), signal.SIGKILL)
         if point in self.fail:
             raise InjectedFault(f"injected fault at {point}", code="InjectedFault")
+
+    def wrap_checks(self, checks: list[Check]) -> list[Check]:
+        return [_Failing(c) if f"verify:{c.name}" in self.fail else c for c in checks]
+
+
+class _Failing(Check):
+    def __init__(self, inner: Check) -> None:
+        self.name = inner.name
+        self.description = inner.description
+
+    def run(self) -> CheckResult:
+        return self.result(False, f"injected fault at verify:{self.name}")

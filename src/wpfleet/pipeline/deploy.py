@@ -25,6 +25,7 @@ from wpfleet.engine.executor import (
     changes_from_journal,
     describe,
 )
+from wpfleet.engine.faults import Faults
 from wpfleet.engine.locks import LockManager, lock_key
 from wpfleet.engine.plan import plan_apply, plan_destroy
 from wpfleet.engine.resource import PHASE_ORDER, Op, Phase, Resource, Step
@@ -203,9 +204,15 @@ class Pipeline:
         if not executor.changes:
             deployment.status = "failed"
             self.store.put_deployment(deployment)
-            if isinstance(exc, StepFailure):
-                raise exc.error
-            raise exc
+            if not isinstance(exc, StepFailure):
+                raise exc
+            raise DeploymentFailed(
+                f"deployment of {deployment.tenant} to {deployment.env} failed{where}: "
+                f"{cause}; nothing had been changed",
+                rolled_back=True,
+                deployment_id=deployment.id,
+                cause=cause,
+            ) from None
         rollback = executor.rollback({r.id: r for r in resources})
         deployment.status = "rolled-back" if rollback.complete else "needs-attention"
         deployment.summary["rollback"] = {"undone": rollback.undone, "failed": rollback.failed}
@@ -257,7 +264,7 @@ class Pipeline:
     # --- verify --------------------------------------------------------------------------
     def _verify(self, ctx: TenantContext) -> VerifyReport:
         report = run_checks(
-            self.backend.checks(ctx),
+            Faults.from_env().wrap_checks(self.backend.checks(ctx)),
             tenant=ctx.tenant.id,
             env=self.env.name,
             deployment_id=ctx.deployment_id,
