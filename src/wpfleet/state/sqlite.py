@@ -31,7 +31,6 @@ SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS deployments (
     id TEXT PRIMARY KEY, tenant TEXT NOT NULL, env TEXT NOT NULL,
     started_at REAL NOT NULL, data TEXT NOT NULL);
@@ -54,6 +53,9 @@ CREATE TABLE IF NOT EXISTS documents (key TEXT PRIMARY KEY, data TEXT NOT NULL);
 
 R = TypeVar("R")
 
+#: connections a forked child inherited; kept alive so that they are never closed
+_INHERITED: list[sqlite3.Connection] = []
+
 
 def _dumps(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), allow_nan=False)
@@ -70,7 +72,12 @@ class SqliteStore(StateStore):
 
     # --- connection and transactions ----------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
-        if self._conn is None or self._pid != os.getpid():
+        if self._conn is not None and self._pid != os.getpid():
+            # inherited through fork: never use it, and never close it here either
+            # (closing could disturb the parent's locks); keep it referenced instead
+            _INHERITED.append(self._conn)
+            self._conn = None
+        if self._conn is None:
             conn = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                 check_same_thread=False,
@@ -100,10 +107,10 @@ class SqliteStore(StateStore):
             return fn(self._connection())
 
     def _migrate(self) -> None:
+        """Bring the file to ``SCHEMA_VERSION``; refuse a file from a newer wpfleet before
+        touching it."""
         with self._tx() as conn:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             version = int(row[0]) if row else 0
             if version > SCHEMA_VERSION:
@@ -112,6 +119,9 @@ class SqliteStore(StateStore):
                     f"knows up to {SCHEMA_VERSION}",
                     hint="upgrade wpfleet to the version that wrote this state",
                 )
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
             if version < SCHEMA_VERSION:
                 conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
