@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from wpfleet.config.load import LoadedFleet
-from wpfleet.config.models import Environment, Fleet, StateConfig
+from wpfleet.config.models import AwsSettings, Environment, Fleet, StateConfig
 from wpfleet.errors import UsageError
 from wpfleet.state import SqliteStore, open_store
 
@@ -45,3 +45,17 @@ def test_environment_state_wins_and_dynamodb_needs_table_and_bucket(tmp_path: Pa
     store = open_store(lf)  # without the environment: the fleet's (sqlite)
     assert isinstance(store, SqliteStore)
     store.close()
+
+
+def test_dynamodb_store_takes_region_endpoint_and_profile(tmp_path: Path) -> None:
+    from wpfleet.state.dynamodb import DynamoStore
+
+    state = {"backend": "dynamodb", "table": "t", "bucket": "b", "region": "eu-west-1"}
+    lf = loaded(tmp_path, env_state=state)
+    env = lf.fleet.env("dev").model_copy(
+        update={"aws": AwsSettings(region="af-south-1", endpoint_url="http://127.0.0.1:1")}
+    )
+    store = open_store(lf, env)
+    assert isinstance(store, DynamoStore)
+    assert (store.table, store.bucket, store.region) == ("t", "b", "eu-west-1")
+    assert store.endpoint_url == "http://127.0.0.1:1"  # inherited from the environment

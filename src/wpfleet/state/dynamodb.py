@@ -300,23 +300,21 @@ class DynamoStore(StateStore):
 
     # --- locks -------------------------------------------------------------------------
     def try_lock(self, lock: LockInfo, replace_owner: str | None = None) -> LockInfo | None:
-        condition = "attribute_not_exists(pk)"
-        values: dict[str, Any] = {}
+        condition, extra = "attribute_not_exists(pk)", {}
         if replace_owner is not None:
             condition += " OR #owner = :replace"
-            values = {":replace": {"S": replace_owner}}
+            extra = {
+                "ExpressionAttributeNames": {"#owner": "owner"},
+                "ExpressionAttributeValues": {":replace": {"S": replace_owner}},
+            }
         item = _typed({"pk": f"LOCK#{lock.key}", "sk": "LOCK", **asdict(lock)})
         for _ in range(5):
-            if self._conditional(
-                "put_item",
-                Item=item,
-                ConditionExpression=condition,
-                **_names_values({"#owner": "owner"} if values else {}, values),
-            ):
+            if self._conditional("put_item", Item=item, ConditionExpression=condition, **extra):
                 return None
             holder = self.get_lock(lock.key)
             if holder is not None:
-                return holder
+                # our own owner id: a retried write whose first attempt had succeeded
+                return None if holder.owner == lock.owner else holder
             # released between our write and our read: try again
         raise BackendError(f"lock {lock.key} keeps changing; try again", retryable=True)
 
@@ -498,12 +496,3 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
     return {"pk": {"S": pk}, "sk": {"S": sk}}
-
-
-def _names_values(names: dict[str, str], values: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if names:
-        out["ExpressionAttributeNames"] = names
-    if values:
-        out["ExpressionAttributeValues"] = values
-    return out
