@@ -8,6 +8,7 @@ platforms up, deploys alpha and bravo into dev and sit, and tears everything dow
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -17,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from local_memstore import MemoryStore
 from local_stack import deploy, install_argv_recorder, make_ctx, write_fleet
+
 from wpfleet.backends.base import TenantContext
 from wpfleet.backends.local import LocalBackend
 from wpfleet.config.load import LoadedFleet
@@ -101,7 +102,5 @@ def _parallel(jobs: list) -> None:  # type: ignore[type-arg]
 
 
 def _remove_empty_parent(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         path.rmdir()
-    except OSError:
-        pass

@@ -57,9 +57,10 @@ def probe_plugins(local_stack: LocalStack) -> Iterator[None]:
             "<?php\nif (isset($_GET['wpfleet_probe'])) {\n"
             "    header('Content-Type: application/json');\n"
             f"    $read = @file_get_contents({other});\n"
-            f"    $shell = (string) @shell_exec('cat ' . escapeshellarg({other}) . ' 2>/dev/null');\n"
-            "    echo json_encode(array('euid' => posix_geteuid(),\n"
-            "        'read' => $read !== false, 'shell' => strpos($shell, 'DB_PASSWORD') !== false));\n"
+            f"    $cmd = 'cat ' . escapeshellarg({other}) . ' 2>/dev/null';\n"
+            "    $shell = (string) @shell_exec($cmd);\n"
+            "    echo json_encode(array('euid' => posix_geteuid(), 'read' => $read !== false,\n"
+            "        'shell' => strpos($shell, 'DB_PASSWORD') !== false));\n"
             "    exit;\n}\n"
         )
         made.append(target)

@@ -67,6 +67,7 @@ class MariaDbServer:
             f"log-error = {self.error_log}\n"
             "skip-name-resolve\nskip-log-bin\nperformance_schema = OFF\nlog_warnings = 1\n"
             "innodb_buffer_pool_size = 32M\ninnodb_log_file_size = 16M\n"
+            "innodb_flush_log_at_trx_commit = 2\n"
             "max_connections = 200\n"
             "character-set-server = utf8mb4\ncollation-server = utf8mb4_unicode_ci\n"
             "[client]\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +96,7 @@ class Nginx:
         self.pid_file = paths.run / "nginx.pid"
         self.error_log = paths.logs / "nginx-error.log"
         self.lock = paths.locks / "nginx.lock"
+        self.stamp = proc.ReloadStamp(paths.run / "nginx.reloaded")
 
     @property
     def listen(self) -> str:
@@ -152,11 +154,13 @@ class Nginx:
         proc.stop_pid(self.pid())
 
     def apply_vhost(self, spec: VhostSpec) -> None:
-        """Write the vhost; reload when it changed; wait until that version answers."""
-        with proc.file_lock(self.lock):
-            changed = proc.write_file(self.vhost_file(spec.tenant), spec.render())
-            if changed:
-                self.reload()
+        """Write the vhost; reload when it changed (unless a reload that started after our
+        write already picked it up); wait until that version answers."""
+        path = self.vhost_file(spec.tenant)
+        if proc.write_file(path, spec.render()):
+            with proc.file_lock(self.lock):
+                if not self.stamp.covers(path):
+                    self.reload()
         self.wait_vhost(spec.host, spec.fingerprint())
 
     def remove_vhost(self, tenant: str, host: str) -> None:
@@ -175,9 +179,11 @@ class Nginx:
         if pid is None:
             return
         old_workers = proc.child_pids(pid)
+        signalled = time.time_ns()
         os.kill(pid, signal.SIGHUP)
         if not proc.wait_for(lambda: not old_workers & proc.child_pids(pid), 10.0):
             raise BackendError(f"nginx did not finish reloading: {_tail(self.error_log)}")
+        self.stamp.mark(signalled)
 
     def answering_version(self, host: str) -> str | None:
         reply = probe.request(self.port, host, PING_PATH, timeout=2.0, address=self.bind)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +79,7 @@ class PhpFpm:
         self.pid_file = paths.run / "php-fpm.pid"
         self.log = paths.logs / "php-fpm.log"
         self.lock = paths.locks / "php-fpm.lock"
+        self.stamp = proc.ReloadStamp(paths.run / "php-fpm.reloaded")
 
     def pid(self) -> int | None:
         return proc.read_pid(self.pid_file)
@@ -101,6 +103,7 @@ class PhpFpm:
             f"pid = {self.pid_file}\n"
             f"error_log = {self.log}\n"
             "log_level = notice\n"
+            "process_control_timeout = 5s\n"
             "daemonize = no\n"
             f"include = {self.paths.pools}/*.conf\n"
         )
@@ -132,9 +135,11 @@ class PhpFpm:
 
     def apply_pool(self, spec: PoolSpec) -> None:
         """Write the pool and reload php-fpm when it changed; wait for its socket."""
-        with proc.file_lock(self.lock):
-            if proc.write_file(self.pool_file(spec.name), spec.render()):
-                self._reload()
+        path = self.pool_file(spec.name)
+        if proc.write_file(path, spec.render()):
+            with proc.file_lock(self.lock):
+                if not self.stamp.covers(path):
+                    self._reload()
         self.wait_ready([spec.name])
 
     def remove_pool(self, pool: str) -> None:
@@ -151,6 +156,7 @@ class PhpFpm:
         if pid is None:
             return
         offset = _size(self.log)
+        signalled = time.time_ns()
         os.kill(pid, signal.SIGUSR2)
 
         def reloaded() -> bool:
@@ -158,6 +164,7 @@ class PhpFpm:
 
         if not proc.wait_for(reloaded, 15.0):
             raise BackendError(f"php-fpm did not finish reloading: {_tail(self.log)}")
+        self.stamp.mark(signalled)
 
 
 def _size(path: Path) -> int:

@@ -137,7 +137,9 @@ def stop_pid(pid: int | None, *, timeout: float = 15.0) -> None:
     wait_for(lambda: not pid_alive(pid), 5.0)
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float, *, step: float = 0.01) -> bool:
+def wait_for(
+    predicate: Callable[[], bool], timeout: float, *, step: float = 0.005, max_step: float = 0.05
+) -> bool:
     """Poll ``predicate`` with a gently growing interval until true or ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
@@ -146,7 +148,7 @@ def wait_for(predicate: Callable[[], bool], timeout: float, *, step: float = 0.0
         if time.monotonic() >= deadline:
             return False
         time.sleep(step)
-        step = min(step * 1.5, 0.1)
+        step = min(step * 1.3, max_step)
 
 
 def tcp_open(host: str, port: int, timeout: float = 0.2) -> bool:
@@ -179,6 +181,25 @@ def file_lock(path: Path) -> Iterator[None]:
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+class ReloadStamp:
+    """When the last completed reload of a daemon was signalled (a file, so that several
+    wpfleet processes agree). A config file written before that moment has been picked
+    up, so threads that queued on the reload lock can skip their own reload."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def covers(self, config: Path) -> bool:
+        try:
+            stamp = int(self.path.read_text())
+            return config.stat().st_mtime_ns < stamp
+        except (OSError, ValueError):
+            return False
+
+    def mark(self, signalled_ns: int) -> None:
+        write_file(self.path, f"{signalled_ns}\n")
 
 
 def write_file(path: Path, text: str, *, mode: int = 0o644, uid: int = -1, gid: int = -1) -> bool:

@@ -43,7 +43,7 @@ if (!$user_id) {
 if (get_option('permalink_structure') === '') {
     global $wp_rewrite;
     $wp_rewrite->set_permalink_structure('/%postname%/');
-    delete_option('rewrite_rules');
+    $wp_rewrite->flush_rules(false);
 }
 foreach ($input['options'] as $name => $value) {
     update_option($name, $value);
