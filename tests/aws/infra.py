@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -327,6 +328,16 @@ class Recorder:
         if isinstance(body, bytes):
             body = body.decode("utf-8", "replace")
         self.bodies.append((request.url, str(body or "")))
+
+
+def injected_error(code: str, status: int = 400) -> tuple[Any, dict[str, Any]]:
+    """What a ``before-call`` handler returns to fail a call without sending it."""
+    http = SimpleNamespace(status_code=status, headers={}, text="", content=b"")
+    parsed = {
+        "Error": {"Code": code, "Message": f"injected {code}"},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return http, parsed
 
 
 @contextmanager
