@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from conftest import LocalStack
 
+from wpfleet.backends.local import wordpress
 from wpfleet.errors import PlatformDownError
 
 pytestmark = pytest.mark.stack
@@ -52,3 +54,33 @@ def test_basic_auth_user_is_fleet_dash_env(local_stack: LocalStack) -> None:
     assert creds is not None
     assert creds.username == f"{local_stack.loaded.fleet.fleet}-sit"
     assert local_stack.backends["dev"].basic_auth_credentials() is None
+
+
+def test_platform_up_restarts_only_what_stopped(local_stack: LocalStack) -> None:
+    backend = local_stack.backends["dev"]
+    db_pid = backend.platform.db_server.pid()
+    backend.platform.nginx.stop()
+    status = backend.platform_status()
+    assert not status.up
+    assert [c.name for c in status.components if not c.running] == ["nginx"]
+    with pytest.raises(PlatformDownError):
+        backend.preflight()
+    assert backend.platform_up().up
+    assert backend.platform.db_server.pid() == db_pid
+    ctx = local_stack.ctx("dev", "alpha")
+    assert next(c for c in backend.checks(ctx) if c.name == "http").run().ok
+
+
+def test_core_copy_is_refreshed_when_the_package_changes(local_stack: LocalStack) -> None:
+    paths = local_stack.backends["dev"].platform.paths
+    debian_config = Path("/usr/share/wordpress/wp-config.php").read_text()
+    (paths.core / ".wpfleet-source").write_text("0:0")
+    assert wordpress.ensure_core(paths) is True
+    assert wordpress.ensure_core(paths) is False
+    ours = (paths.core / "wp-config.php").read_text()
+    assert "WPFLEET_TENANT_CONFIG" in ours
+    assert Path("/usr/share/wordpress/wp-config.php").read_text() == debian_config
+    # hard links when on the same filesystem as /usr/share/wordpress
+    same_fs = Path("/usr/share/wordpress").stat().st_dev == paths.core.stat().st_dev
+    linked = (paths.core / "wp-load.php").samefile("/usr/share/wordpress/wp-load.php")
+    assert linked == same_fs
