@@ -46,3 +46,13 @@ def test_bootstrap_creates_encrypted_table_and_bucket_once(moto_url: str) -> Non
     store.put_document("config/dev/acme.json", {"ok": True})
     head = s3.head_object(Bucket=name, Key="config/dev/acme.json")
     assert head["ServerSideEncryption"] == "AES256"
+
+
+def test_bootstrap_racing_another_runner(moto_url: str) -> None:
+    """Both runners saw nothing and both create: the second must not fail."""
+    name = f"wpfleet-race-{uuid.uuid4().hex[:10]}"
+    first, second = (DynamoStore(name, name, REGION, moto_url) for _ in range(2))
+    assert first._create_table() and first._create_bucket()
+    assert not second._create_table() and not second._create_bucket()
+    second.put_document("a", {"b": 1})
+    assert first.get_document("a") == {"b": 1}

@@ -161,11 +161,9 @@ class DynamoStore(StateStore):
         """Create the table and the bucket when missing, both encrypted; returns what
         was created (empty when both existed)."""
         created = []
-        if not self._table_exists():
-            self._create_table()
+        if not self._table_exists() and self._create_table():
             created.append(f"dynamodb table {self.table}")
-        if not self._bucket_exists():
-            self._create_bucket()
+        if not self._bucket_exists() and self._create_bucket():
             created.append(f"s3 bucket {self.bucket}")
         return created
 
@@ -176,10 +174,22 @@ class DynamoStore(StateStore):
             return False
         return True
 
-    def _create_table(self) -> None:
+    def _create_table(self) -> bool:
+        """Create and wait for the table; False when another runner created it first."""
+        try:
+            self._db("create_table", **self._table_spec())
+            created = True
+        except BackendError as err:
+            if err.code != "ResourceInUseException":
+                raise
+            created = False
+        waiter = self._client("dynamodb").get_waiter("table_exists")
+        waiter.wait(TableName=self.table, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+        return created
+
+    def _table_spec(self) -> dict[str, Any]:
         attrs = ["pk", "sk", "started", *INDEXES.values()]
-        self._db(
-            "create_table",
+        return dict(
             AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in attrs],
             KeySchema=[
                 {"AttributeName": "pk", "KeyType": "HASH"},
@@ -200,8 +210,6 @@ class DynamoStore(StateStore):
             SSESpecification={"Enabled": True, "SSEType": "KMS"},
             Tags=[{"Key": "wpfleet:role", "Value": "state"}],
         )
-        waiter = self._client("dynamodb").get_waiter("table_exists")
-        waiter.wait(TableName=self.table, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
 
     def _bucket_exists(self) -> bool:
         try:
@@ -214,11 +222,19 @@ class DynamoStore(StateStore):
             raise
         return True
 
-    def _create_bucket(self) -> None:
+    def _create_bucket(self) -> bool:
+        """Create the bucket and (again, harmlessly) its settings; False when another
+        runner of ours created it first."""
         where = {}
         if self.region != "us-east-1":
             where = {"CreateBucketConfiguration": {"LocationConstraint": self.region}}
-        self._call("s3", "create_bucket", Bucket=self.bucket, **where)
+        created = True
+        try:
+            self._call("s3", "create_bucket", Bucket=self.bucket, **where)
+        except BackendError as err:
+            if err.code != "BucketAlreadyOwnedByYou":
+                raise
+            created = False
         rule = {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
         self._call(
             "s3",
@@ -242,6 +258,7 @@ class DynamoStore(StateStore):
             Bucket=self.bucket,
             VersioningConfiguration={"Status": "Enabled"},
         )
+        return created
 
     # --- deployments -------------------------------------------------------------------
     def put_deployment(self, deployment: Deployment) -> None:
