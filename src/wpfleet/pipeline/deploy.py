@@ -8,6 +8,7 @@ back exactly what it changed when anything fails.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -77,12 +78,15 @@ class Pipeline:
         self.verify_deadline = verify_deadline
         self.who = who
         self._backend: Backend | None = None
+        self._backend_lock = threading.Lock()
 
     @property
     def backend(self) -> Backend:
-        if self._backend is None:
-            self._backend = get_backend(self.loaded, self.env, self.store)
-        return self._backend
+        """One backend per pipeline, shared by the tenants of a batch (thread-safe)."""
+        with self._backend_lock:
+            if self._backend is None:
+                self._backend = get_backend(self.loaded, self.env, self.store)
+            return self._backend
 
     def context(self, tenant_id: str, deployment_id: str = "") -> TenantContext:
         return tenant_context(
