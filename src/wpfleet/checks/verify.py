@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -123,7 +123,7 @@ def run_checks(
             o.ok, o.detail, o.attempts = ok, detail, o.attempts + 1
             o.seconds = round(clock() - start, 3)
             if on_progress is not None:
-                on_progress(o)
+                on_progress(replace(o))  # a snapshot: ``o`` changes on the next attempt
 
     ask_round(list(range(len(checks))))
     round_no = 1
