@@ -146,6 +146,8 @@ def create_base_env(url: str, db: MariaDB) -> BaseEnv:
 
     ec2 = c("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    # moto's run_task needs DNS hostnames on (real task VPCs have them too)
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     subnets = [
         ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{REGION}{az}")[
             "Subnet"
@@ -307,6 +309,8 @@ class Recorder:
 
     calls: list[str] = field(default_factory=list)
     bodies: list[tuple[str, str]] = field(default_factory=list)
+    #: (service.Operation, API parameters) as the caller passed them
+    params: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     fail: Callable[[str, dict[str, Any]], Any] | None = None
 
     @property
@@ -317,17 +321,28 @@ class Recorder:
         events = session.events
         events.register("before-call.*.*", self._before_call, unique_id=f"rec-call-{id(self)}")
         events.register("before-send.*.*", self._before_send, unique_id=f"rec-send-{id(self)}")
+        events.register(
+            "before-parameter-build.*.*", self._before_build, unique_id=f"rec-build-{id(self)}"
+        )
+
+    def _before_build(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        name = f"{model.service_model.service_name}.{model.name}"
+        self.params.append((name, json.loads(json.dumps(params, default=str))))
+
+    def first(self, name: str) -> dict[str, Any]:
+        return next(p for n, p in self.params if n == name)
 
     def _before_call(self, model: Any, params: dict[str, Any], **_: Any) -> Any:
         name = f"{model.service_model.service_name}.{model.name}"
         self.calls.append(name)
         return self.fail(name, params) if self.fail else None
 
-    def _before_send(self, request: Any, **_: Any) -> None:
+    def _before_send(self, request: Any, event_name: str = "", **_: Any) -> None:
+        """Bodies are kept as (operation, body): ``before-send.<service>.<Operation>``."""
         body = request.body
         if isinstance(body, bytes):
             body = body.decode("utf-8", "replace")
-        self.bodies.append((request.url, str(body or "")))
+        self.bodies.append((event_name.rsplit(".", 1)[-1], str(body or "")))
 
 
 def injected_error(code: str, status: int = 400) -> tuple[Any, dict[str, Any]]:

@@ -1,0 +1,196 @@
+"""Secrets never travel: no secret value in any recorded request except the Secrets
+Manager call that stores it (direct and ecs-task modes), nor in the Lambda@Edge code.
+Also the ecs-task database mode's request shape, preflight and platform bootstrap."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import urllib.parse
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.aws.infra import (
+    ENV,
+    MASTER_PASSWORD,
+    BaseEnv,
+    make_ctx,
+    recording,
+    tenant,
+    write_fleet,
+)
+from tests.aws.test_resources import converge
+from wpfleet.backends.aws import dbinit
+from wpfleet.backends.aws.backend import AwsBackend
+from wpfleet.errors import BackendError, ValidationError
+from wpfleet.state.sqlite import SqliteStore
+
+pytestmark = pytest.mark.aws
+
+STORING = ("CreateSecret", "PutSecretValue")
+
+
+def secret_values(base: BaseEnv, *names: str) -> list[str]:
+    sm = base.client("secretsmanager")
+    out = [MASTER_PASSWORD]
+    for name in names:
+        out.append(json.loads(sm.get_secret_value(SecretId=name)["SecretString"])["password"])
+    return out
+
+
+def leaks(bodies: list[tuple[str, str]], values: list[str]) -> list[str]:
+    """Request bodies (decoded every way AWS encodes them) that contain a secret value,
+    other than the ones that store a secret."""
+    found = []
+    for op, body in bodies:
+        if op in STORING:
+            continue
+        decoded = urllib.parse.unquote_plus(body)
+        for value in values:
+            if value in body or value in decoded:
+                found.append(f"{op}: {decoded[:200]}")
+    return found
+
+
+def test_no_secret_in_any_request_direct_mode(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore
+) -> None:
+    loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")])
+    with recording() as rec:
+        backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+        ctx = make_ctx(loaded, "alpha", store)
+        resources = {r.id: r for r in backend.resources(ctx) if r.id != "infra/wordpress"}
+        converge(resources)
+        backend.document_sections(ctx)
+    values = secret_values(base, "sit-alpha-db-credentials", "sit-alpha-wp-admin")
+    stored = [b for op, b in rec.bodies if op == "CreateSecret"]
+    assert len(stored) == 2
+    assert leaks(rec.bodies, values) == []
+    for fact in (r.read() for r in resources.values()):
+        assert fact is not None
+        assert not any(v in json.dumps(fact.state) for v in values)
+    assert not any(v in json.dumps(backend.document_sections(ctx)) for v in values)
+
+
+def test_ecs_task_mode_reads_secrets_by_name_only(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto runs no task (and never stops one), so this asserts the request shape: the
+    db-init task definition takes both secrets through ``secrets: valueFrom``; the
+    run_task overrides carry only the action; the wait then times out."""
+    loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")], db_mode="ecs-task")
+    real_wait = dbinit.wait_for
+    monkeypatch.setattr(
+        dbinit, "wait_for", lambda t, c, a, act, _timeout: real_wait(t, c, a, act, 0.0)
+    )
+    with recording() as rec:
+        backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+        ctx = make_ctx(loaded, "alpha", store)
+        res = {r.id: r for r in backend.resources(ctx)}
+        res["database/secret"].create()
+        assert res["database/database"].read() is None  # not recorded yet: absent
+        with pytest.raises(BackendError, match="did not stop"):
+            res["database/database"].create()
+    td = rec.first("ecs.RegisterTaskDefinition")
+    container = td["containerDefinitions"][0]
+    master = base.client("secretsmanager").describe_secret(SecretId="sit-rds-master-credentials")[
+        "ARN"
+    ]
+    tenant_arn = base.client("secretsmanager").describe_secret(SecretId="sit-alpha-db-credentials")[
+        "ARN"
+    ]
+    assert {s["valueFrom"] for s in container["secrets"]} == {
+        f"{master}:username::",
+        f"{master}:password::",
+        f"{tenant_arn}:password::",
+    }
+    assert td["executionRoleArn"].endswith(":role/sit-alpha-db-init-role")
+    run = rec.first("ecs.RunTask")
+    assert run["overrides"] == {
+        "containerOverrides": [
+            {
+                "name": "db-init",
+                "environment": [{"name": "WPFLEET_ACTION", "value": "create-database"}],
+            }
+        ]
+    }
+    assert run["networkConfiguration"]["awsvpcConfiguration"]["securityGroups"] == [
+        base.security_group
+    ]
+    policy = base.client("iam").get_role_policy(
+        RoleName="sit-alpha-db-init-role", PolicyName="wpfleet-db-init-secrets"
+    )["PolicyDocument"]
+    resources = json.dumps(policy)
+    assert "sit-rds-master-credentials" in resources and "sit-alpha-db-credentials" in resources
+    values = secret_values(base, "sit-alpha-db-credentials")
+    assert leaks(rec.bodies, values) == []
+
+
+def test_preflight_checks_account_and_base_resources(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore
+) -> None:
+    loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")])
+    AwsBackend(loaded, loaded.fleet.env(ENV), store).preflight()
+    wrong = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")], account_id="815856636111")
+    with pytest.raises(ValidationError) as err:
+        AwsBackend(wrong, wrong.fleet.env(ENV), store).preflight()
+    assert "815856636111" in err.value.message and "123456789012" in err.value.message
+    assert "default credential chain" in err.value.message
+    missing = write_fleet(
+        tmp_path / "fleet.yaml", base, [tenant("alpha")], cluster="nope-cluster", efs_id="fs-0000"
+    )
+    with pytest.raises(ValidationError) as err:
+        AwsBackend(missing, missing.fleet.env(ENV), store).preflight()
+    assert "nope-cluster" in err.value.message and "fs-0000" in err.value.message
+    assert "platform discover" in err.value.message
+
+
+def test_wildcard_certificate_must_cover_the_domain(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore
+) -> None:
+    other = base.client("acm", "us-east-1").request_certificate(
+        DomainName="*.elsewhere.test", ValidationMethod="DNS"
+    )["CertificateArn"]
+    loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")], certificate_arn=other)
+    with pytest.raises(ValidationError, match=r"not \*\.wpsit\.example\.test"):
+        AwsBackend(loaded, loaded.fleet.env(ENV), store).preflight()
+
+
+def test_platform_up_bootstraps_basic_auth_with_only_a_hash(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore
+) -> None:
+    loaded = write_fleet(
+        tmp_path / "fleet.yaml", base, [tenant("alpha")], env_extra={"basic_auth": True}
+    )
+    with recording() as rec:
+        backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+        status = backend.platform_up()
+        backend.platform_up()  # idempotent: no second function
+    assert status.up, status
+    creds = backend.basic_auth_credentials()
+    assert creds is not None and creds.username == "bbws-sit" and len(creds.password) >= 24
+    fn = base.client("lambda", "us-east-1").get_function(FunctionName="sit-wpfleet-basic-auth")
+    assert rec.calls.count("lambda.CreateFunction") == 1
+    create = next(
+        b
+        for _u, b in rec.bodies
+        if '"FunctionName": "sit-wpfleet-basic-auth"' in b and "ZipFile" in b
+    )
+    code = base64.b64decode(json.loads(create)["Code"]["ZipFile"])
+    source = zipfile.ZipFile(io.BytesIO(code)).read("index.js").decode()
+    import hashlib
+
+    digest = hashlib.sha256(f"{creds.username}:{creds.password}".encode()).hexdigest()
+    assert digest in source and creds.password not in source
+    assert fn["Configuration"]["Runtime"].startswith("nodejs")
+    versions = base.client("lambda", "us-east-1").list_versions_by_function(
+        FunctionName="sit-wpfleet-basic-auth"
+    )["Versions"]
+    assert any(v["Version"] != "$LATEST" for v in versions)
+    assert any(c.endswith("UpdateDistribution") for c in rec.calls)
+    assert leaks(rec.bodies, [creds.password]) == []
+    with pytest.raises(NotImplementedError, match="not supported on aws"):
+        backend.platform_down()
