@@ -48,3 +48,13 @@ def store(tmp_path: Path) -> Iterator[SqliteStore]:
     s = SqliteStore(tmp_path / "state.db")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def wordpress_site(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from tests.aws.infra import ENV
+    from tests.aws.wordpress_site import start_site
+
+    address, stop = start_site(tmp_path_factory.mktemp("wp"), moto_url, ENV)
+    yield address
+    stop()

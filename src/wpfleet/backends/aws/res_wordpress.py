@@ -39,7 +39,7 @@ def is_installed(t: TenantAws) -> bool | None:
         return None
     if "Already Installed" in reply.body:
         return True
-    if 'name="weblog_title"' in reply.body or "install.php?step=1" in reply.body:
+    if 'id="setup"' in reply.body or 'name="weblog_title"' in reply.body:
         return False
     return None
 

@@ -1,0 +1,131 @@
+"""The whole pipeline on the AWS backend: deploy → verify → a second deploy that plans
+only noops → destroy, against moto + MariaDB, with a local WordPress serving the
+tenant's HTTP checks (``http_check_address``) the way its ECS task would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.aws.infra import (
+    ENV,
+    BaseEnv,
+    Recorder,
+    recording,
+    tenant,
+    write_fleet,
+)
+from wpfleet.config.load import LoadedFleet
+from wpfleet.engine.resource import Op
+from wpfleet.pipeline import deploy as pipeline
+from wpfleet.state.sqlite import SqliteStore
+
+pytestmark = [pytest.mark.aws, pytest.mark.slow]
+
+VERIFY_DEADLINE = 20.0
+
+
+def register_targets_like_ecs(base: BaseEnv) -> Any:
+    """moto's ECS registers no targets and an empty health list is unhealthy: when the
+    service is created, register one IP in its target group as ECS would."""
+
+    def on_call(name: str, params: dict[str, Any]) -> None:
+        if name == "ecs.CreateService":
+            body = json.loads(params.get("body") or b"{}")
+            for lb in body.get("loadBalancers", []):
+                base.client("elbv2").register_targets(
+                    TargetGroupArn=lb["targetGroupArn"], Targets=[{"Id": "10.20.1.10", "Port": 80}]
+                )
+        return None
+
+    return on_call
+
+
+def fleet(tmp_path: Path, base: BaseEnv, site: str, tid: str = "alpha") -> LoadedFleet:
+    return write_fleet(tmp_path / "fleet.yaml", base, [tenant(tid)], http_check_address=site)
+
+
+def deploy(loaded: LoadedFleet, tid: str, store: SqliteStore) -> pipeline.Outcome:
+    return pipeline.deploy(
+        loaded, ENV, tid, actor="test", store=store, verify_deadline=VERIFY_DEADLINE
+    )
+
+
+def remains(base: BaseEnv, tid: str) -> list[str]:
+    """Everything of tenant ``tid`` still in moto or MariaDB."""
+    out = []
+    sm = base.client("secretsmanager")
+    names = [s["Name"] for s in sm.list_secrets()["SecretList"]]
+    out += [n for n in names if n.startswith(f"{ENV}-{tid}-")]
+    elb = base.client("elbv2")
+    tgs = [t["TargetGroupName"] for t in elb.describe_target_groups().get("TargetGroups", [])]
+    out += [n for n in tgs if n == f"{ENV}-{tid}-tg"]
+    rules = elb.describe_rules(ListenerArn=base.listener_arn)["Rules"]
+    out += [r["RuleArn"] for r in rules if not r["IsDefault"]]
+    ecs = base.client("ecs")
+    svcs = ecs.describe_services(cluster=base.cluster, services=[f"{ENV}-{tid}-service"])
+    out += [s["serviceName"] for s in svcs["services"] if s["status"] == "ACTIVE"]
+    tds = ecs.list_task_definitions(familyPrefix=f"{ENV}-{tid}", status="ACTIVE")
+    out += tds["taskDefinitionArns"]
+    aps = base.client("efs").describe_access_points(FileSystemId=base.efs_id)["AccessPoints"]
+    out += [a["AccessPointId"] for a in aps]
+    roles = [r["RoleName"] for r in base.client("iam").list_roles()["Roles"]]
+    out += [r for r in roles if r.startswith(f"{ENV}-{tid}-")]
+    records = base.client("route53").list_resource_record_sets(HostedZoneId=base.zone_id)
+    out += [r["Name"] for r in records["ResourceRecordSets"] if r["Name"].startswith(f"{tid}.")]
+    out += [d for (d,) in base.db.query("SHOW DATABASES LIKE %s", (f"{tid}\\_db",))]
+    out += [
+        u for (u,) in base.db.query("SELECT User FROM mysql.user WHERE User=%s", (f"{tid}_user",))
+    ]
+    objects = base.client("s3").list_objects_v2(Bucket="sit-tenant-configs").get("Contents", [])
+    out += [o["Key"] for o in objects]
+    return out
+
+
+def test_deploy_verify_redeploy_noop_destroy(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore, wordpress_site: str
+) -> None:
+    loaded = fleet(tmp_path, base, wordpress_site)
+    with recording() as rec:
+        rec.fail = register_targets_like_ecs(base)
+        outcome = deploy(loaded, "alpha", store)
+    assert outcome.deployment is not None and outcome.deployment.status == "succeeded"
+    assert outcome.report is not None and outcome.report.ok, outcome.report
+    assert {o.name for o in outcome.report.outcomes} >= {
+        "secret", "service", "running", "target", "http", "logs", "wp-title", "wp-admin"
+    }  # fmt: skip
+    assert all(s.op is Op.CREATE for s in outcome.steps), [(s.id, s.op) for s in outcome.steps]
+    # WordPress was installed by wpfleet with the fleet file's values
+    options = dict(base.db.query("SELECT option_name, option_value FROM alpha_db.wp_options "
+                                 "WHERE option_name IN ('blogname','admin_email','blog_public')"))  # fmt: skip
+    assert options == {
+        "blogname": "Alpha Bakery",
+        "admin_email": "owner@alpha.test",
+        "blog_public": "0",
+    }
+    record = base.client("route53").list_resource_record_sets(HostedZoneId=base.zone_id)
+    alias = [r for r in record["ResourceRecordSets"] if r["Name"] == "alpha.wpsit.example.test."]
+    assert alias[0]["AliasTarget"]["HostedZoneId"] == "Z2FDTNDATAQYW2"
+    doc = json.loads(
+        base.client("s3")
+        .get_object(Bucket="sit-tenant-configs", Key="config/sit/alpha.json")["Body"]
+        .read()
+    )
+    assert doc["infrastructure"]["ecs_service"] == "sit-alpha-service"
+    assert doc["infrastructure"]["alb_listener_rule_priority"] == 10
+    assert doc["database"]["secret_arn"].startswith("arn:aws:secretsmanager:")
+
+    second = pipeline.plan(loaded, ENV, "alpha", store=store)
+    assert [(s.id, s.op.value, s.changes) for s in second if s.op is not Op.NOOP] == []
+
+    gone = pipeline.destroy(loaded, ENV, "alpha", actor="test", store=store)
+    assert gone.deployment is not None and gone.deployment.status == "succeeded"
+    assert remains(base, "alpha") == []
+    assert store.allocations(ENV, "priority") == {}
+
+
+def mutating_calls(rec: Recorder) -> list[str]:
+    return list(dict.fromkeys(rec.mutating))
