@@ -75,12 +75,15 @@ class MariaDbServer:
         )
 
     def prepare(self) -> bool:
-        """Write the config and create the datadir; True when the datadir is new."""
+        """Write the config and create the datadir when new; True when the config changed."""
         uid, gid = _mysql_ids() if is_root() else (-1, -1)
         proc.ensure_dir(self.paths.mariadb, mode=0o750, uid=uid, gid=gid)
-        proc.write_file(self.cnf, self.render_cnf(), mode=0o644)
-        if (self.paths.datadir / "mysql").is_dir():
-            return False
+        changed = proc.write_file(self.cnf, self.render_cnf(), mode=0o644)
+        if not (self.paths.datadir / "mysql").is_dir():
+            self._install(uid, gid)
+        return changed
+
+    def _install(self, uid: int, gid: int) -> None:
         proc.ensure_dir(self.paths.datadir, mode=0o750, uid=uid, gid=gid)
         auth = ["--auth-root-authentication-method=socket"]
         if not is_root():
@@ -90,7 +93,6 @@ class MariaDbServer:
             what="mariadb-install-db",
             timeout=120,
         )
-        return True
 
     def start(self) -> None:
         """Launch mariadbd detached; ``wait_ready`` says when it accepts connections."""

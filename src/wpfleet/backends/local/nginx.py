@@ -134,10 +134,11 @@ class Nginx:
             "}\n"
         )
 
-    def prepare(self) -> None:
+    def prepare(self) -> bool:
+        """Write the master config; True when it changed."""
         proc.ensure_dir(self.paths.vhosts, mode=0o755)
         proc.ensure_dir(self.paths.nginx / "tmp", mode=0o755)
-        proc.write_file(self.conf, self.render_master())
+        return proc.write_file(self.conf, self.render_master())
 
     def start(self) -> None:
         argv = ["nginx", "-e", str(self.error_log), "-c", str(self.conf), "-g", "daemon off;"]
@@ -171,6 +172,10 @@ class Nginx:
             path.unlink()
             self.reload()
         self.wait_vhost(host, None)
+
+    def reload_locked(self) -> None:
+        with proc.file_lock(self.lock):
+            self.reload()
 
     def reload(self) -> None:
         """SIGHUP, then wait until the old workers are gone: until then an old worker may

@@ -108,14 +108,19 @@ class PhpFpm:
             f"include = {self.paths.pools}/*.conf\n"
         )
 
-    def prepare(self, shared: PoolSpec) -> None:
+    def prepare(self, shared: PoolSpec) -> bool:
         """Write the master config and the always-present shared pool (php-fpm refuses
-        to start without at least one pool)."""
+        to start without at least one pool); True when either changed."""
         proc.ensure_dir(self.paths.fpm, mode=0o755)
         proc.ensure_dir(self.paths.pools, mode=0o755)
         proc.ensure_dir(self.paths.sockets, mode=0o755)
-        proc.write_file(self.conf, self.render_master())
-        proc.write_file(self.pool_file(shared.name), shared.render())
+        changed = proc.write_file(self.conf, self.render_master())
+        return proc.write_file(self.pool_file(shared.name), shared.render()) or changed
+
+    def reload(self) -> None:
+        """Reload now (after the master config changed), under the reload lock."""
+        with proc.file_lock(self.lock):
+            self._reload()
 
     def start(self) -> None:
         argv = [FPM_BINARY, "--nodaemonize", "--fpm-config", str(self.conf)]

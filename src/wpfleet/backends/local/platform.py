@@ -19,7 +19,7 @@ from wpfleet.backends.base import ComponentStatus, Credentials, PlatformStatus
 from wpfleet.backends.local import proc, wordpress
 from wpfleet.backends.local.mariadb import AdminDb, MariaDbServer, bootstrap_admin
 from wpfleet.backends.local.nginx import Nginx
-from wpfleet.backends.local.paths import ROOT_RUNTIME_BASE, EnvPaths, is_root
+from wpfleet.backends.local.paths import ROOT_RUNTIME_BASE, RUNTIME_ENV_VAR, EnvPaths, is_root
 from wpfleet.backends.local.phpfpm import SHARED_POOL, PhpFpm, PoolSpec
 from wpfleet.backends.local.secretfiles import (
     ensure_secret,
@@ -29,7 +29,7 @@ from wpfleet.backends.local.secretfiles import (
 )
 from wpfleet.config.load import LoadedFleet
 from wpfleet.config.models import Environment
-from wpfleet.errors import PlatformDownError
+from wpfleet.errors import BackendError, PlatformDownError
 
 WEB_USER = "www-data"
 
@@ -84,15 +84,11 @@ class LocalPlatform:
     # --- up / down / status ----------------------------------------------------------------
     def up(self) -> PlatformStatus:
         with self._up_lock:
-            if not self._all_running():
-                self._prepare()
-                for wait in self._start_missing():
-                    wait()
+            self._prepare()
+            for wait in self._start_or_reconfigure():
+                wait()
             bootstrap_admin(self.db_server, self.db)
         return self.status()
-
-    def _all_running(self) -> bool:
-        return self.db_server.running() and self.fpm.running() and self.nginx.running()
 
     def _prepare(self) -> None:
         self._make_root()
@@ -117,23 +113,36 @@ class LocalPlatform:
             mode = d.stat().st_mode & 0o7777
             if mode & 0o111 != 0o111:
                 os.chmod(d, mode | 0o711)
+        closed = [p for p in chain[-1].parents if not p.stat().st_mode & 0o001]
+        if closed:
+            raise BackendError(
+                f"the runtime directory {root} is under {closed[0]}, which other users "
+                "cannot traverse (mysql, www-data and the tenants' uids must reach it)",
+                hint=f"set {RUNTIME_ENV_VAR} to a directory whose parents are "
+                "world-executable (e.g. under /var/lib), or `chmod o+x` that directory",
+            )
 
-    def _start_missing(self) -> list[Callable[[], None]]:
-        """Start what is not running (MariaDB first: it is the slowest); return waiters."""
+    def _start_or_reconfigure(self) -> list[Callable[[], None]]:
+        """Start what is not running (MariaDB first: the slowest) and apply changed
+        configs to what is (reload; MariaDB must restart). Return the waiters."""
         waits: list[Callable[[], None]] = []
+        db_changed = self.db_server.prepare()
+        if db_changed and self.db_server.running():
+            self.db_server.stop()
         if not self.db_server.running():
-            self.db_server.prepare()
             self.db_server.start()
             waits.append(self.db_server.wait_ready)
+        shared = self.shared_pool()
+        if self.fpm.prepare(shared) and self.fpm.running():
+            self.fpm.reload()
         if not self.fpm.running():
-            shared = self.shared_pool()
-            self.fpm.prepare(shared)
             self.fpm.start()
-            waits.append(lambda: self.fpm.wait_ready([shared.name]))
+        waits.append(lambda: self.fpm.wait_ready([shared.name]))
+        if self.nginx.prepare() and self.nginx.running():
+            self.nginx.reload_locked()
         if not self.nginx.running():
-            self.nginx.prepare()
             self.nginx.start()
-            waits.append(self.nginx.wait_ready)
+        waits.append(self.nginx.wait_ready)
         return waits
 
     def down(self) -> PlatformStatus:
