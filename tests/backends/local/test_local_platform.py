@@ -84,3 +84,16 @@ def test_core_copy_is_refreshed_when_the_package_changes(local_stack: LocalStack
     same_fs = Path("/usr/share/wordpress").stat().st_dev == paths.core.stat().st_dev
     linked = (paths.core / "wp-load.php").samefile("/usr/share/wordpress/wp-load.php")
     assert linked == same_fs
+
+
+def test_down_then_up_brings_every_tenant_back(local_stack: LocalStack) -> None:
+    backend = local_stack.backends["sit"]
+    down = backend.platform_down()
+    assert not any(c.running for c in down.components)
+    with pytest.raises(PlatformDownError):
+        backend.preflight()
+    assert backend.platform_up().up
+    for tenant in ("alpha", "bravo"):
+        ctx = local_stack.ctx("sit", tenant)
+        results = {c.name: c.run() for c in backend.checks(ctx)}
+        assert all(r.ok for r in results.values()), results

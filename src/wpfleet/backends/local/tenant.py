@@ -8,6 +8,7 @@ environments and survive re-deploys; no /etc/passwd entry is needed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 from wpfleet.backends.base import TenantContext
 from wpfleet.backends.local import wordpress
 from wpfleet.backends.local.nginx import VhostSpec
-from wpfleet.backends.local.paths import TenantPaths, is_root
+from wpfleet.backends.local.paths import ROOT_RUNTIME_BASE, TenantPaths, is_root
 from wpfleet.backends.local.phpfpm import PoolSpec
 from wpfleet.backends.local.platform import WEB_USER, LocalPlatform, web_ids
 
@@ -86,8 +87,19 @@ class LocalTenant:
     def allocate_uid(self) -> int:
         if not self.own_uid:
             return web_ids()[0]
-        taken = {entry.pw_uid for entry in pwd.getpwall()}
+        taken = {entry.pw_uid for entry in pwd.getpwall()} | self.foreign_uids()
         return self.ctx.store.allocate(UID_NAMESPACE, UID_KIND, self.uid_key, UID_RANGE, taken)
+
+    def foreign_uids(self) -> set[int]:
+        """uids owning tenants' files of OTHER fleets on this machine (another state
+        store does not know them): never hand one of those out again."""
+        ours = self.platform.paths.root.parent
+        found = set()
+        for content in ROOT_RUNTIME_BASE.glob("*/*/tenants/*/wp-content"):
+            if ours not in content.parents:
+                with contextlib.suppress(OSError):
+                    found.add(content.stat().st_uid)
+        return found
 
     def release_uid(self) -> None:
         if self.own_uid:

@@ -165,6 +165,8 @@ def prepare_content(files: TenantPaths, uid: int, gid: int) -> None:
     root-owned mu-plugins directory with the mail-to-log plugin. Idempotent."""
     owner = {"uid": uid, "gid": gid}
     proc.ensure_dir(files.root, mode=0o755)
+    if files.content.is_dir() and files.content.stat().st_uid != uid:
+        chown_tree(files.content, uid, gid)
     proc.ensure_dir(files.content, mode=0o755, **owner)
     for sub in ("themes", "plugins", "uploads", "upgrade"):
         proc.ensure_dir(files.content / sub, mode=0o755, **owner)
@@ -180,6 +182,14 @@ def prepare_content(files: TenantPaths, uid: int, gid: int) -> None:
     for log in (files.php_error_log, files.mail_log):
         if not log.exists():
             proc.write_file(log, "", mode=0o640, uid=uid, gid=gid)
+
+
+def chown_tree(root: Path, uid: int, gid: int) -> None:
+    """Give a tenant's files to its (new) uid; symlinks themselves, never their targets."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in (*dirnames, *filenames):
+            os.lchown(os.path.join(dirpath, name), uid, gid)
+    os.lchown(root, uid, gid)
 
 
 def content_state(files: TenantPaths) -> dict[str, Any] | None:
