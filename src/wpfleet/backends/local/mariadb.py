@@ -15,6 +15,7 @@ import os
 import pwd
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,8 @@ class AdminDb:
         self.paths = paths
         self.port = port
         self._local = threading.local()
-        self._all: list[pymysql.connections.Connection[Any]] = []
+        # weak: a connection whose thread has ended is closed when collected, not kept
+        self._all: weakref.WeakSet[pymysql.connections.Connection[Any]] = weakref.WeakSet()
         self._lock = threading.Lock()
 
     def admin_password(self, *, create: bool = False) -> str:
@@ -180,7 +182,7 @@ class AdminDb:
             ) from None
         self._local.conn = current
         with self._lock:
-            self._all.append(current)
+            self._all.add(current)
         return current
 
     def query(self, sql: str, args: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -195,7 +197,7 @@ class AdminDb:
 
     def close(self) -> None:
         with self._lock:
-            conns, self._all = self._all, []
+            conns, self._all = list(self._all), weakref.WeakSet()
         for conn in conns:
             with contextlib.suppress(Exception):
                 conn.close()
