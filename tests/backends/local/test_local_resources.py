@@ -8,7 +8,7 @@ import pytest
 from conftest import LocalStack
 from local_stack import deploy, destroy
 
-from wpfleet.backends.local import probe, secretfiles
+from wpfleet.backends.local import probe, proc, secretfiles
 from wpfleet.engine.resource import Phase
 
 pytestmark = pytest.mark.stack
@@ -69,8 +69,13 @@ def test_lifecycle_create_twice_read_delete_twice(local_stack: LocalStack, env: 
         assert res.read() is None, res.id
     destroy(resources)  # deleting what is absent succeeds
     assert "dev/charlie" not in local_stack.store.allocations("local", "uid")
-    gone = probe.request(backend.platform.port, ctx.names.host, "/")
-    assert gone.status == 404 and not gone.header("x-wpfleet-tenant")
+
+    # old nginx workers may answer for ~100 ms after a reload
+    def gone() -> bool:
+        reply = probe.request(backend.platform.port, ctx.names.host, "/")
+        return reply.status == 404 and not reply.header("x-wpfleet-tenant")
+
+    assert proc.wait_for(gone, 2.0)
 
 
 def test_states_never_hold_a_secret_value(local_stack: LocalStack) -> None:
