@@ -14,12 +14,14 @@ from tests.aws.infra import (
     ENV,
     BaseEnv,
     Recorder,
+    injected_error,
     recording,
     tenant,
     write_fleet,
 )
 from wpfleet.config.load import LoadedFleet
 from wpfleet.engine.resource import Op
+from wpfleet.errors import DeploymentFailed
 from wpfleet.pipeline import deploy as pipeline
 from wpfleet.state.sqlite import SqliteStore
 
@@ -99,8 +101,12 @@ def test_deploy_verify_redeploy_noop_destroy(
     }  # fmt: skip
     assert all(s.op is Op.CREATE for s in outcome.steps), [(s.id, s.op) for s in outcome.steps]
     # WordPress was installed by wpfleet with the fleet file's values
-    options = dict(base.db.query("SELECT option_name, option_value FROM alpha_db.wp_options "
-                                 "WHERE option_name IN ('blogname','admin_email','blog_public')"))  # fmt: skip
+    options = dict(
+        base.db.query(
+            "SELECT option_name, option_value FROM alpha_db.wp_options "
+            "WHERE option_name IN ('blogname','admin_email','blog_public')"
+        )
+    )
     assert options == {
         "blogname": "Alpha Bakery",
         "admin_email": "owner@alpha.test",
@@ -129,3 +135,57 @@ def test_deploy_verify_redeploy_noop_destroy(
 
 def mutating_calls(rec: Recorder) -> list[str]:
     return list(dict.fromkeys(rec.mutating))
+
+
+def fail_first_use(ops: set[str], code: str, seen: set[str], also: Any) -> Any:
+    """A ``before-call`` handler failing the first call of each operation in ``ops``."""
+
+    def on_call(name: str, params: dict[str, Any]) -> Any:
+        also(name, params)
+        if name in ops and name not in seen:
+            seen.add(name)
+            return injected_error(code)
+        return None
+
+    return on_call
+
+
+def test_fault_injection_every_mutating_call(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore, wordpress_site: str
+) -> None:
+    """Record the mutating calls of a clean deploy; then (1) throttle each on first use:
+    the deploy succeeds after retries; (2) for each, fail it once with a non-retryable
+    error: the deploy is rolled back and nothing of that tenant remains."""
+    ids = ["clean", "throttled"] + [f"fault{i}" for i in range(30)]
+    loaded = write_fleet(
+        tmp_path / "fleet.yaml", base, [tenant(i) for i in ids], http_check_address=wordpress_site
+    )
+    with recording() as rec:
+        rec.fail = register_targets_like_ecs(base)
+        assert deploy(loaded, "clean", store).deployment.status == "succeeded"  # type: ignore[union-attr]
+    ops = mutating_calls(rec)
+    assert {"secretsmanager.CreateSecret", "ecs.CreateService", "elbv2.CreateRule"} <= set(ops)
+    pipeline.destroy(loaded, ENV, "clean", actor="test", store=store)
+
+    seen: set[str] = set()
+    with recording() as rec:
+        rec.fail = fail_first_use(set(ops), "Throttling", seen, register_targets_like_ecs(base))
+        outcome = deploy(loaded, "throttled", store)
+    assert outcome.deployment.status == "succeeded"  # type: ignore[union-attr]
+    assert seen == set(ops)
+    pipeline.destroy(loaded, ENV, "throttled", actor="test", store=store)
+    assert remains(base, "throttled") == []
+
+    for i, op in enumerate(ops):
+        tid = f"fault{i}"
+        with recording() as rec:
+            rec.fail = fail_first_use(
+                {op}, "AccessDeniedException", set(), register_targets_like_ecs(base)
+            )
+            with pytest.raises(DeploymentFailed) as err:
+                deploy(loaded, tid, store)
+        assert err.value.rolled_back, (op, err.value.message)
+        assert "AccessDeniedException" in err.value.message, (op, err.value.message)
+        assert remains(base, tid) == [], op
+        last = store.list_deployments(tenant=tid, env=ENV, limit=1)[0]
+        assert last.status in ("rolled-back", "failed"), (op, last.status)
