@@ -28,12 +28,12 @@ demo-down:
 
 ## test: install the test dependencies and run the whole suite
 test: test-deps
-	@$(VENV)/bin/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	@$(VENV)/bin/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 lint: test-deps
-	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/ruff format --check src tests benchmarks
-	$(VENV)/bin/mypy
+	$(VENV)/bin/python -m ruff check src tests benchmarks
+	$(VENV)/bin/python -m ruff format --check src tests benchmarks
+	$(VENV)/bin/python -m mypy
 
 bench: test-deps
 	$(VENV)/bin/python benchmarks/run_all.py
