@@ -142,7 +142,13 @@ def _batch(
 ) -> int:
     from wpfleet.pipeline.batch import run_batch
 
-    items = run_batch(pipeline, tenants, action, concurrency=concurrency)  # type: ignore[arg-type]
+    items = run_batch(
+        pipeline,
+        tenants,
+        action,  # type: ignore[arg-type]
+        concurrency=concurrency,
+        on_done=progress.tenant_done,
+    )
     _print_batch(cfg, items)
     failures = {i.tenant: i.error for i in items if not i.ok}
     if failures:

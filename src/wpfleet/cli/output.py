@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from wpfleet.cli.app import Settings
     from wpfleet.engine.executor import StepEvent
     from wpfleet.engine.resource import Step
+    from wpfleet.pipeline.batch import BatchItem
 
 OP_STYLE = {
     "create": "green",
@@ -29,7 +30,8 @@ OP_STYLE = {
 def stdout() -> Console:
     from rich.console import Console
 
-    return Console(soft_wrap=True)
+    # Piped output keeps whole URLs and ids: no 80-column squeeze when not a terminal.
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
 
 
 def stderr() -> Console:
@@ -85,8 +87,14 @@ class Progress:
                 prefix = f"[bold]{tenant:<14}[/] " if self.show_tenant else "  "
                 self._console.print(prefix + text, highlight=False)
 
+    def _quiet(self, ok: bool) -> bool:
+        """In a batch, people see one line per tenant; details of success need -v."""
+        return ok and self.show_tenant and not self.verbose and not self.json
+
     def step(self, tenant: str, event: StepEvent) -> None:
         if event.status == "started" and not self.verbose:
+            return
+        if self._quiet(event.status in ("done", "undone")):
             return
         mark = {
             "done": "[green]✓[/]",
@@ -114,6 +122,8 @@ class Progress:
         )
 
     def check(self, tenant: str, outcome: CheckOutcome) -> None:
+        if self._quiet(outcome.ok):
+            return
         mark = "[green]✓[/]" if outcome.ok else "[red]✗[/]"
         detail = (
             f" [dim]{outcome.detail}[/]"
@@ -129,6 +139,29 @@ class Progress:
                 "ok": outcome.ok,
                 "detail": outcome.detail,
                 "attempts": outcome.attempts,
+            },
+        )
+
+    def tenant_done(self, item: BatchItem) -> None:
+        if item.ok and item.outcome is not None:
+            changes = len(item.outcome.changed)
+            report = item.outcome.report
+            checks = (
+                f", checks {sum(o.ok for o in report.outcomes)}/{len(report.outcomes)}"
+                if report
+                else ""
+            )
+            text = f"[green]✓ deployed[/] {changes} change(s){checks} [dim]{item.seconds:.1f}s[/]"
+        else:
+            text = f"[red]✗ failed[/] {item.error}"
+        self._line(
+            item.tenant,
+            text,
+            {
+                "event": "tenant",
+                "ok": item.ok,
+                "seconds": round(item.seconds, 3),
+                "error": item.error,
             },
         )
 

@@ -27,10 +27,17 @@ def run_batch(
     action: Callable[[str], Outcome],
     *,
     concurrency: int = 4,
+    on_done: Callable[[BatchItem], None] | None = None,
 ) -> list[BatchItem]:
     """Run ``action`` for every tenant; one failure never stops the others."""
 
     def one(tenant: str) -> BatchItem:
+        item = attempt(tenant)
+        if on_done is not None:
+            on_done(item)
+        return item
+
+    def attempt(tenant: str) -> BatchItem:
         started = time.monotonic()
         try:
             outcome = action(tenant)
