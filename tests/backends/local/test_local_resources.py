@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from pathlib import Path
 
 import pytest
 from conftest import LocalStack
@@ -10,6 +13,7 @@ from local_stack import deploy, destroy
 
 from wpfleet.backends.local import probe, proc, secretfiles
 from wpfleet.engine.resource import Phase
+from wpfleet.errors import BackendError
 
 pytestmark = pytest.mark.stack
 
@@ -141,3 +145,27 @@ def _site_name(backend: object, host: str) -> str:
     reply = probe.request(port, host, "/wp-json/", auth=_auth(backend))
     assert reply.status == 200, reply
     return html.unescape(json.loads(reply.body)["name"])
+
+
+@pytest.mark.parametrize("planted", ["wp-content/uploads", "logs"])
+def test_root_never_follows_a_symlink_the_tenant_planted(
+    local_stack: LocalStack, tmp_path: Path, planted: str
+) -> None:
+    backend = local_stack.backends["dev"]
+    ctx = local_stack.ctx("dev", "delta")
+    content = next(r for r in backend.resources(ctx) if r.id == "infra/content")
+    victim = tmp_path / "victim"
+    victim.mkdir(mode=0o700)
+    try:
+        content.create()
+        target = backend.tenant(ctx).files.root / planted
+        shutil.rmtree(target)
+        target.symlink_to(victim)
+        with pytest.raises(BackendError):
+            content.create()
+        st = victim.stat()
+        assert (st.st_uid, st.st_mode & 0o777) == (os.getuid(), 0o700)
+        assert list(victim.iterdir()) == []
+    finally:
+        content.delete()
+    assert victim.is_dir()

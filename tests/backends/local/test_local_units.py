@@ -70,8 +70,12 @@ def test_fatal_lines_only_after_the_start(tmp_path: Path) -> None:
         "#0 {main}\n"
     )
     since = datetime(2025, 1, 1, tzinfo=UTC).timestamp()
-    assert fatal_lines(log, since) == ["[22-Nov-2030 10:00:01 UTC] PHP Fatal error: new"]
-    assert fatal_lines(tmp_path / "missing.log", since) == []
+    assert fatal_lines(tmp_path, "php-error.log", since) == [
+        "[22-Nov-2030 10:00:01 UTC] PHP Fatal error: new"
+    ]
+    assert fatal_lines(tmp_path, "missing.log", since) == []
+    (tmp_path / "link.log").symlink_to(log)
+    assert fatal_lines(tmp_path, "link.log", since) == []  # never through a symlink
 
 
 def test_escaping_helpers() -> None:

@@ -13,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from wpfleet.backends.local import probe, proc, secretfiles
+from wpfleet.backends.local import probe, proc, safefs, secretfiles
 from wpfleet.backends.local.nginx import PING_PATH, TENANT_HEADER
 from wpfleet.backends.local.tenant import LocalTenant
 from wpfleet.checks.base import Check, CheckResult
@@ -139,22 +139,23 @@ class LogsCheck(LocalCheck):
 
     def run(self) -> CheckResult:
         since = self.t.ctx.started_at
-        files = self.t.files
-        found = fatal_lines(files.php_error_log, since) + fatal_lines(files.nginx_error_log, since)
+        f = self.t.files
+        found = []
+        for log in (f.php_error_log, f.nginx_error_log):
+            found += fatal_lines(f.root, str(log.relative_to(f.root)), since)
         if found:
             return self.result(False, f"{len(found)} fatal line(s), last: {found[-1][:300]}")
         return self.result(True, "no fatal lines")
 
 
-def fatal_lines(path: Path, since: float) -> list[str]:
-    """Fatal lines of ``path`` stamped at or after ``since``; continuation lines carry the
-    stamp of the line they continue."""
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(max(0, path.stat().st_size - TAIL_BYTES))
-            text = fh.read().decode(errors="replace")
-    except OSError:
+def fatal_lines(base: Path, rel: str, since: float) -> list[str]:
+    """Fatal lines of ``base/rel`` stamped at or after ``since``; continuation lines carry
+    the stamp of the line they continue. Symlinks below ``base`` are not followed (the
+    tenant owns its logs directory)."""
+    data = safefs.read_tail(base, rel, TAIL_BYTES)
+    if data is None:
         return []
+    text = data.decode(errors="replace")
     out: list[str] = []
     stamp = 0.0
     for line in text.splitlines():

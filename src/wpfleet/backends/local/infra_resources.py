@@ -67,7 +67,7 @@ class TenantContent(Resource):
 
     def delete(self) -> None:
         f = self.t.files
-        for d in (f.content, f.logs, f.tmp):
+        for d in (f.content, f.logs, f.tmp, f.nginx_logs):
             shutil.rmtree(d, ignore_errors=True)
         _remove_if_empty(f.root)
         self.t.release_uid()

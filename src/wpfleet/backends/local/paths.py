@@ -122,7 +122,8 @@ class EnvPaths:
 
 @dataclass(frozen=True)
 class TenantPaths:
-    """One tenant's files: ``wp-config.php`` (0640 root:tenant), ``wp-content``, ``logs``."""
+    """One tenant's files: ``wp-config.php`` (0640 root:tenant), ``wp-content`` and ``logs``
+    and ``tmp`` (the tenant's), ``nginx-logs`` (root's)."""
 
     root: Path
 
@@ -147,12 +148,17 @@ class TenantPaths:
         return self.logs / "php-error.log"
 
     @property
+    def nginx_logs(self) -> Path:
+        """Root-owned: nginx's master opens these as root, so never in a tenant's dir."""
+        return self.root / "nginx-logs"
+
+    @property
     def nginx_error_log(self) -> Path:
-        return self.logs / "nginx-error.log"
+        return self.nginx_logs / "error.log"
 
     @property
     def nginx_access_log(self) -> Path:
-        return self.logs / "nginx-access.log"
+        return self.nginx_logs / "access.log"
 
     @property
     def mail_log(self) -> Path:

@@ -10,6 +10,7 @@ wp-config.php is removed before ours is written (writing through the link would 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wpfleet.backends.local import proc
+from wpfleet.backends.local import proc, safefs
 from wpfleet.backends.local.paths import EnvPaths, TenantPaths
 from wpfleet.errors import BackendError
 
@@ -162,34 +163,33 @@ class TenantConfig:
 # --- tenant content ------------------------------------------------------------------------
 def prepare_content(files: TenantPaths, uid: int, gid: int) -> None:
     """The tenant's wp-content: bundled themes linked in, empty plugins and uploads, and a
-    root-owned mu-plugins directory with the mail-to-log plugin. Idempotent."""
-    owner = {"uid": uid, "gid": gid}
+    root-owned mu-plugins directory with the mail-to-log plugin; its logs and tmp dirs.
+    Idempotent. Everything below the root-owned tenant directory is touched through
+    ``safefs`` (the tenant may have planted symlinks there)."""
+    ru, rg = (0, 0) if os.geteuid() == 0 else (-1, -1)
     proc.ensure_dir(files.root, mode=0o755)
-    if files.content.is_dir() and files.content.stat().st_uid != uid:
-        chown_tree(files.content, uid, gid)
-    proc.ensure_dir(files.content, mode=0o755, **owner)
-    for sub in ("themes", "plugins", "uploads", "upgrade"):
-        proc.ensure_dir(files.content / sub, mode=0o755, **owner)
-    proc.ensure_dir(files.logs, mode=0o750, **owner)
-    proc.ensure_dir(files.tmp, mode=0o700, **owner)
-    for theme in sorted(BUNDLED_THEMES.iterdir()) if BUNDLED_THEMES.is_dir() else []:
-        link = files.content / "themes" / theme.name
-        if not link.exists() and not link.is_symlink():
-            link.symlink_to(theme)
-    mu = files.content / "mu-plugins"
-    proc.ensure_dir(mu, mode=0o755, uid=0 if os.geteuid() == 0 else -1)
-    proc.write_file(mu / MAIL_PLUGIN, template("mail-log.php"))
-    for log in (files.php_error_log, files.mail_log):
-        if not log.exists():
-            proc.write_file(log, "", mode=0o640, uid=uid, gid=gid)
-
-
-def chown_tree(root: Path, uid: int, gid: int) -> None:
-    """Give a tenant's files to its (new) uid; symlinks themselves, never their targets."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in (*dirnames, *filenames):
-            os.lchown(os.path.join(dirpath, name), uid, gid)
-    os.lchown(root, uid, gid)
+    with contextlib.ExitStack() as stack:
+        root = stack.enter_context(safefs.opendir(files.root))
+        content = stack.enter_context(safefs.subdir(root, "wp-content", mode=0o755))
+        if os.fstat(content).st_uid != uid:
+            safefs.chown_tree(root, "wp-content", uid, gid)
+        for sub in ("plugins", "uploads", "upgrade"):
+            with safefs.subdir(content, sub, mode=0o755, uid=uid, gid=gid):
+                pass
+        with safefs.subdir(content, "themes", mode=0o755, uid=uid, gid=gid) as themes:
+            for theme in sorted(BUNDLED_THEMES.iterdir()) if BUNDLED_THEMES.is_dir() else []:
+                if not safefs.exists_at(themes, theme.name):
+                    os.symlink(theme, theme.name, dir_fd=themes)
+        with safefs.subdir(content, "mu-plugins", mode=0o755, uid=ru, gid=rg) as mu:
+            safefs.write_at(mu, MAIL_PLUGIN, template("mail-log.php"), uid=ru, gid=rg)
+        with safefs.subdir(root, "logs", mode=0o750, uid=uid, gid=gid) as logs:
+            for log in (files.php_error_log, files.mail_log):
+                if not safefs.exists_at(logs, log.name):
+                    safefs.write_at(logs, log.name, "", mode=0o640, uid=uid, gid=gid)
+        with safefs.subdir(root, "tmp", mode=0o700, uid=uid, gid=gid):
+            pass
+        with safefs.subdir(root, "nginx-logs", mode=0o755, uid=ru, gid=rg):
+            pass
 
 
 def content_state(files: TenantPaths) -> dict[str, Any] | None:
