@@ -120,3 +120,23 @@ def test_php_cli_as_tenant_uid_cannot_read_the_neighbours_config(local_stack: Lo
             check=True,
         )
         assert out.stdout == expected
+
+
+def test_nginx_serves_bundled_themes_but_not_a_planted_symlink(local_stack: LocalStack) -> None:
+    backend = local_stack.backends["sit"]
+    alpha = backend.tenant(local_stack.ctx("sit", "alpha"))
+    bravo = backend.tenant(local_stack.ctx("sit", "bravo"))
+    creds = backend.basic_auth_credentials()
+    assert creds is not None
+    auth = (creds.username, creds.password)
+    style = "/wp-content/themes/twentytwentythree/style.css"
+    assert probe.request(alpha.port, alpha.host, style, auth=auth).status == 200
+    link = alpha.files.content / "uploads" / "leak.txt"
+    link.symlink_to(bravo.files.config)
+    os.lchown(link, *web_ids())  # as the shared pool's PHP would have made it
+    try:
+        reply = probe.request(alpha.port, alpha.host, "/wp-content/uploads/leak.txt", auth=auth)
+        assert reply.status in (403, 404)
+        assert b"DB_PASSWORD" not in reply.body
+    finally:
+        link.unlink()

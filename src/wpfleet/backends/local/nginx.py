@@ -57,6 +57,7 @@ class VhostSpec:
             "    location ~ /\\. { deny all; }\n"
             "    location ^~ /wp-content/ {\n"
             f"        alias {f.content}/;\n"
+            f"        disable_symlinks if_not_owner from={f.content};\n"
             "        location ~ \\.(php|phtml|phar)$ { deny all; }\n"
             "    }\n"
             "    location / { try_files $uri $uri/ /index.php?$args; }\n"
