@@ -110,7 +110,7 @@ def role_policy(t: TenantAws) -> dict[str, Any]:
 def ensure_prerequisites(t: TenantAws) -> str:
     """The db-init role and task definition; returns the task definition ARN."""
     role = db_init_role(t.names)
-    if iam.get_role(t.aws, role) is None:
+    if t.role(role) is None:
         iam.create_role(
             t.aws,
             role,
@@ -118,6 +118,7 @@ def ensure_prerequisites(t: TenantAws) -> str:
             t.tags(role),
             f"wpfleet db-init for {t.tenant} in {t.env}",
         )
+    t.changed(f"role:{role}")
     iam.put_role_policy(t.aws, role, DB_INIT_POLICY, role_policy(t))
     return str(ecs.register_task_definition(t.aws, **task_definition(t))["taskDefinitionArn"])
 

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from wpfleet.backends.aws import ecs, priorities
-from wpfleet.backends.aws.res_iam import find_access_point
+from wpfleet.backends.aws import priorities
 from wpfleet.backends.aws.res_routing import ListenerRule
 from wpfleet.backends.aws.tenant import TenantAws
 
 
 def sections(t: TenantAws) -> dict[str, Any]:
     s, names = t.settings, t.names
-    td = ecs.find_task_definition(t.aws, names.task_family)
+    td = t.task_definition()
     rule = ListenerRule(t).find()
-    ap = find_access_point(t)
+    ap = t.access_point()
     host, _port = t.db_endpoint() if (s.rds_endpoint or s.rds_master_secret) else ("", 0)
     url = f"{s.scheme}://{names.host}"
     return {

@@ -41,7 +41,7 @@ class SecretResource(AwsResource):
         raise NotImplementedError
 
     def read(self) -> Fact | None:
-        meta = secretsmanager.describe_secret(self.aws, self.secret_name)
+        meta = self.t.secret_meta(self.secret_name)
         if meta is None:
             return None
         return self.fact({"name": self.secret_name, "arn": meta["ARN"]}, meta.get("Tags"))
@@ -55,20 +55,24 @@ class SecretResource(AwsResource):
         if fact is not None:
             self._converge(fact)
             return
+        value = self.value()
         try:
             secretsmanager.create_secret(
                 self.aws,
                 self.secret_name,
-                self.value(),
+                value,
                 self.t.tags(self.secret_name),
                 self.description,
             )
         except AwsConflict:
+            self.t.changed(f"secret:{self.secret_name}")
             fact = self.read()
             if fact is None:
                 raise
             self._converge(fact)
-        self.t.cache.forget(f"secret-arn:{self.secret_name}")
+            return
+        self.t.changed(f"secret:{self.secret_name}")
+        self.t.cache.values[f"secret-value:{self.secret_name}"] = value
 
     def _converge(self, fact: Fact) -> None:
         if not fact.tagged and self.id not in self.t.ctx.store.owned(self.t.env, self.t.tenant):
@@ -81,10 +85,11 @@ class SecretResource(AwsResource):
     def update(self, target: State) -> None:
         """Only (re)tag: the value is never regenerated."""
         secretsmanager.tag_resource(self.aws, self.secret_name, self.t.tags(self.secret_name))
+        self.t.changed(f"secret:{self.secret_name}")
 
     def delete(self) -> None:
         secretsmanager.delete_secret(self.aws, self.secret_name)
-        self.t.cache.forget(f"secret-arn:{self.secret_name}")
+        self.t.changed(f"secret:{self.secret_name}", f"secret-value:{self.secret_name}")
 
     def ownership_data(self) -> State:
         return {"name": self.secret_name}
@@ -219,7 +224,7 @@ class DbUser(_DatabaseServerResource):
         if not self.direct:
             dbinit.run_action(self.t, "create-user")
             return
-        password = str(secretsmanager.get_secret_value(self.aws, self.names.db_secret)["password"])
+        password = str(self.t.secret_value(self.names.db_secret)["password"])
         with self.connect() as conn:
             mysql.ensure_user(conn, self.names.db_user, password, self.names.database)
 

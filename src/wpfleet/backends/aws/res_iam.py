@@ -71,7 +71,7 @@ def seeds_secrets_policy(t: TenantAws) -> dict[str, Any]:
 
 
 def access_point_arn(t: TenantAws) -> str | None:
-    ap = find_access_point(t)
+    ap = t.access_point()
     return str(ap["AccessPointArn"]) if ap else None
 
 
@@ -122,7 +122,7 @@ class RoleResource(AwsResource):
         raise NotImplementedError
 
     def read(self) -> Fact | None:
-        role = iam.get_role(self.aws, self.role_name())
+        role = self.t.role(self.role_name())
         if role is None:
             return None
         tags = role.get("Tags") or iam.list_role_tags(self.aws, self.role_name())
@@ -134,17 +134,19 @@ class RoleResource(AwsResource):
 
     def create(self) -> None:
         name = self.role_name()
-        if iam.get_role(self.aws, name) is None:
+        if self.t.role(name) is None:
             iam.create_role(
                 self.aws, name, iam.trust_policy(ECS_TASKS), self.t.tags(name), self.description
             )
         else:
             iam.tag_role(self.aws, name, self.t.tags(name))
+        self.t.changed(f"role:{name}")
         iam.put_role_policy(self.aws, name, self.policy_name, self.policy())
 
     def update(self, target: State) -> None:
         name = self.role_name()
         iam.tag_role(self.aws, name, self.t.tags(name))
+        self.t.changed(f"role:{name}")
         if target.get("policy"):
             iam.put_role_policy(self.aws, name, self.policy_name, target["policy"])
         else:
@@ -152,6 +154,7 @@ class RoleResource(AwsResource):
 
     def delete(self) -> None:
         iam.delete_role(self.aws, self.role_name())
+        self.t.changed(f"role:{self.role_name()}")
 
     def ownership_data(self) -> State:
         return {"role": self.role_name()}

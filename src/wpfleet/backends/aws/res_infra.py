@@ -7,7 +7,6 @@ from typing import Any
 from wpfleet.backends.aws import ecs, efs, elbv2, limits
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.errors import AwsConflict
-from wpfleet.backends.aws.res_iam import find_access_point
 from wpfleet.backends.aws.tenant import AwsResource, TenantAws
 from wpfleet.engine.resource import Fact, Phase, State
 
@@ -21,7 +20,7 @@ class AccessPoint(AwsResource):
     description = "EFS access point /{tenant} (uid/gid 33)"
 
     def read(self) -> Fact | None:
-        ap = find_access_point(self.t)
+        ap = self.t.access_point()
         if ap is None:
             return None
         root = ap.get("RootDirectory", {})
@@ -55,17 +54,20 @@ class AccessPoint(AwsResource):
             },
             Tags=T.as_key_value(self.t.tags(self.names.access_point)),
         )
+        self.t.changed(f"ap:{self.names.access_point}")
 
     def update(self, target: State) -> None:
         """Access points are immutable; only tags can change (adoption)."""
         fact = self.read()
         if fact is not None:
             efs.tag_resource(self.aws, fact.state["id"], self.t.tags(self.names.access_point))
+            self.t.changed(f"ap:{self.names.access_point}")
 
     def delete(self) -> None:
         fact = self.read()
         if fact is not None:
             efs.delete_access_point(self.aws, fact.state["id"])
+            self.t.changed(f"ap:{self.names.access_point}")
 
     def ownership_data(self) -> State:
         fact = self.read()
@@ -218,7 +220,7 @@ class TaskDefinition(AwsResource):
         )
 
     def read(self) -> Fact | None:
-        found = ecs.find_task_definition(self.aws, self.names.task_family)
+        found = self.t.task_definition()
         if found is None:
             return None
         described, tags = found
@@ -233,7 +235,7 @@ class TaskDefinition(AwsResource):
     def desired(self) -> State:
         tenant = self.t.ctx.tenant
         limits.check_fargate(tenant.cpu, tenant.memory, f"{tenant.id} in {self.t.env}")
-        ap = find_access_point(self.t)
+        ap = self.t.access_point()
         ap_id = str(ap["AccessPointId"]) if ap else "fsap-pending"
         return {"family": self.names.task_family, "spec": canonical(task_spec(self.t, ap_id))}
 
@@ -247,6 +249,7 @@ class TaskDefinition(AwsResource):
             return
         tags = T.as_ecs(self.t.tags(self.names.task_name_tag))
         ecs.register_task_definition(self.aws, **target["spec"], tags=tags)
+        self.t.changed(f"td:{self.names.task_family}")
 
     def undo_update(self, before: State) -> None:
         """Deregister the revisions registered after ``before``'s: the old one is latest."""
@@ -254,12 +257,14 @@ class TaskDefinition(AwsResource):
             family, _, revision = arn.rsplit("/", 1)[-1].rpartition(":")
             if family == self.names.task_family and int(revision) > int(before["revision"]):
                 ecs.deregister_task_definition(self.aws, arn)
+        self.t.changed(f"td:{self.names.task_family}")
 
     def delete(self) -> None:
         for arn in ecs.list_task_definitions(self.aws, self.names.task_family):
             family = arn.rsplit("/", 1)[-1].rpartition(":")[0]
             if family == self.names.task_family:
                 ecs.deregister_task_definition(self.aws, arn)
+        self.t.changed(f"td:{self.names.task_family}")
 
     def ownership_data(self) -> State:
         return {"family": self.names.task_family}
@@ -279,8 +284,7 @@ HEALTH_CHECK = {
 
 
 def find_target_group(t: TenantAws) -> dict[str, Any] | None:
-    found = elbv2.describe_target_groups_by_name(t.aws, [t.names.target_group])
-    return found[0] if found else None
+    return t.target_group()
 
 
 def count_rules(t: TenantAws) -> int:
@@ -338,9 +342,11 @@ class TargetGroup(AwsResource):
             )
         except AwsConflict:
             # a killed run's target group: AWS returns it, moto refuses the duplicate
+            self.t.changed(f"tg:{self.names.target_group}")
             if find_target_group(self.t) is None:
                 raise
             self.update(self.desired())
+        self.t.changed(f"tg:{self.names.target_group}")
         self.t.rules_changed()
 
     def update(self, target: State) -> None:
@@ -354,11 +360,13 @@ class TargetGroup(AwsResource):
         }
         health.pop("HealthCheckEnabled", None)
         elbv2.modify_target_group(self.aws, TargetGroupArn=arn, **health)
+        self.t.changed(f"tg:{self.names.target_group}")
 
     def delete(self) -> None:
         tg = find_target_group(self.t)
         if tg is not None:
             elbv2.delete_target_group(self.aws, tg["TargetGroupArn"])
+        self.t.changed(f"tg:{self.names.target_group}")
         self.t.rules_changed()
 
     def ownership_data(self) -> State:

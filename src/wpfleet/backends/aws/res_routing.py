@@ -153,9 +153,7 @@ class Service(AwsResource):
     description = "ECS Fargate service behind the target group"
 
     def find(self) -> dict[str, Any] | None:
-        found = ecs.describe_services(self.aws, self.t.require("cluster"), [self.names.service])
-        active = [s for s in found if s.get("status") == "ACTIVE"]
-        return active[0] if active else None
+        return self.t.service()
 
     def read(self) -> Fact | None:
         svc = self.find()
@@ -214,6 +212,7 @@ class Service(AwsResource):
             propagateTags="SERVICE",
             tags=T.as_ecs(self.t.tags(self.names.service)),
         )
+        self.t.changed(f"svc:{self.names.service}")
 
     def update(self, target: State) -> None:
         """Point at ``target``'s revision (undo) or the family's latest (deploy)."""
@@ -229,9 +228,11 @@ class Service(AwsResource):
             desiredCount=int(target.get("desired_count") or self.t.ctx.tenant.desired_count),
         )
         ecs.tag_resource(self.aws, svc["serviceArn"], self.t.tags(self.names.service))
+        self.t.changed(f"svc:{self.names.service}")
 
     def delete(self) -> None:
         ecs.delete_service(self.aws, self.t.require("cluster"), self.names.service)
+        self.t.changed(f"svc:{self.names.service}")
 
     def ownership_data(self) -> State:
         return {"name": self.names.service}

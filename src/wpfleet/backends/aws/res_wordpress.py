@@ -8,7 +8,6 @@ deletes it, so ``delete`` has nothing to do.
 
 from __future__ import annotations
 
-from wpfleet.backends.aws import secretsmanager
 from wpfleet.backends.aws.tenant import AwsResource, TenantAws
 from wpfleet.backends.aws.web import Site
 from wpfleet.engine.resource import Fact, Phase, State
@@ -58,7 +57,7 @@ class WordPressInstall(AwsResource):
         return {"installed": True}
 
     def form(self) -> dict[str, str]:
-        admin = secretsmanager.get_secret_value(self.aws, self.names.admin_secret)
+        admin = self.t.secret_value(self.names.admin_secret)
         tenant = self.t.ctx.tenant
         return {
             "weblog_title": tenant.name,

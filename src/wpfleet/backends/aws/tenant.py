@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from wpfleet.backends.aws import elbv2, secretsmanager
+from wpfleet.backends.aws import ecs, elbv2, iam, secretsmanager
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.session import AwsSession
 from wpfleet.backends.base import TenantContext
@@ -114,26 +114,68 @@ class TenantAws:
         return self.arn("secretsmanager", f"secret:{name}-??????")
 
     def secret_arn(self, name: str) -> str:
-        """The secret's full ARN (read once per run); its partial ARN while absent."""
-        found = self.cache.get(
-            f"secret-arn:{name}",
-            lambda: (secretsmanager.describe_secret(self.aws, name) or {}).get("ARN"),
-        )
-        if not found:
-            self.cache.forget(f"secret-arn:{name}")
-            return self.arn("secretsmanager", f"secret:{name}")
-        return str(found)
+        """The secret's full ARN; its partial ARN while it does not exist."""
+        meta = self.secret_meta(name)
+        return str(meta["ARN"]) if meta else self.arn("secretsmanager", f"secret:{name}")
 
     def role_arn(self, role: str) -> str:
         return f"arn:aws:iam::{self.aws.account_id}:role/{role}"
+
+    # --- cached reads: each thing is described once per run until we change it ----------
+    # Keys are resource names (unique per account and region). Every mutation of a thing
+    # forgets its key, so a later read in the same run sees the change. The verify checks
+    # never use these: they ask live.
+    def secret_meta(self, name: str) -> dict[str, Any] | None:
+        return self.cache.get(
+            f"secret:{name}", lambda: secretsmanager.describe_secret(self.aws, name)
+        )
+
+    def access_point(self) -> dict[str, Any] | None:
+        from wpfleet.backends.aws.res_iam import find_access_point
+
+        return self.cache.get(f"ap:{self.names.access_point}", lambda: find_access_point(self))
+
+    def target_group(self) -> dict[str, Any] | None:
+        name = self.names.target_group
+
+        def load() -> dict[str, Any] | None:
+            found = elbv2.describe_target_groups_by_name(self.aws, [name])
+            return found[0] if found else None
+
+        return self.cache.get(f"tg:{name}", load)
+
+    def task_definition(self) -> tuple[dict[str, Any], dict[str, str]] | None:
+        family = self.names.task_family
+        return self.cache.get(f"td:{family}", lambda: ecs.find_task_definition(self.aws, family))
+
+    def service(self) -> dict[str, Any] | None:
+        name, cluster = self.names.service, self.require("cluster")
+
+        def load() -> dict[str, Any] | None:
+            found = ecs.describe_services(self.aws, cluster, [name])
+            active = [s for s in found if s.get("status") == "ACTIVE"]
+            return active[0] if active else None
+
+        return self.cache.get(f"svc:{name}", load)
+
+    def role(self, name: str) -> dict[str, Any] | None:
+        return self.cache.get(f"role:{name}", lambda: iam.get_role(self.aws, name))
+
+    def secret_value(self, name: str) -> dict[str, Any]:
+        """A secret's value, kept in memory for the run (never in state or logs)."""
+        return self.cache.get(
+            f"secret-value:{name}", lambda: secretsmanager.get_secret_value(self.aws, name)
+        )
+
+    def changed(self, *keys: str) -> None:
+        """Forget cached reads after a change (``secret:NAME``, ``tg:NAME`` ...)."""
+        self.cache.forget(*keys)
 
     # --- the database server ------------------------------------------------------------
     def master_credentials(self) -> dict[str, Any]:
         """RDS master credentials from Secrets Manager; memory only, never logged."""
         name = self.require("rds_master_secret")
-        return self.cache.get(
-            "master-credentials", lambda: secretsmanager.get_secret_value(self.aws, name)
-        )
+        return self.secret_value(name)
 
     def db_endpoint(self) -> tuple[str, int]:
         """(host, port) of the environment's database server."""
