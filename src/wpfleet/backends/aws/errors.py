@@ -155,7 +155,10 @@ def translate(exc: Exception, what: str) -> WpfleetError:
                 code=code,
                 hint="the AWS credentials lack this permission; check the profile or role",
             )
-        return BackendError(message, code=code, retryable=code in RETRYABLE_CODES)
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        # a 5xx is the server's fault, whatever its code (moto answers some with HTML)
+        retryable = code in RETRYABLE_CODES or status >= 500
+        return BackendError(message, code=code, retryable=retryable)
     if isinstance(exc, EndpointConnectionError | ConnectionClosedError | ReadTimeoutError):
         return BackendError(f"{what}: {exc}", code=type(exc).__name__, retryable=True)
     return BackendError(f"{what}: {exc}", code=type(exc).__name__)
