@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,38 @@ def test_root_never_follows_a_symlink_the_tenant_planted(
     finally:
         content.delete()
     assert victim.is_dir()
+
+
+def test_parallel_deploys_with_own_pools_all_serve(local_stack: LocalStack) -> None:
+    backend = local_stack.backends["dev"]
+    sets = [backend.resources(local_stack.ctx("dev", t)) for t in ("charlie", "delta")]
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(deploy, sets))
+        for tenant in ("charlie", "delta"):
+            host = local_stack.ctx("dev", tenant).names.host
+            reply = probe.request(backend.platform.port, host, "/")
+            assert reply.status == 200 and reply.header("x-wpfleet-tenant") == tenant
+    finally:
+        for resources in sets:
+            destroy(resources)
+
+
+def test_half_made_install_converges(local_stack: LocalStack) -> None:
+    """A run killed between WordPress's options and its admin user is finished by create."""
+    backend = local_stack.backends["sit"]
+    ctx = local_stack.ctx("sit", "charlie")
+    resources = backend.resources(ctx)
+    try:
+        deploy(resources)
+        db = backend.platform.db
+        db.query("DELETE FROM charlie_db.wp_users")
+        db.query("DELETE FROM charlie_db.wp_options WHERE option_name = 'blogname'")
+        wp = resources[-1]
+        wp.create()
+        fact = wp.read()
+        assert fact is not None and fact.state["blogname"] == "Charlie's Law"
+        rows = db.query("SELECT user_login FROM charlie_db.wp_users")
+        assert rows == [("admin",)]
+    finally:
+        destroy(resources)

@@ -68,12 +68,20 @@ class TenantContent(Resource):
     def delete(self) -> None:
         f = self.t.files
         for d in (f.content, f.logs, f.tmp, f.nginx_logs):
-            shutil.rmtree(d, ignore_errors=True)
+            _remove_tree(d)
         _remove_if_empty(f.root)
         self.t.release_uid()
 
     def ownership_data(self) -> State:
         return {"path": str(self.t.files.content), "uid": self.t.known_uid()}
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove a directory tree; a symlink planted in its place is removed, not followed."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _remove_if_empty(path: Path) -> None:
