@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from conftest import LocalStack
 
 from wpfleet.backends.local import wordpress
+from wpfleet.backends.local.platform import LocalPlatform
 from wpfleet.errors import PlatformDownError
 
 pytestmark = pytest.mark.stack
@@ -97,3 +100,26 @@ def test_down_then_up_brings_every_tenant_back(local_stack: LocalStack) -> None:
         ctx = local_stack.ctx("sit", tenant)
         results = {c.name: c.run() for c in backend.checks(ctx)}
         assert all(r.ok for r in results.values()), results
+
+
+def test_concurrent_platform_up_starts_one_of_each(local_stack: LocalStack) -> None:
+    loaded = local_stack.loaded
+    env = loaded.fleet.env("prod")
+    platforms = [LocalPlatform(loaded, env) for _ in range(3)]
+    try:
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            statuses = list(pool.map(lambda p: p.up(), platforms))
+        assert all(s.up for s in statuses)
+        assert len({tuple(c.detail for c in s.components) for s in statuses}) == 1
+        masters = [
+            line
+            for line in subprocess.run(
+                ["ps", "-eo", "args"], capture_output=True, text=True
+            ).stdout.splitlines()
+            if str(platforms[0].paths.root) in line and "master process" in line
+        ]
+        assert len(masters) == 2  # one php-fpm master, one nginx master
+    finally:
+        platforms[0].purge()
+        for p in platforms:
+            p.close()

@@ -83,7 +83,7 @@ class LocalPlatform:
 
     # --- up / down / status ----------------------------------------------------------------
     def up(self) -> PlatformStatus:
-        with self._up_lock:
+        with self._up_lock, proc.file_lock(self.paths.locks / "platform.lock"):
             self._prepare()
             for wait in self._start_or_reconfigure():
                 wait()
@@ -147,6 +147,14 @@ class LocalPlatform:
 
     def down(self) -> PlatformStatus:
         """Stop all three at once (MariaDB takes ~2 s to shut down)."""
+        if not self.paths.root.exists():
+            return self.status()
+        with proc.file_lock(self.paths.locks / "platform.lock"):
+            self._stop_all()
+        self.db.close()
+        return self.status()
+
+    def _stop_all(self) -> None:
         threads = [
             threading.Thread(target=stop)
             for stop in (self.nginx.stop, self.fpm.stop, self.db_server.stop)
@@ -155,8 +163,6 @@ class LocalPlatform:
             t.start()
         for t in threads:
             t.join()
-        self.db.close()
-        return self.status()
 
     def purge(self) -> None:
         """Stop everything and delete the runtime root and the secrets (tests, teardown)."""
