@@ -201,3 +201,22 @@ def test_destroy_refuses_what_is_not_ours(store: SqliteStore) -> None:
     with pytest.raises(ConflictError):
         plan_destroy(chain(world), set())
     assert "database/database" in world.things
+
+
+def test_guard_stops_before_the_next_change(store: SqliteStore) -> None:
+    world = World()
+    resources = chain(world)
+    calls: list[int] = []
+
+    def guard() -> None:
+        calls.append(1)
+        if len(calls) > 2:
+            raise RuntimeError("lock lost")
+
+    ex = Executor(store, "d1", "dev", "t", faults=Faults(), guard=guard, concurrency=1)
+    with pytest.raises(StepFailure) as info:
+        ex.apply(plan_apply(resources, set()))
+    assert "lock lost" in str(info.value)
+    assert len(world.things) == 2
+    assert ex.rollback({r.id: r for r in resources}).complete
+    assert world.things == {}

@@ -91,6 +91,7 @@ class Executor:
         on_event: EventSink | None = None,
         faults: Faults | None = None,
         inherited: Iterable[Change] = (),
+        guard: Callable[[], None] | None = None,
     ) -> None:
         self.store = store
         self.deployment_id = deployment_id
@@ -100,6 +101,8 @@ class Executor:
         self.on_event = on_event or (lambda _e: None)
         self.faults = faults or Faults.from_env()
         self.changes: list[Change] = list(inherited)
+        #: called before every change; raises to stop (e.g. the lock was lost)
+        self.guard = guard or (lambda: None)
         self._seq = self._next_seq()
         self._lock = threading.Lock()
 
@@ -158,6 +161,7 @@ class Executor:
         resource = _resource(step)
         started = time.monotonic()
         self.faults.at(step.id)
+        self.guard()
         self._journal(step.id, step.op, "started", before=step.before)
         with self._lock:
             self.changes.append(Change(step.id, step.op, step.before))

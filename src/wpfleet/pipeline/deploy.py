@@ -27,12 +27,13 @@ from wpfleet.engine.executor import (
     describe,
 )
 from wpfleet.engine.faults import Faults
-from wpfleet.engine.locks import LockManager, lock_key
+from wpfleet.engine.locks import HeldLock, LockManager, lock_key
 from wpfleet.engine.plan import plan_apply, plan_destroy
 from wpfleet.engine.resource import PHASE_ORDER, Op, Phase, Resource, Step
 from wpfleet.errors import (
     ApprovalPendingError,
     DeploymentFailed,
+    LockHeldError,
     VerifyFailedError,
 )
 from wpfleet.pipeline.context import new_deployment_id, tenant_context
@@ -118,7 +119,7 @@ class Pipeline:
         self._check_approvals()
         self.backend.preflight()
         key = lock_key(tenant_id, self.env.name)
-        with LockManager(self.store).acquire(key, deployment_id):
+        with LockManager(self.store).acquire(key, deployment_id) as lock:
             inherited, resumed_from = self._take_over_abandoned(tenant_id)
             deployment = Deployment(
                 id=deployment_id,
@@ -133,11 +134,16 @@ class Pipeline:
             )
             self.store.put_deployment(deployment)
             outcome = Outcome(tenant_id, self.env.name, deployment=deployment)
-            self._run(ctx, outcome, inherited, adopt)
+            self._run(ctx, outcome, inherited, adopt, guard=lambda: _still_held(lock))
             return outcome
 
     def _run(
-        self, ctx: TenantContext, outcome: Outcome, inherited: list[Change], adopt: bool
+        self,
+        ctx: TenantContext,
+        outcome: Outcome,
+        inherited: list[Change],
+        adopt: bool,
+        guard: Callable[[], None],
     ) -> None:
         deployment = outcome.deployment
         assert deployment is not None
@@ -149,6 +155,7 @@ class Pipeline:
             ctx.tenant.id,
             on_event=lambda e: self.on_step(ctx.tenant.id, e),
             inherited=inherited,
+            guard=guard,
         )
         try:
             owned = set(self.store.owned(self.env.name, ctx.tenant.id))
@@ -348,6 +355,14 @@ class Pipeline:
     def close(self) -> None:
         if self._backend is not None:
             self._backend.close()
+
+
+def _still_held(lock: HeldLock) -> None:
+    if lock.lost:
+        raise LockHeldError(
+            f"lock {lock.key} was lost to another deployment; stopping before the next change",
+            hint="see `wpfleet history` for who holds it now",
+        )
 
 
 def _summary(outcome: Outcome) -> dict[str, object]:
