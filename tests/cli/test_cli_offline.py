@@ -130,3 +130,12 @@ def test_environment_with_approvals_refuses_to_deploy(
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, _ = run(capsys, "deploy", "--nonsense")
     assert code == ExitStatus.USAGE
+
+
+def test_errors_are_json_for_machines(capsys: pytest.CaptureFixture[str]) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    fleet = str(repo / "examples/local/fleet.yaml")
+    code, _, err = run(capsys, "--fleet", fleet, "-o", "json", "plan", "nosuch", "--env", "dev")
+    record = json.loads(err)
+    assert code == ExitStatus.NOT_FOUND == record["exit_status"]
+    assert "nosuch" in record["error"] and record["hint"]

@@ -7,6 +7,7 @@ boto3, the backends) are imported inside commands so ``wpfleet --help`` stays fa
 
 from __future__ import annotations
 
+import json
 import sys
 import traceback
 from collections.abc import Sequence
@@ -52,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err("interrupted")
         return ExitStatus.INTERRUPTED
     except WpfleetError as exc:
-        _report(exc)
+        _report(exc, as_json=_wants_json(args))
         return int(exc.status)
     except Exception as exc:  # a bug: say so, and how to report it
         _err(f"internal error: {type(exc).__name__}: {exc}")
@@ -68,7 +69,26 @@ def _err(text: str) -> None:
     print(f"wpfleet: {text}", file=sys.stderr)
 
 
-def _report(exc: WpfleetError) -> None:
+def _wants_json(args: list[str]) -> bool:
+    pairs = {"--output": "json", "-o": "json", "--log-format": "json"}
+    for i, arg in enumerate(args):
+        name, _, value = arg.partition("=")
+        value = value or (args[i + 1] if i + 1 < len(args) else "")
+        if pairs.get(name) == value:
+            return True
+    return False
+
+
+def _report(exc: WpfleetError, *, as_json: bool = False) -> None:
+    if as_json:
+        record = {
+            "error": exc.message,
+            "hint": exc.hint,
+            "exit_status": int(exc.status),
+            "kind": type(exc).__name__,
+        }
+        print(json.dumps(record), file=sys.stderr)
+        return
     _err(f"error: {exc.message}")
     if exc.hint:
         print(f"  hint: {exc.hint}", file=sys.stderr)
