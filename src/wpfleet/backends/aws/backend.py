@@ -152,8 +152,9 @@ class AwsBackend(Backend):
             s3.put_object_json(self.aws, bucket, key, doc)
 
     def health(self, ctxs: list[TenantContext]) -> dict[str, TenantHealth]:
-        """Batched: describe_services by 10, describe_target_groups by 20, one
-        GetMetricData for every target group's healthy host count."""
+        """Batched: describe_services by 10, the ALB's target groups in one paginated
+        call, one GetMetricData for every target group's healthy host count (100 tenants:
+        13 calls; the seeds' verify script makes 5 per tenant)."""
         if not ctxs:
             return {}
         cluster = self.settings.cluster or ""
@@ -161,12 +162,7 @@ class AwsBackend(Backend):
             s["serviceName"]: s
             for s in ecs.describe_services(self.aws, cluster, [c.names.service for c in ctxs])
         }
-        tgs = {
-            g["TargetGroupName"]: g
-            for g in elbv2.describe_target_groups_by_name(
-                self.aws, [c.names.target_group for c in ctxs]
-            )
-        }
+        tgs = {g["TargetGroupName"]: g for g in self._target_groups(ctxs)}
         hosts = self._healthy_hosts(tgs)
         out = {}
         for c in ctxs:
@@ -177,6 +173,17 @@ class AwsBackend(Backend):
                 self.urls(c)["url"],
             )
         return out
+
+    def _target_groups(self, ctxs: list[TenantContext]) -> list[dict[str, Any]]:
+        """The ALB's target groups in one paginated call (400 a page), else by name."""
+        listener = (
+            elbv2.describe_listener(self.aws, self.settings.listener_arn)
+            if self.settings.listener_arn
+            else None
+        )
+        if listener is not None:
+            return elbv2.describe_target_groups_of_lb(self.aws, listener["LoadBalancerArn"])
+        return elbv2.describe_target_groups_by_name(self.aws, [c.names.target_group for c in ctxs])
 
     def _healthy_hosts(self, tgs: dict[str, dict[str, Any]]) -> dict[str, float | None]:
         lb_arns = {a for g in tgs.values() for a in g.get("LoadBalancerArns", [])}

@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable
 
 from wpfleet.backends.aws import ecs, elbv2, logs, secretsmanager
-from wpfleet.backends.aws.res_infra import find_target_group
 from wpfleet.backends.aws.res_wordpress import site
 from wpfleet.backends.aws.tenant import TenantAws
 from wpfleet.checks.base import Check, CheckResult
@@ -77,7 +76,8 @@ class TargetCheck(AwsCheck):
     description = "the target group has targets and all are healthy"
 
     def ask(self) -> CheckResult:
-        tg = find_target_group(self.t)
+        found = elbv2.describe_target_groups_by_name(self.t.aws, [self.t.names.target_group])
+        tg = found[0] if found else None
         if tg is None:
             return self.result(False, f"target group {self.t.names.target_group} missing")
         health = elbv2.describe_target_health(self.t.aws, tg["TargetGroupArn"])
@@ -107,7 +107,7 @@ class LogsCheck(AwsCheck):
         hits: list[str] = []
         for term in ERROR_TERMS:  # one call per term: moto honours a single term only
             events = logs.filter_log_events(
-                self.t.aws, group, self.t.names.log_stream_prefix, term, start_ms
+                self.t.aws, group, f"{self.t.names.log_stream_prefix}/", term, start_ms
             )
             hits += [str(e.get("message", ""))[:200] for e in events]
         if hits:

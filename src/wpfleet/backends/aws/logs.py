@@ -15,7 +15,9 @@ def log_group_exists(aws: AwsSession, name: str) -> bool:
 def filter_log_events(
     aws: AwsSession, group: str, stream_prefix: str, term: str, start_ms: int, limit: int = 5
 ) -> list[dict[str, Any]]:
-    """Events containing ``term`` (one term per call: moto honours only one)."""
+    """Events containing ``term`` in streams starting with ``stream_prefix`` (one term per
+    call: moto honours only one; it also ignores the stream prefix, so it is applied
+    here too)."""
     resp = aws.call(
         "logs",
         "filter_log_events",
@@ -25,4 +27,5 @@ def filter_log_events(
         startTime=start_ms,
         limit=limit,
     )
-    return list(resp.get("events", []))
+    events = resp.get("events", [])
+    return [e for e in events if str(e.get("logStreamName", "")).startswith(stream_prefix)]

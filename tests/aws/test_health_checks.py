@@ -1,0 +1,111 @@
+"""Batched fleet health, and the verify checks' answers on the cases moto fakes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.aws.infra import ENV, BaseEnv, make_ctx, recording, tenant, write_fleet
+from wpfleet.backends.aws.backend import AwsBackend
+from wpfleet.state.sqlite import SqliteStore
+
+pytestmark = pytest.mark.aws
+
+
+def make_tenants_directly(base: BaseEnv, ids: list[str], running: bool = True) -> None:
+    """Target groups and services as a deploy would leave them (fast, straight to moto)."""
+    elb, ecs = base.client("elbv2"), base.client("ecs")
+    ecs.register_task_definition(
+        family="bench", containerDefinitions=[{"name": "wordpress", "image": "x", "memory": 128}]
+    )
+    for i, tid in enumerate(ids):
+        tg = elb.create_target_group(
+            Name=f"{ENV}-{tid}-tg", Protocol="HTTP", Port=80, VpcId=base.vpc_id, TargetType="ip"
+        )["TargetGroups"][0]["TargetGroupArn"]
+        elb.create_rule(
+            ListenerArn=base.listener_arn, Priority=10 + i,
+            Conditions=[{"Field": "host-header", "Values": [f"{tid}.example.test"]}],
+            Actions=[{"Type": "forward", "TargetGroupArn": tg}],
+        )  # fmt: skip
+        ecs.create_service(
+            cluster=base.cluster, serviceName=f"{ENV}-{tid}-service", taskDefinition="bench",
+            desiredCount=1 if running else 0,
+        )  # fmt: skip
+
+
+def test_health_of_100_tenants_is_batched(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore
+) -> None:
+    ids = [f"t{i:03d}" for i in range(100)]
+    make_tenants_directly(base, ids[:95])  # five were never deployed
+    loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant(i) for i in ids])
+    with recording() as rec:
+        backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+        health = backend.health([make_ctx(loaded, i, store) for i in ids])
+    counts = Counter(rec.calls)
+    assert counts["ecs.DescribeServices"] == 10
+    assert counts["elbv2.DescribeTargetGroups"] == 1  # the ALB's, paginated
+    assert counts["cloudwatch.GetMetricData"] == 1
+    assert len(rec.calls) <= 25, counts
+    assert sum(h.deployed for h in health.values()) == 95
+    assert health["t000"].healthy is True and health["t000"].detail.startswith("1/1 running")
+    assert health["t099"].deployed is False and health["t099"].healthy is None
+
+
+def checks_by_name(backend: AwsBackend, ctx: Any) -> dict[str, Any]:
+    return {c.name: c for c in backend.checks(ctx)}
+
+
+def test_checks_on_what_moto_fakes(tmp_path: Path, base: BaseEnv, store: SqliteStore) -> None:
+    loaded = write_fleet(
+        tmp_path / "fleet.yaml", base, [tenant("alpha")], http_check_address="127.0.0.1:9"
+    )
+    backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+    ctx = make_ctx(loaded, "alpha", store)
+    checks = checks_by_name(backend, ctx)
+    missing = {name: c.run() for name, c in checks.items()}
+    assert [n for n, r in missing.items() if r.ok] == ["logs"]  # no errors logged: fine
+    assert "not found" in missing["secret"].detail and "missing" in missing["service"].detail
+    assert missing["http"].detail.startswith("alpha.wpsit.example.test: no answer")
+    make_tenants_directly(base, ["alpha"])
+    assert checks["service"].run().ok and checks["running"].run().ok
+    target = checks["target"].run()  # moto registers no targets for ECS: empty = unhealthy
+    assert not target.ok and "empty list is unhealthy" in target.detail
+    tg = base.client("elbv2").describe_target_groups(Names=["sit-alpha-tg"])["TargetGroups"][0]
+    base.client("elbv2").register_targets(
+        TargetGroupArn=tg["TargetGroupArn"], Targets=[{"Id": "10.20.1.5", "Port": 80}]
+    )
+    assert checks["target"].run().ok
+
+
+def test_logs_check_finds_fatal_and_sqlstate_since_the_deploy(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore
+) -> None:
+    loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")])
+    backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+    ctx = make_ctx(loaded, "alpha", store)
+    logs = base.client("logs")
+    stream = "alpha/wordpress/0123"
+    logs.create_log_stream(logGroupName="/ecs/sit", logStreamName=stream)
+    logs.create_log_stream(logGroupName="/ecs/sit", logStreamName="beta/wordpress/1")
+    now = int(ctx.started_at * 1000)
+    logs.put_log_events(
+        logGroupName="/ecs/sit", logStreamName="beta/wordpress/1",
+        logEvents=[{"timestamp": now + 5, "message": "PHP Fatal error: other tenant"}],
+    )  # fmt: skip
+    check = checks_by_name(backend, ctx)["logs"]
+    assert check.run().ok  # another tenant's fatal is not ours
+    logs.put_log_events(
+        logGroupName="/ecs/sit", logStreamName=stream,
+        logEvents=[
+            {"timestamp": now - 60_000, "message": "PHP Fatal error: before the deploy"},
+            {"timestamp": now + 10, "message": "SQLSTATE[HY000] [1045] Access denied"},
+        ],
+    )  # fmt: skip
+    result = check.run()
+    assert (
+        not result.ok and "SQLSTATE" in result.detail and "before the deploy" not in result.detail
+    )
