@@ -140,3 +140,25 @@ def test_nginx_serves_bundled_themes_but_not_a_planted_symlink(local_stack: Loca
         assert b"DB_PASSWORD" not in reply.body
     finally:
         link.unlink()
+
+
+def test_tenant_db_options_file_for_command_line_clients(local_stack: LocalStack) -> None:
+    backend = local_stack.backends["dev"]
+    ctx = local_stack.ctx("dev", "alpha")
+    with backend.tenant_db_options(ctx) as options:
+        assert options.stat().st_mode & 0o777 == 0o600
+        out = subprocess.run(
+            [
+                "mariadb",
+                f"--defaults-extra-file={options}",
+                "--batch",
+                "--skip-column-names",
+                "-e",
+                "SELECT option_value FROM alpha_db.wp_options WHERE option_name='siteurl'",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert out.stdout.strip() == backend.urls(ctx)["url"].rstrip("/")
+    assert not options.exists()

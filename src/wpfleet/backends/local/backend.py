@@ -4,7 +4,10 @@ run by wpfleet as its own processes (see ``platform.py``), one environment per i
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from wpfleet.backends.base import (
@@ -23,6 +26,7 @@ from wpfleet.backends.local.infra_resources import (
     TenantVhost,
     TenantWpConfig,
 )
+from wpfleet.backends.local.mariadb import defaults_extra_file
 from wpfleet.backends.local.platform import LocalPlatform
 from wpfleet.backends.local.tenant import LocalTenant
 from wpfleet.backends.local.wp_resource import WordPressInstall
@@ -159,6 +163,19 @@ class LocalBackend(Backend):
             url=f"{t.url}/wp-admin/",
             description=f"WordPress admin of {t.id} in {self.env.name}",
         )
+
+    # --- local-only helpers (content export/import) -----------------------------------------
+    @contextlib.contextmanager
+    def tenant_db_options(self, ctx: TenantContext) -> Iterator[Path]:
+        """A temporary 0600 client option file for the tenant's own database user, for
+        ``mysqldump``/``mariadb`` (as their FIRST argument: ``--defaults-extra-file=PATH``);
+        the password never goes in argv. Removed on exit."""
+        secret = secretfiles.read_secret(self.tenant(ctx).secret_path) or {}
+        if "db_password" not in secret:
+            raise NotFoundError(f"no database secret for {ctx.names.tenant} in {self.env.name}")
+        port = self.env.local_settings.db_port
+        with defaults_extra_file(ctx.names.db_user, secret["db_password"], port) as path:
+            yield path
 
     def close(self) -> None:
         self.platform.close()

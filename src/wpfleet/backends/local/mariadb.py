@@ -24,7 +24,7 @@ import pymysql
 
 from wpfleet.backends.local import proc
 from wpfleet.backends.local.paths import EnvPaths, is_root
-from wpfleet.backends.local.secretfiles import ensure_secret, password, read_secret
+from wpfleet.backends.local.secretfiles import ensure_secret, mask, password, read_secret
 from wpfleet.errors import BackendError, PlatformDownError
 
 ADMIN_USER = "wpfleet_admin"
@@ -107,13 +107,14 @@ class MariaDbServer:
     def stop(self) -> None:
         proc.stop_pid(self.pid(), timeout=30.0)
 
-    def run_sql_as_socket_owner(self, sql: str) -> None:
+    def run_sql_as_socket_owner(self, sql: str, hide: Sequence[str] = ()) -> None:
         """Run ``sql`` (on stdin, never argv) through the socket with socket authentication."""
         user = "root" if is_root() else getpass.getuser()
         proc.run(
             ["mariadb", f"--defaults-file={self.cnf}", f"--user={user}", "--batch"],
             stdin=sql,
             what="mariadb (bootstrap)",
+            hide=hide,
         )
 
 
@@ -193,7 +194,10 @@ class AdminDb:
                 return list(cur.fetchall())
         except pymysql.MySQLError as exc:
             code = exc.args[0] if exc.args else 0
-            raise BackendError(f"SQL failed: {_describe(sql)}: {exc}", code=str(code)) from None
+            text = str(exc)
+            if "IDENTIFIED" in sql.upper():  # the server may quote the statement back
+                text = mask(text, [a for a in args or () if isinstance(a, str)])
+            raise BackendError(f"SQL failed: {_describe(sql)}: {text}", code=str(code)) from None
 
     def close(self) -> None:
         with self._lock:
@@ -221,7 +225,8 @@ def bootstrap_admin(server: MariaDbServer, db: AdminDb) -> None:
     server.run_sql_as_socket_owner(
         f"CREATE USER IF NOT EXISTS {account} IDENTIFIED BY {sql_quote(pw)};\n"
         f"ALTER USER {account} IDENTIFIED BY {sql_quote(pw)};\n"
-        f"GRANT ALL PRIVILEGES ON *.* TO {account} WITH GRANT OPTION;\n"
+        f"GRANT ALL PRIVILEGES ON *.* TO {account} WITH GRANT OPTION;\n",
+        hide=[pw],
     )
 
 

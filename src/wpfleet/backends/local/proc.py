@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import shutil
 import signal
@@ -23,6 +24,7 @@ from pathlib import Path
 from wpfleet.errors import BackendError
 
 SBIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
+_log = logging.getLogger(__name__)
 
 
 def which(name: str) -> str:
@@ -47,12 +49,15 @@ def run(
     group: int | None = None,
     timeout: float = 60.0,
     what: str = "",
+    hide: Sequence[str] = (),
 ) -> str:
     """Run a command to completion and return its stdout; raise ``BackendError`` on failure.
 
     Secrets go in ``stdin`` (or ``env``), never in ``argv``: argv is visible to every user.
+    ``hide`` lists secret values to mask in an error message (a client may echo its input).
     """
     args = [which(argv[0]), *argv[1:]]
+    _log.debug("run %s", " ".join(args))
     extra: dict[str, object] = {}
     if user is not None and os.geteuid() == 0:
         extra = {"user": user, "group": group if group is not None else user, "extra_groups": []}
@@ -70,14 +75,17 @@ def run(
     except subprocess.TimeoutExpired:
         raise BackendError(f"{what or argv[0]} timed out after {timeout:.0f}s") from None
     if proc.returncode != 0:
-        detail = (proc.stderr or proc.stdout or "").strip()[-2000:]
-        raise BackendError(f"{what or argv[0]} failed (exit {proc.returncode}): {detail}")
+        detail = (proc.stderr or proc.stdout or "").strip()
+        for value in hide:
+            detail = detail.replace(value, "***") if value else detail
+        raise BackendError(f"{what or argv[0]} failed (exit {proc.returncode}): {detail[-2000:]}")
     return str(proc.stdout)
 
 
 def spawn(argv: Sequence[str], log: Path, *, cwd: Path | None = None) -> int:
     """Start a daemon detached from us (new session, stdio to ``log``); return its pid."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    _log.debug("start %s (output: %s)", " ".join(argv), log)
     with open(log, "ab") as out, open(os.devnull, "rb") as devnull:
         proc = subprocess.Popen(
             [which(argv[0]), *argv[1:]],

@@ -223,6 +223,7 @@ def run_driver(
         group=gid,
         what="WordPress install (php-cli)",
         timeout=120,
+        hide=[str(payload.get("admin_password", ""))],
     )
     try:
         result = json.loads(out.strip().splitlines()[-1])
