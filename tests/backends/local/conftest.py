@@ -9,11 +9,12 @@ platforms up, deploys alpha and bravo into dev and sit, and tears everything dow
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,7 +69,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         _parallel([backends["dev"].platform_up, backends["sit"].platform_up])
         _parallel(
             [
-                lambda e=env, t=tenant: deploy(backends[e].resources(stack.ctx(e, t)))
+                functools.partial(deploy, backends[env].resources(stack.ctx(env, tenant)))
                 for env in ("dev", "sit")
                 for tenant in ("alpha", "bravo")
             ]
@@ -83,10 +84,11 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         shutil.rmtree(shims, ignore_errors=True)
 
 
-def _parallel(jobs: list) -> None:  # type: ignore[type-arg]
+def _parallel(jobs: list[Callable[[], object]]) -> None:
+    """Run ``jobs`` in threads; re-raise the first failure."""
     errors: list[BaseException] = []
 
-    def run(job) -> None:  # type: ignore[no-untyped-def]
+    def run(job: Callable[[], object]) -> None:
         try:
             job()
         except BaseException as exc:  # re-raised below
