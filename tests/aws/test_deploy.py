@@ -189,3 +189,40 @@ def test_fault_injection_every_mutating_call(
         assert remains(base, tid) == [], op
         last = store.list_deployments(tenant=tid, env=ENV, limit=1)[0]
         assert last.status in ("rolled-back", "failed"), (op, last.status)
+
+
+def test_failed_update_leaves_the_old_revision_serving(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore, wordpress_site: str
+) -> None:
+    loaded = fleet(tmp_path, base, wordpress_site)
+    with recording() as rec:
+        rec.fail = register_targets_like_ecs(base)
+        deploy(loaded, "alpha", store)
+    newer = write_fleet(
+        tmp_path / "fleet.yaml", base,
+        [tenant("alpha", overrides={"sit": {"image": "wordpress:6.5"}})],
+        http_check_address=wordpress_site,
+    )  # fmt: skip
+    planned = {s.id: s.op for s in pipeline.plan(newer, ENV, "alpha", store=store)}
+    assert planned["infra/task-definition"] is Op.UPDATE and planned["infra/service"] is Op.UPDATE
+    with recording() as rec:
+        rec.fail = fail_first_use(
+            {"ecs.UpdateService"}, "InvalidParameterException", set(), lambda *_: None
+        )
+        with pytest.raises(DeploymentFailed) as err:
+            deploy(newer, "alpha", store)
+    assert err.value.rolled_back
+    ecs = base.client("ecs")
+    svc = ecs.describe_services(cluster=base.cluster, services=["sit-alpha-service"])["services"][0]
+    assert svc["status"] == "ACTIVE" and svc["taskDefinition"].rsplit("/")[-1] == "sit-alpha:1"
+    second = ecs.describe_task_definition(taskDefinition="sit-alpha:2")["taskDefinition"]
+    assert second["status"] == "INACTIVE"  # the failed update's revision is gone
+    steps = {s.id: s for s in pipeline.plan(newer, ENV, "alpha", store=store)}
+    assert steps["infra/task-definition"].before["revision"] == 1  # type: ignore[index]
+    assert remains(base, "alpha") != []  # the running tenant was not torn down
+
+    with recording() as rec:  # the same update without the fault goes through
+        rec.fail = register_targets_like_ecs(base)
+        assert deploy(newer, "alpha", store).deployment.status == "succeeded"  # type: ignore[union-attr]
+    svc = ecs.describe_services(cluster=base.cluster, services=["sit-alpha-service"])["services"][0]
+    assert svc["taskDefinition"].rsplit("/")[-1] == "sit-alpha:3"  # 2 was deregistered

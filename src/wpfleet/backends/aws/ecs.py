@@ -25,11 +25,21 @@ def describe_task_definition(aws: AwsSession, family: str) -> tuple[dict[str, An
 def find_task_definition(
     aws: AwsSession, family: str
 ) -> tuple[dict[str, Any], dict[str, str]] | None:
-    """The latest ACTIVE revision; None when there is none (moto returns INACTIVE ones)."""
+    """The latest ACTIVE revision, or None. AWS describes a bare family as its latest
+    ACTIVE revision; moto returns the latest even when INACTIVE, so then the ACTIVE
+    ones are listed and the newest is described."""
     found = absent_on_not_found(lambda: describe_task_definition(aws, family))
-    if found is None or found[0].get("status", "ACTIVE") != "ACTIVE":
+    if found is None or found[0].get("status", "ACTIVE") == "ACTIVE":
+        return found
+    active = [
+        arn
+        for arn in list_task_definitions(aws, family)
+        if arn.rsplit("/", 1)[-1].rpartition(":")[0] == family
+    ]
+    if not active:
         return None
-    return found
+    newest = max(active, key=lambda arn: int(arn.rpartition(":")[2]))
+    return describe_task_definition(aws, newest)
 
 
 def register_task_definition(aws: AwsSession, **spec: Any) -> dict[str, Any]:
@@ -41,8 +51,15 @@ def deregister_task_definition(aws: AwsSession, arn: str) -> None:
 
 
 def list_task_definitions(aws: AwsSession, family: str) -> list[str]:
+    """ACTIVE revisions of every family starting with ``family`` (filter exact matches)."""
     return list(
-        aws.paginate("ecs", "list_task_definitions", "taskDefinitionArns", familyPrefix=family)
+        aws.paginate(
+            "ecs",
+            "list_task_definitions",
+            "taskDefinitionArns",
+            familyPrefix=family,
+            status="ACTIVE",
+        )
     )
 
 

@@ -187,7 +187,7 @@ class Service(AwsResource):
             self.aws,
             cluster=self.t.require("cluster"),
             serviceName=self.names.service,
-            taskDefinition=self.names.task_family,
+            taskDefinition=self._latest_revision(),
             desiredCount=self.t.ctx.tenant.desired_count,
             launchType="FARGATE",
             networkConfiguration={
@@ -214,12 +214,20 @@ class Service(AwsResource):
         )
         self.t.changed(f"svc:{self.names.service}")
 
+    def _latest_revision(self) -> str:
+        """The family's latest ACTIVE revision as ``family:N`` (AWS would resolve a bare
+        family the same way; moto would store the bare name)."""
+        found = self.t.task_definition()
+        if found is None:
+            return self.names.task_family
+        return f"{found[0]['family']}:{found[0]['revision']}"
+
     def update(self, target: State) -> None:
         """Point at ``target``'s revision (undo) or the family's latest (deploy)."""
         svc = self.find()
         if svc is None:
             return
-        td = target.get("task_definition") or self.names.task_family
+        td = target.get("task_definition") or self._latest_revision()
         ecs.update_service(
             self.aws,
             cluster=self.t.require("cluster"),
