@@ -12,6 +12,7 @@ import string
 from typing import Any
 
 from wpfleet.backends.aws import dbinit, mysql, secretsmanager
+from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.errors import AwsConflict
 from wpfleet.backends.aws.tenant import AwsResource, TenantAws
 from wpfleet.engine.resource import Fact, Phase, State
@@ -57,7 +58,7 @@ class SecretResource(AwsResource):
             return
         value = self.value()
         try:
-            secretsmanager.create_secret(
+            created = secretsmanager.create_secret(
                 self.aws,
                 self.secret_name,
                 value,
@@ -71,8 +72,10 @@ class SecretResource(AwsResource):
                 raise
             self._converge(fact)
             return
-        self.t.changed(f"secret:{self.secret_name}")
-        self.t.cache.values[f"secret-value:{self.secret_name}"] = value
+        meta = {"ARN": created["ARN"], "Name": self.secret_name,
+                "Tags": T.as_key_value(self.t.tags(self.secret_name))}  # fmt: skip
+        self.t.remember(f"secret:{self.secret_name}", meta)
+        self.t.remember(f"secret-value:{self.secret_name}", value)
 
     def _converge(self, fact: Fact) -> None:
         if not fact.tagged and self.id not in self.t.ctx.store.owned(self.t.env, self.t.tenant):

@@ -39,7 +39,7 @@ class AccessPoint(AwsResource):
 
     def create(self) -> None:
         """ClientToken makes a repeated create (a killed run) return the same access point."""
-        efs.create_access_point(
+        created = efs.create_access_point(
             self.aws,
             ClientToken=self.names.access_point[:64],
             FileSystemId=self.t.require("efs_id"),
@@ -54,7 +54,8 @@ class AccessPoint(AwsResource):
             },
             Tags=T.as_key_value(self.t.tags(self.names.access_point)),
         )
-        self.t.changed(f"ap:{self.names.access_point}")
+        created.setdefault("Tags", T.as_key_value(self.t.tags(self.names.access_point)))
+        self.t.remember(f"ap:{self.names.access_point}", created)
 
     def update(self, target: State) -> None:
         """Access points are immutable; only tags can change (adoption)."""
@@ -248,8 +249,8 @@ class TaskDefinition(AwsResource):
         if fact is not None and fact.state["spec"] == target["spec"] and fact.tagged:
             return
         tags = T.as_ecs(self.t.tags(self.names.task_name_tag))
-        ecs.register_task_definition(self.aws, **target["spec"], tags=tags)
-        self.t.changed(f"td:{self.names.task_family}")
+        registered = ecs.register_task_definition(self.aws, **target["spec"], tags=tags)
+        self.t.remember(f"td:{self.names.task_family}", (registered, T.to_map(tags)))
 
     def undo_update(self, before: State) -> None:
         """Deregister the revisions registered after ``before``'s: the old one is latest."""
@@ -330,7 +331,7 @@ class TargetGroup(AwsResource):
 
     def create(self) -> None:
         try:
-            elbv2.create_target_group(
+            created = elbv2.create_target_group(
                 self.aws,
                 Name=self.names.target_group,
                 Protocol="HTTP",
@@ -346,8 +347,8 @@ class TargetGroup(AwsResource):
             if find_target_group(self.t) is None:
                 raise
             self.update(self.desired())
-        self.t.changed(f"tg:{self.names.target_group}")
-        self.t.rules_changed()
+            return
+        self.t.remember(f"tg:{self.names.target_group}", created)
 
     def update(self, target: State) -> None:
         tg = find_target_group(self.t)

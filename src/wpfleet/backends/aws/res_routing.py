@@ -101,14 +101,14 @@ class ListenerRule(AwsResource):
         )
 
     def _create_at(self, priority: int, spec: dict[str, Any]) -> None:
-        elbv2.create_rule(
+        created = elbv2.create_rule(
             self.aws,
             ListenerArn=self.t.require("listener_arn"),
             Priority=priority,
             Tags=T.as_key_value(self.t.tags(self.names.listener_rule)),
             **spec,
         )
-        self.t.rules_changed()
+        self.t.rule_created(created)
 
     def update(self, target: State) -> None:
         rule = self.find()
@@ -183,7 +183,7 @@ class Service(AwsResource):
             self.update(self.desired())
             return
         s = self.t.settings
-        ecs.create_service(
+        created = ecs.create_service(
             self.aws,
             cluster=self.t.require("cluster"),
             serviceName=self.names.service,
@@ -212,7 +212,8 @@ class Service(AwsResource):
             propagateTags="SERVICE",
             tags=T.as_ecs(self.t.tags(self.names.service)),
         )
-        self.t.changed(f"svc:{self.names.service}")
+        created.setdefault("tags", T.as_ecs(self.t.tags(self.names.service)))
+        self.t.remember(f"svc:{self.names.service}", created)
 
     def _latest_revision(self) -> str:
         """The family's latest ACTIVE revision as ``family:N`` (AWS would resolve a bare

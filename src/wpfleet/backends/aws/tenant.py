@@ -171,6 +171,17 @@ class TenantAws:
         """Forget cached reads after a change (``secret:NAME``, ``tg:NAME`` ...)."""
         self.cache.forget(*keys)
 
+    def remember(self, key: str, value: Any) -> None:
+        """Cache what a create call answered, so the run need not describe it again."""
+        with self.cache.lock:
+            self.cache.values[key] = value
+
+    def rule_created(self, rule: dict[str, Any]) -> None:
+        with self.cache.lock:
+            if "rules" in self.cache.values:
+                self.cache.values["rules"] = [*self.cache.values["rules"], rule]
+            self.cache.values.pop("lb-target-groups", None)
+
     # --- the database server ------------------------------------------------------------
     def master_credentials(self) -> dict[str, Any]:
         """RDS master credentials from Secrets Manager; memory only, never logged."""
