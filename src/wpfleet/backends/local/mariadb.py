@@ -13,6 +13,7 @@ import contextlib
 import getpass
 import os
 import pwd
+import shutil
 import tempfile
 import threading
 import weakref
@@ -48,6 +49,8 @@ class MariaDbServer:
         self.socket = paths.mariadb / "mysqld.sock"
         self.pid_file = paths.mariadb / "mariadbd.pid"
         self.error_log = paths.mariadb / "error.log"
+        # its own: instances sharing /tmp collide on temporary table names at install
+        self.tmpdir = paths.mariadb / "tmp"
 
     def pid(self) -> int | None:
         return proc.read_pid(self.pid_file)
@@ -66,6 +69,7 @@ class MariaDbServer:
             f"socket = {self.socket}\n"
             f"pid-file = {self.pid_file}\n"
             f"log-error = {self.error_log}\n"
+            f"tmpdir = {self.tmpdir}\n"
             "skip-name-resolve\nskip-log-bin\nperformance_schema = OFF\nlog_warnings = 1\n"
             "innodb_buffer_pool_size = 32M\ninnodb_log_file_size = 16M\n"
             "innodb_flush_log_at_trx_commit = 2\n"
@@ -80,8 +84,13 @@ class MariaDbServer:
         uid, gid = _mysql_ids() if is_root() else (-1, -1)
         proc.ensure_dir(self.paths.mariadb, mode=0o750, uid=uid, gid=gid)
         changed = proc.write_file(self.cnf, self.render_cnf(), mode=0o644)
-        if not (self.paths.datadir / "mysql").is_dir():
+        proc.ensure_dir(self.tmpdir, mode=0o700, uid=uid, gid=gid)
+        installing = self.paths.mariadb / ".installing"
+        if installing.exists() or not (self.paths.datadir / "mysql").is_dir():
+            shutil.rmtree(self.paths.datadir, ignore_errors=True)  # a failed attempt's rest
+            installing.touch()
             self._install(uid, gid)
+            installing.unlink()
         return changed
 
     def _install(self, uid: int, gid: int) -> None:
@@ -89,11 +98,16 @@ class MariaDbServer:
         auth = ["--auth-root-authentication-method=socket"]
         if not is_root():
             auth.append(f"--auth-root-socket-user={getpass.getuser()}")
-        proc.run(
-            ["mariadb-install-db", f"--defaults-file={self.cnf}", "--skip-test-db", *auth],
-            what="mariadb-install-db",
-            timeout=120,
-        )
+        try:
+            proc.run(
+                ["mariadb-install-db", f"--defaults-file={self.cnf}", "--skip-test-db", *auth],
+                what="mariadb-install-db",
+                timeout=120,
+            )
+        except BackendError as exc:
+            raise BackendError(
+                f"{exc.message}\n{self.error_log}:\n{_tail(self.error_log)}"
+            ) from None
 
     def start(self) -> None:
         """Launch mariadbd detached; ``wait_ready`` says when it accepts connections."""
