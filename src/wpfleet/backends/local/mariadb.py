@@ -86,11 +86,18 @@ class MariaDbServer:
         changed = proc.write_file(self.cnf, self.render_cnf(), mode=0o644)
         proc.ensure_dir(self.tmpdir, mode=0o700, uid=uid, gid=gid)
         installing = self.paths.mariadb / ".installing"
-        if installing.exists() or not (self.paths.datadir / "mysql").is_dir():
+        if installing.exists():
             shutil.rmtree(self.paths.datadir, ignore_errors=True)  # a failed attempt's rest
-            installing.touch()
-            self._install(uid, gid)
-            installing.unlink()
+        elif (self.paths.datadir / "mysql").is_dir():
+            return changed
+        elif self.paths.datadir.is_dir() and any(self.paths.datadir.iterdir()):
+            raise BackendError(
+                f"{self.paths.datadir} holds data but no system tables: not reinstalling over it",
+                hint="inspect it; remove it to start this environment's database afresh",
+            )
+        installing.touch()
+        self._install(uid, gid)
+        installing.unlink()
         return changed
 
     def _install(self, uid: int, gid: int) -> None:
