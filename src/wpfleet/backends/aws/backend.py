@@ -71,7 +71,8 @@ class AwsBackend(Backend):
         if self._preflight_done:
             return
         self.aws.check_account()
-        missing = [c for c in platform.base_components(self.aws, self.env) if not c.running]
+        found = platform.base_components(self.aws, self.env, self.cache)
+        missing = [c for c in found if not c.running]
         if missing:
             raise ValidationError(
                 f"environment {self.env.name}: base resources missing: "

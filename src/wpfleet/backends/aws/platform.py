@@ -31,7 +31,7 @@ from wpfleet.backends.aws import (
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.res_database import generate_password
 from wpfleet.backends.aws.session import AwsSession
-from wpfleet.backends.aws.tenant import basic_auth_function, basic_auth_role
+from wpfleet.backends.aws.tenant import EnvCache, basic_auth_function, basic_auth_role
 from wpfleet.backends.base import ComponentStatus, Credentials
 from wpfleet.config.models import Environment
 
@@ -68,7 +68,9 @@ def domain_suffix(env: Environment) -> str:
     return env.domain.replace("{tenant}.", "").replace("{tenant}", "")
 
 
-def base_components(aws: AwsSession, env: Environment) -> list[ComponentStatus]:
+def base_components(
+    aws: AwsSession, env: Environment, cache: EnvCache | None = None
+) -> list[ComponentStatus]:
     """Each base resource the environment names: present or missing (and the fix)."""
     s = aws.settings
     out: list[ComponentStatus] = []
@@ -83,7 +85,7 @@ def base_components(aws: AwsSession, env: Environment) -> list[ComponentStatus]:
     if s.listener_arn:
         add(
             "listener",
-            elbv2.describe_listener(aws, s.listener_arn) is not None,
+            _listener(aws, s.listener_arn, cache) is not None,
             f"ALB listener {s.listener_arn}",
         )
     if s.efs_id:
@@ -112,6 +114,15 @@ def base_components(aws: AwsSession, env: Environment) -> list[ComponentStatus]:
     if s.certificate_arn:
         out.append(certificate_status(aws, env, s.certificate_arn))
     return out
+
+
+def _listener(aws: AwsSession, arn: str, cache: EnvCache | None) -> dict[str, Any] | None:
+    """Described once per run: tenants' resources read the same listener (``listener``)."""
+    found = elbv2.describe_listener(aws, arn)
+    if found is not None and cache is not None:
+        with cache.lock:
+            cache.values["listener"] = found
+    return found
 
 
 def certificate_status(aws: AwsSession, env: Environment, arn: str) -> ComponentStatus:

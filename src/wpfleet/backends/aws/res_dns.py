@@ -6,6 +6,8 @@ UPSERT makes create idempotent; delete sends the record exactly as it is.
 
 from __future__ import annotations
 
+from typing import Any
+
 from wpfleet.backends.aws import route53
 from wpfleet.backends.aws.tenant import AwsResource
 from wpfleet.engine.resource import Fact, Phase, State
@@ -20,8 +22,15 @@ class DnsRecord(AwsResource):
     def zone(self) -> str:
         return self.t.require("hosted_zone_id")
 
+    def record(self) -> dict[str, Any] | None:
+        """The record set, described once per run until we change it."""
+        return self.t.cache.get(
+            f"dns:{self.names.host}",
+            lambda: route53.find_record(self.aws, self.zone, self.names.host, "A"),
+        )
+
     def read(self) -> Fact | None:
-        record = route53.find_record(self.aws, self.zone, self.names.host, "A")
+        record = self.record()
         if record is None:
             return None
         alias = record.get("AliasTarget", {})
@@ -42,11 +51,14 @@ class DnsRecord(AwsResource):
     def update(self, target: State) -> None:
         record = route53.alias_record(self.names.host, str(target["target"]))
         route53.change_resource_record_sets(self.aws, self.zone, "UPSERT", record)
+        self.t.remember(f"dns:{self.names.host}", record)
 
     def delete(self) -> None:
-        record = route53.find_record(self.aws, self.zone, self.names.host, "A")
+        self.t.changed(f"dns:{self.names.host}")
+        record = self.record()
         if record is not None:
             route53.change_resource_record_sets(self.aws, self.zone, "DELETE", record)
+        self.t.changed(f"dns:{self.names.host}")
 
     def ownership_data(self) -> State:
         return {"zone": self.zone, "name": self.names.host}
