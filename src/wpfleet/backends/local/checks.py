@@ -17,6 +17,7 @@ from wpfleet.backends.local import probe, proc, safefs, secretfiles
 from wpfleet.backends.local.nginx import PING_PATH, TENANT_HEADER
 from wpfleet.backends.local.tenant import LocalTenant
 from wpfleet.checks.base import Check, CheckResult
+from wpfleet.errors import WpfleetError
 
 OK_STATUSES = (200, 301, 302)
 FATAL_MARKERS = ("PHP Fatal", "[crit]", "[emerg]", "[alert]")
@@ -31,7 +32,12 @@ class LocalCheck(Check):
         self.t = tenant
 
     def auth(self) -> tuple[str, str] | None:
-        creds = self.t.platform.basic_auth_credentials() if self.t.ctx.env.basic_auth else None
+        """The environment's basic-auth login; None when it has none or it is missing (the
+        request then fails visibly with 401 rather than the check raising)."""
+        try:
+            creds = self.t.platform.basic_auth_credentials()
+        except WpfleetError:
+            return None
         return (creds.username, creds.password) if creds else None
 
     def get(self, path: str, *, auth: bool = True) -> probe.Reply:
