@@ -246,9 +246,12 @@ class TaskDefinition(AwsResource):
     def update(self, target: State) -> None:
         """Register ``target``'s spec as a new revision unless the latest already is it."""
         fact = self.read()
-        if fact is not None and fact.state["spec"] == target["spec"] and fact.tagged:
-            return
         tags = T.as_ecs(self.t.tags(self.names.task_name_tag))
+        if fact is not None and fact.state["spec"] == target["spec"]:
+            if not fact.tagged:
+                ecs.tag_resource(self.aws, fact.state["arn"], self.t.tags(self.names.task_name_tag))
+                self.t.changed(f"td:{self.names.task_family}")
+            return
         registered = ecs.register_task_definition(self.aws, **target["spec"], tags=tags)
         self.t.remember(f"td:{self.names.task_family}", (registered, T.to_map(tags)))
 

@@ -17,7 +17,7 @@ from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.session import AwsSession
 from wpfleet.backends.base import TenantContext
 from wpfleet.config.models import AwsSettings
-from wpfleet.engine.resource import Fact, Resource
+from wpfleet.engine.resource import Fact, Resource, State
 from wpfleet.errors import ValidationError
 from wpfleet.naming import TenantNames
 
@@ -252,4 +252,13 @@ class AwsResource(Resource):
         return self.t.names
 
     def fact(self, state: dict[str, Any], tags: Any) -> Fact:
-        return Fact(state, tagged=self.t.is_ours(tags))
+        """A taggable resource's Fact; its state says whether our tags are on it."""
+        ours = self.t.is_ours(tags)
+        return Fact({**state, "tagged": ours}, tagged=ours)
+
+    def differences(self, actual: State, desired: State) -> list[str]:
+        """Missing ownership tags are a difference too: adopting tags the resource."""
+        out = super().differences(actual, desired)
+        if actual.get("tagged") is False:
+            out.append("tags")
+        return sorted(out)
