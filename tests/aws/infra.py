@@ -207,6 +207,7 @@ def distribution_config() -> dict[str, Any]:
         "CallerReference": "sit-dist",
         "Comment": "sit",
         "Enabled": True,
+        "Aliases": {"Quantity": 1, "Items": [f"*.{DOMAIN_SUFFIX}"]},
         "Origins": {
             "Quantity": 1,
             "Items": [

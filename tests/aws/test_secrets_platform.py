@@ -194,3 +194,37 @@ def test_platform_up_bootstraps_basic_auth_with_only_a_hash(
     assert leaks(rec.bodies, [creds.password]) == []
     with pytest.raises(NotImplementedError, match="not supported on aws"):
         backend.platform_down()
+
+
+def test_discover_fills_the_aws_block_from_names_and_tags(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore
+) -> None:
+    base.client("iam").create_role(
+        RoleName="sit-ecs-task-execution-role", AssumeRolePolicyDocument="{}"
+    )
+    loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")])
+    backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+    with recording() as rec:
+        found = backend.discover()
+    assert rec.mutating == []
+    want = {
+        "account_id": "123456789012",
+        "cluster": base.cluster,
+        "listener_arn": base.listener_arn,
+        "vpc_id": base.vpc_id,
+        "security_group": base.security_group,
+        "efs_id": base.efs_id,
+        "rds_instance": "sit-mysql",
+        "rds_master_secret": "sit-rds-master-credentials",
+        "execution_role": "sit-ecs-task-execution-role",
+        "hosted_zone_id": base.zone_id,
+        "cloudfront_distribution_id": base.distribution_id,
+        "cloudfront_domain": base.cloudfront_domain,
+        "certificate_arn": base.certificate_arn,
+    }
+    assert {k: found.settings.get(k) for k in want} == want
+    assert sorted(found.settings["subnets"]) == sorted(base.subnets)
+    assert found.missing == []
+    from wpfleet.config.models import AwsSettings
+
+    AwsSettings.model_validate(found.settings)  # fits the fleet file's aws: block

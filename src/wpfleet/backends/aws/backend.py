@@ -11,6 +11,7 @@ from typing import Any
 
 from wpfleet.backends.aws import cloudwatch, ecs, elbv2, platform, s3, secretsmanager
 from wpfleet.backends.aws.checks import checks_for
+from wpfleet.backends.aws.discover import Discovered, discover
 from wpfleet.backends.aws.res_database import AdminSecret, Database, DbSecret, DbUser
 from wpfleet.backends.aws.res_dns import DnsRecord
 from wpfleet.backends.aws.res_iam import ExecRole, SharedSecretsPolicy, TaskRole
@@ -110,6 +111,10 @@ class AwsBackend(Backend):
         if self.env.basic_auth:
             platform.bootstrap_basic_auth(self.aws, self.loaded.fleet.fleet, self.env.name)
         return self.platform_status()
+
+    def discover(self) -> Discovered:
+        """The environment's ``aws:`` block as found by names and tags (read only)."""
+        return discover(self.aws, self.env)
 
     def platform_down(self) -> PlatformStatus:
         raise NotImplementedError(
