@@ -228,3 +228,29 @@ def test_discover_fills_the_aws_block_from_names_and_tags(
     from wpfleet.config.models import AwsSettings
 
     AwsSettings.model_validate(found.settings)  # fits the fleet file's aws: block
+
+
+def test_ecs_task_mode_records_what_the_task_did(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database server is out of reach in this mode: a db-init task that stopped
+    with exit 0 is what read() believes (moto runs none: its wait is faked here)."""
+    loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")], db_mode="ecs-task")
+    actions: list[str] = []
+
+    def stopped(_t: object, _c: str, arn: str, action: str, _timeout: float) -> dict:
+        actions.append(action)
+        return {"taskArn": arn, "lastStatus": "STOPPED", "containers": [{"exitCode": 0}]}
+
+    monkeypatch.setattr(dbinit, "wait_for", stopped)
+    backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+    res = {r.id: r for r in backend.resources(make_ctx(loaded, "alpha", store))}
+    res["database/secret"].create()
+    for rid in ("database/database", "database/user"):
+        assert res[rid].read() is None
+        res[rid].create()
+        assert res[rid].read() is not None
+    for rid in ("database/user", "database/database"):
+        res[rid].delete()
+        assert res[rid].read() is None
+    assert actions == ["create-database", "create-user", "drop-user", "drop-database"]

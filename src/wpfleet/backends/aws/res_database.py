@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import string
+import time
 from typing import Any
 
 from wpfleet.backends.aws import dbinit, mysql, secretsmanager
@@ -150,11 +151,24 @@ class _DatabaseServerResource(AwsResource):
         master = self.t.master_credentials()
         return mysql.connect(host, port, str(master["username"]), str(master["password"]))
 
+    @property
+    def record_key(self) -> str:
+        return f"aws/db-init/{self.t.env}/{self.t.tenant}/{self.id}"
+
     def recorded(self) -> Fact | None:
-        """ecs-task mode: the server is not reachable from here, so the state store's
-        record of what the db-init task did stands in for a read."""
-        owned = self.t.ctx.store.owned(self.t.env, self.t.tenant)
-        return Fact(self.desired(), tagged=None) if self.id in owned else None
+        """ecs-task mode: the server is not reachable from here, so the record of a
+        db-init task that finished (exit 0) stands in for a read."""
+        doc = self.t.ctx.store.get_document(self.record_key)
+        return Fact(self.desired(), tagged=None) if doc else None
+
+    def run_task(self, action: str) -> None:
+        """Run a db-init action and record (or forget) its success."""
+        task = dbinit.run_action(self.t, action)
+        if action.startswith("create"):
+            doc = {"action": action, "task": task.get("taskArn", ""), "at": time.time()}
+            self.t.ctx.store.put_document(self.record_key, doc)
+        else:
+            self.t.ctx.store.delete_document(self.record_key)
 
 
 class Database(_DatabaseServerResource):
@@ -175,7 +189,7 @@ class Database(_DatabaseServerResource):
 
     def create(self) -> None:
         if not self.direct:
-            dbinit.run_action(self.t, "create-database")
+            self.run_task("create-database")
             return
         with self.connect() as conn:
             mysql.create_database(conn, self.names.database)
@@ -185,7 +199,7 @@ class Database(_DatabaseServerResource):
 
     def delete(self) -> None:
         if not self.direct:
-            dbinit.run_action(self.t, "drop-database")
+            self.run_task("drop-database")
             return
         with self.connect() as conn:
             mysql.drop_database(conn, self.names.database)
@@ -225,7 +239,7 @@ class DbUser(_DatabaseServerResource):
     def create(self) -> None:
         """Create, or reset to the secret's password and grants (converges)."""
         if not self.direct:
-            dbinit.run_action(self.t, "create-user")
+            self.run_task("create-user")
             return
         password = str(self.t.secret_value(self.names.db_secret)["password"])
         with self.connect() as conn:
@@ -236,7 +250,7 @@ class DbUser(_DatabaseServerResource):
 
     def delete(self) -> None:
         if not self.direct:
-            dbinit.run_action(self.t, "drop-user")
+            self.run_task("drop-user")
             return
         with self.connect() as conn:
             mysql.drop_user(conn, self.names.db_user)

@@ -90,7 +90,11 @@ class ListenerRule(AwsResource):
                 self._create_at(prio, spec)
                 return
             except AwsConflict as exc:
-                if exc.code != "PriorityInUse" or pinned is not None:
+                if exc.code != "PriorityInUse":
+                    raise
+                if pinned is not None:  # taken since the plan: name who holds it
+                    self.t.rules_changed()
+                    priorities.check_pinned(self.t, pinned, None)
                     raise
                 priorities.release(self.t)
                 extra.add(prio)

@@ -8,6 +8,8 @@ deletes it, so ``delete`` has nothing to do.
 
 from __future__ import annotations
 
+import time
+
 from wpfleet.backends.aws.tenant import AwsResource, TenantAws
 from wpfleet.backends.aws.web import Site
 from wpfleet.engine.resource import Fact, Phase, State
@@ -43,6 +45,29 @@ def is_installed(t: TenantAws) -> bool | None:
     return None
 
 
+#: how long a fresh service may take to answer install.php (Fargate start + pull)
+SITE_DEADLINE = 600.0
+
+
+def wait_for_site(t: TenantAws, deadline: float | None = None) -> bool:
+    """``is_installed`` once the site answers; polls with growing delays until then."""
+    limit = time.monotonic() + (SITE_DEADLINE if deadline is None else deadline)
+    delay = 1.0
+    while True:
+        state = is_installed(t)
+        if state is not None:
+            return state
+        if time.monotonic() >= limit:
+            raise BackendError(
+                f"the site of {t.tenant} in {t.env} did not answer {INSTALL} in time",
+                hint="check the service's tasks and logs (`wpfleet verify`), then re-run deploy",
+                code="WordPressUnreachable",
+                retryable=True,
+            )
+        t.aws.sleep(min(delay, max(0.0, limit - time.monotonic())))
+        delay = min(delay * 2, 30.0)
+
+
 class WordPressInstall(AwsResource):
     id = "infra/wordpress"
     phase = Phase.INFRA
@@ -72,7 +97,10 @@ class WordPressInstall(AwsResource):
         }
 
     def create(self) -> None:
-        if is_installed(self.t):
+        """Wait for the new service to answer (tasks take minutes to start on Fargate),
+        then complete the install; a site that never answers is a (retryable) error."""
+        state = wait_for_site(self.t)
+        if state:
             return
         reply = site(self.t).request(f"{INSTALL}?step=2", data=self.form())
         if reply.status != 200 or not is_installed(self.t):
