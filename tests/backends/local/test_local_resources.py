@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from conftest import LocalStack
 from local_stack import deploy, destroy
 
 from wpfleet.backends.local import probe, proc, secretfiles
+from wpfleet.backends.local.template import TEMPLATE_HOST
 from wpfleet.engine.resource import Phase
 from wpfleet.errors import BackendError
 
@@ -203,5 +205,40 @@ def test_half_made_install_converges(local_stack: LocalStack) -> None:
         assert fact is not None and fact.state["blogname"] == "Charlie's Law"
         rows = db.query("SELECT user_login FROM charlie_db.wp_users")
         assert rows == [("admin",)]
+    finally:
+        destroy(resources)
+
+
+def test_a_cloned_site_keeps_nothing_of_the_template(local_stack: LocalStack) -> None:
+    backend = local_stack.backends["dev"]
+    ctx = local_stack.ctx("dev", "alpha")
+    with backend.tenant_db_options(ctx) as options:
+        dump = subprocess.run(
+            ["mysqldump", f"--defaults-extra-file={options}", "--skip-dump-date", "alpha_db"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    assert TEMPLATE_HOST not in dump
+    assert "wpfleet template" not in dump
+    assert f"http://alpha.wpdev.localhost:{backend.platform.port}/wp-admin/" in dump
+
+
+def test_install_falls_back_to_php_cli_when_the_template_fails(
+    local_stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = local_stack.backends["sit"]
+    ctx = local_stack.ctx("sit", "charlie")
+    resources = backend.resources(ctx)
+
+    def broken(site: object) -> None:
+        raise BackendError("template unavailable")
+
+    monkeypatch.setattr(backend.platform.template, "clone_into", broken)
+    try:
+        deploy(resources)
+        fact = resources[-1].read()
+        assert fact is not None and fact.state["blogname"] == "Charlie's Law"
+        assert _site_name(backend, ctx.names.host) == "Charlie's Law"
     finally:
         destroy(resources)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wpfleet.backends.local import paths, secretfiles
+from wpfleet.backends.local import paths, phpass, secretfiles
 from wpfleet.backends.local.checks import fatal_lines, line_time
 from wpfleet.backends.local.nginx import VhostSpec
 from wpfleet.backends.local.paths import TenantPaths
@@ -132,3 +132,12 @@ def test_pool_and_vhost_render(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert f"fastcgi_param WPFLEET_TENANT_CONFIG {files.config};" in vhost
     assert "location = /wp-config.php { deny all; }" in vhost
     assert f"auth_basic_user_file {tmp_path / 'htpasswd'};" in vhost
+
+
+def test_phpass_hashes_are_wordpress_hashes() -> None:
+    stored = phpass.hash_password("s3cret-Pw")
+    assert stored.startswith("$P$B") and len(stored) == 34
+    assert phpass.check_password("s3cret-Pw", stored)
+    assert not phpass.check_password("other", stored)
+    # made by WordPress 6.1's PasswordHash(8, true) for "s3cret"
+    assert phpass.check_password("s3cret", "$P$BLQYwIXcxHZbx2lxHSLll.1J3Wk/vF.")

@@ -8,12 +8,11 @@ value or a password hash.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from wpfleet.backends.local import secretfiles
 from wpfleet.backends.local.mariadb import AdminDb
 from wpfleet.backends.local.tenant import LocalTenant
-from wpfleet.backends.local.wordpress import SALT_KEYS
+from wpfleet.backends.local.wordpress import secret_generators
 from wpfleet.engine.resource import Fact, Phase, Resource, State
 from wpfleet.errors import BackendError
 
@@ -21,16 +20,6 @@ CHARSET = "utf8mb4"
 COLLATION = "utf8mb4_unicode_ci"
 DB_HOST = "127.0.0.1"
 _IDENTIFIED = re.compile(r" IDENTIFIED BY PASSWORD '[^']*'")
-
-
-def secret_generators() -> dict[str, Callable[[], str]]:
-    """Every key of a tenant secret and how to generate it."""
-    gens: dict[str, Callable[[], str]] = {
-        "db_password": secretfiles.password,
-        "admin_password": secretfiles.password,
-    }
-    gens.update({key.lower(): secretfiles.salt for key in SALT_KEYS})
-    return gens
 
 
 def quote_ident(name: str) -> str:

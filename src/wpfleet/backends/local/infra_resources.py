@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 
 from wpfleet.backends.local import proc, secretfiles, wordpress
-from wpfleet.backends.local.db_resources import secret_generators
 from wpfleet.backends.local.paths import is_root
 from wpfleet.backends.local.tenant import LocalTenant
 from wpfleet.engine.resource import Fact, Phase, Resource, State
@@ -122,7 +121,7 @@ class TenantWpConfig(Resource):
         )
 
     def desired(self) -> State:
-        placeholders = dict.fromkeys(secret_generators(), "***")
+        placeholders = dict.fromkeys(wordpress.secret_generators(), "***")
         text = self.t.config().render(placeholders)
         uid = self.t.known_uid()
         return {

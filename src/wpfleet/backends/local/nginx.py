@@ -179,14 +179,16 @@ class Nginx:
             self.reload()
 
     def reload(self) -> None:
-        """SIGHUP and record when. The master starts new workers at once but lets the old
-        ones accept requests for another ~100 ms; callers poll for the fingerprint of the
-        vhost they wrote rather than wait for the old workers to go."""
+        """SIGHUP, then wait until the old workers are gone: the master lets them accept
+        requests (with the previous configuration) for another ~100 ms."""
         pid = self.pid()
         if pid is None:
             return
+        old_workers = proc.child_pids(pid)
         signalled = time.time_ns()
         os.kill(pid, signal.SIGHUP)
+        if not proc.wait_for(lambda: not old_workers & proc.child_pids(pid), 10.0):
+            raise BackendError(f"nginx did not finish reloading: {_tail(self.error_log)}")
         self.stamp.mark(signalled)
 
     def answering_version(self, host: str) -> str | None:

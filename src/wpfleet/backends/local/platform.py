@@ -27,6 +27,7 @@ from wpfleet.backends.local.secretfiles import (
     read_secret,
     write_secret,
 )
+from wpfleet.backends.local.template import WordPressTemplate
 from wpfleet.config.load import LoadedFleet
 from wpfleet.config.models import Environment
 from wpfleet.errors import BackendError, PlatformDownError
@@ -52,6 +53,7 @@ class LocalPlatform:
         self.db = AdminDb(self.paths, ls.db_port)
         self.fpm = PhpFpm(self.paths)
         self.nginx = Nginx(self.paths, ls.http_port, ls.bind)
+        self.template = WordPressTemplate(self.paths, self.db, ls.http_port, web_ids())
         self._up_lock = threading.Lock()
 
     @property
@@ -88,6 +90,7 @@ class LocalPlatform:
             for wait in self._start_or_reconfigure():
                 wait()
             bootstrap_admin(self.db_server, self.db)
+            self.template.ensure()
         return self.status()
 
     def _prepare(self) -> None:

@@ -119,6 +119,19 @@ def pid_alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
+def child_pids(pid: int) -> set[int]:
+    """The live children of ``pid`` (e.g. nginx workers), from /proc."""
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[-1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid) and fields[0] != "Z":
+            out.add(int(stat.parent.name))
+    return out
+
+
 def stop_pid(pid: int | None, *, timeout: float = 15.0) -> None:
     """SIGTERM ``pid`` and wait until it is gone (SIGKILL after ``timeout``)."""
     if pid is None or not pid_alive(pid):

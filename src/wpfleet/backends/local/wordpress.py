@@ -15,11 +15,12 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wpfleet.backends.local import proc, safefs
+from wpfleet.backends.local import proc, safefs, secretfiles
 from wpfleet.backends.local.paths import EnvPaths, TenantPaths
 from wpfleet.errors import BackendError
 
@@ -37,6 +38,16 @@ SALT_KEYS = (
     "LOGGED_IN_SALT",
     "NONCE_SALT",
 )
+
+
+def secret_generators() -> dict[str, Callable[[], str]]:
+    """Every key of a tenant secret and how to generate it."""
+    gens: dict[str, Callable[[], str]] = {
+        "db_password": secretfiles.password,
+        "admin_password": secretfiles.password,
+    }
+    gens.update({key.lower(): secretfiles.salt for key in SALT_KEYS})
+    return gens
 
 
 def template(name: str) -> str:

@@ -9,10 +9,12 @@ how a changed display name is deployed and how a rollback restores the old one.
 from __future__ import annotations
 
 import html
+import logging
 
 from wpfleet.backends.local import secretfiles, wordpress
 from wpfleet.backends.local.db_resources import quote_ident
 from wpfleet.backends.local.mariadb import AdminDb
+from wpfleet.backends.local.template import NewSite
 from wpfleet.backends.local.tenant import LocalTenant
 from wpfleet.engine.resource import Fact, Phase, Resource, State
 from wpfleet.errors import BackendError
@@ -20,6 +22,7 @@ from wpfleet.errors import BackendError
 OPTIONS = ("blogname", "blog_public", "admin_email", "home", "siteurl")
 TABLE_PREFIX = "wp_"
 NO_SUCH_DB_OR_TABLE = {"1049", "1146"}
+log = logging.getLogger(__name__)
 
 
 def esc_html(text: str) -> str:
@@ -74,11 +77,14 @@ class WordPressInstall(Resource):
         }
 
     def create(self) -> None:
-        """Install (or finish a half-made install) and converge the options."""
+        """Clone the environment's template (fast), or install with php-cli; finish a
+        half-made install; converge the options."""
         secret = secretfiles.read_secret(self.t.secret_path) or {}
         if "admin_password" not in secret:
             raise BackendError(f"the secret of {self.t.id} has no admin_password")
         want = self.desired()
+        if self.read() is None and self._clone(want, secret["admin_password"]):
+            return
         uid, gid = self.t.ids(self.t.allocate_uid())
         payload = {
             "http_host": f"{self.t.host}:{self.t.port}",
@@ -93,6 +99,28 @@ class WordPressInstall(Resource):
         }
         paths = self.t.platform.paths
         wordpress.run_driver(paths, self.t.files.config, payload, uid=uid, gid=gid)
+
+    def _clone(self, want: State, admin_password: str) -> bool:
+        """True when the template was cloned; False (and a warning) when it cannot be:
+        the php-cli install then does the work."""
+        template = self.t.platform.template
+        site = NewSite(
+            database=self.database,
+            url=self.t.url,
+            title=want["blogname"],
+            admin_user=self.t.ctx.tenant.admin_user,
+            admin_email=want["admin_email"],
+            admin_password=admin_password,
+            blog_public=want["blog_public"],
+        )
+        try:
+            template.ensure()
+            template.clone_into(site)
+        except BackendError as exc:
+            log.warning("cloning the WordPress template failed, installing instead: %s", exc)
+            return False
+        self.update(want)
+        return True
 
     def update(self, target: State) -> None:
         """Set the options by SQL; the site keeps serving throughout."""
