@@ -254,3 +254,31 @@ def test_ecs_task_mode_records_what_the_task_did(
         res[rid].delete()
         assert res[rid].read() is None
     assert actions == ["create-database", "create-user", "drop-user", "drop-database"]
+
+
+def test_dns_uses_its_own_credentials(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seeds' zone lives in the prod account: Route53 calls use ``aws.dns.profile``."""
+    creds = tmp_path / "credentials"
+    creds.write_text(
+        "[tebogo-sit]\naws_access_key_id = AKIASITSITSITSIT\naws_secret_access_key = s\n"
+        "[tebogo-prod]\naws_access_key_id = AKIAPRODPRODPROD\naws_secret_access_key = p\n"
+    )
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    loaded = write_fleet(
+        tmp_path / "fleet.yaml", base, [tenant("alpha")],
+        profile="tebogo-sit", dns={"profile": "tebogo-prod"},
+    )  # fmt: skip
+    backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+    ctx = make_ctx(loaded, "alpha", store)
+    record = next(r for r in backend.resources(ctx) if r.id == "dns/record")
+    record.create()
+    assert record.read() is not None
+
+    def key(client: object) -> str:
+        return client._request_signer._credentials.access_key  # type: ignore[attr-defined]
+
+    assert key(backend.aws.client("route53", dns=True)) == "AKIAPRODPRODPROD"
+    assert key(backend.aws.client("ecs")) == "AKIASITSITSITSIT"
