@@ -5,6 +5,9 @@ tenant's HTTP checks (``http_check_address``) the way its ECS task would."""
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +18,12 @@ from tests.aws.infra import (
     BaseEnv,
     Recorder,
     injected_error,
+    make_ctx,
     recording,
     tenant,
     write_fleet,
 )
+from wpfleet.backends.aws.backend import AwsBackend
 from wpfleet.config.load import LoadedFleet
 from wpfleet.engine.resource import Op
 from wpfleet.errors import ConflictError, DeploymentFailed
@@ -124,6 +129,8 @@ def test_deploy_verify_redeploy_noop_destroy(
     assert doc["infrastructure"]["alb_listener_rule_priority"] == 10
     assert doc["database"]["secret_arn"].startswith("arn:aws:secretsmanager:")
 
+    assert can_log_in(wordpress_site, loaded, store)
+
     second = pipeline.plan(loaded, ENV, "alpha", store=store)
     assert [(s.id, s.op.value, s.changes) for s in second if s.op is not Op.NOOP] == []
 
@@ -131,6 +138,27 @@ def test_deploy_verify_redeploy_noop_destroy(
     assert gone.deployment is not None and gone.deployment.status == "succeeded"
     assert remains(base, "alpha") == []
     assert store.allocations(ENV, "priority") == {}
+
+
+def can_log_in(site: str, loaded: LoadedFleet, store: SqliteStore) -> bool:
+    """The admin login from ``admin_credentials`` (the admin secret) opens wp-admin."""
+    backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+    creds = backend.admin_credentials(make_ctx(loaded, "alpha", store))
+    assert creds.username == "admin" and creds.url.endswith("/wp-admin")
+    body = urllib.parse.urlencode({"log": creds.username, "pwd": creds.password}).encode()
+    req = urllib.request.Request(f"{site}/wp-login.php", data=body, method="POST")
+    req.add_header("Host", "alpha.wpsit.example.test")
+    req.add_header("Cookie", "wordpress_test_cookie=WP%20Cookie%20check")
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    try:
+        urllib.request.build_opener(NoRedirect).open(req, timeout=15)
+    except urllib.error.HTTPError as exc:
+        return exc.code == 302 and "wp-admin" in (exc.headers.get("Location") or "")
+    return False
 
 
 def mutating_calls(rec: Recorder) -> list[str]:

@@ -215,3 +215,28 @@ def test_shared_role_mode_puts_the_seeds_inline_policy(
     doc = json.loads(doc) if isinstance(doc, str) else doc
     assert doc["Statement"][0]["Action"] == ["secretsmanager:GetSecretValue"]
     assert all("sit-alpha-" in r for r in doc["Statement"][0]["Resource"])
+
+
+def test_shared_role_inline_policy_cap_is_checked_before_put(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore
+) -> None:
+    from tests.aws.infra import recording
+    from wpfleet.errors import ValidationError
+
+    iam = base.client("iam")
+    role = "sit-ecs-task-execution-role"
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument="{}")
+    big = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject",
+         "Resource": [f"arn:aws:s3:::bucket-{i:04d}/*" for i in range(345)]}
+    ]}  # fmt: skip
+    iam.put_role_policy(RoleName=role, PolicyName="legacy-big", PolicyDocument=json.dumps(big))
+    with recording() as rec:
+        _b, resources, _ctx = backend_for(
+            tmp_path, base, store, [tenant("alpha")], iam_mode="shared-role"
+        )
+        with pytest.raises(ValidationError) as err:
+            resources["database/secrets-policy"].create()
+    assert role in err.value.message and "10240" in err.value.message
+    assert "sit-ecs-secrets-access-alpha" in err.value.message
+    assert "iam.PutRolePolicy" not in rec.calls
