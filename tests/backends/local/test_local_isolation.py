@@ -162,3 +162,11 @@ def test_tenant_db_options_file_for_command_line_clients(local_stack: LocalStack
         )
         assert out.stdout.strip() == backend.urls(ctx)["url"].rstrip("/")
     assert not options.exists()
+
+
+def test_the_template_cannot_be_changed_by_php(local_stack: LocalStack) -> None:
+    """Every new tenant is cloned from it: the login its (kept) config holds is read-only."""
+    db = local_stack.backends["dev"].platform.db
+    grants = [str(r[0]) for r in db.query("SHOW GRANTS FOR 'wpfleet_template'@'127.0.0.1'")]
+    assert any("GRANT SELECT ON `wpfleet_template`.*" in g for g in grants)
+    assert not any("ALL PRIVILEGES" in g or "INSERT" in g or "UPDATE" in g for g in grants)

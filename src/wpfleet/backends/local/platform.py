@@ -7,6 +7,7 @@ the machine's services, /etc (beyond reading mime types and fastcgi params),
 
 from __future__ import annotations
 
+import logging
 import os
 import pwd
 import shutil
@@ -30,9 +31,10 @@ from wpfleet.backends.local.secretfiles import (
 from wpfleet.backends.local.template import WordPressTemplate
 from wpfleet.config.load import LoadedFleet
 from wpfleet.config.models import Environment
-from wpfleet.errors import BackendError, PlatformDownError
+from wpfleet.errors import BackendError, PlatformDownError, WpfleetError
 
 WEB_USER = "www-data"
+log = logging.getLogger(__name__)
 
 
 def web_ids() -> tuple[int, int]:
@@ -55,6 +57,7 @@ class LocalPlatform:
         self.nginx = Nginx(self.paths, ls.http_port, ls.bind)
         self.template = WordPressTemplate(self.paths, self.db, ls.http_port, web_ids())
         self._up_lock = threading.Lock()
+        self._fpm_started = False
 
     @property
     def port(self) -> int:
@@ -90,8 +93,16 @@ class LocalPlatform:
             for wait in self._start_or_reconfigure():
                 wait()
             bootstrap_admin(self.db_server, self.db)
-            self.template.ensure()
+            if self.template.ensure() or self._fpm_started:
+                self._warm()
         return self.status()
+
+    def _warm(self) -> None:
+        """Compile WordPress into php-fpm's opcache now; a failure only costs speed."""
+        try:
+            self.template.warm(self.fpm.socket(self.shared_pool_name), self.paths.core)
+        except (OSError, WpfleetError) as exc:
+            log.warning("warming php-fpm's opcache failed: %s", exc)
 
     def _prepare(self) -> None:
         self._make_root()
@@ -136,10 +147,13 @@ class LocalPlatform:
             self.db_server.start()
             waits.append(self.db_server.wait_ready)
         shared = self.shared_pool()
+        self._fpm_started = False
         if self.fpm.prepare(shared) and self.fpm.running():
             self.fpm.reload()
+            self._fpm_started = True
         if not self.fpm.running():
             self.fpm.start()
+            self._fpm_started = True
         waits.append(lambda: self.fpm.wait_ready([shared.name]))
         if self.nginx.prepare() and self.nginx.running():
             self.nginx.reload_locked()

@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
-from wpfleet.backends.local import phpass, proc, wordpress
+from wpfleet.backends.local import fastcgi, phpass, proc, wordpress
 from wpfleet.backends.local.mariadb import AdminDb
 from wpfleet.backends.local.paths import EnvPaths, TenantPaths, is_root
 from wpfleet.errors import BackendError
@@ -72,10 +73,13 @@ class WordPressTemplate:
             return False
         return bool(rows) and str(rows[0][0]) == core_db_version(self.paths)
 
-    def ensure(self) -> None:
+    def ensure(self) -> bool:
+        """Build the template unless it is current; True when it was (re)built."""
         with proc.file_lock(self.paths.locks / "template.lock"):
-            if not self.ready():
-                self.build()
+            if self.ready():
+                return False
+            self.build()
+            return True
 
     def build(self) -> None:
         """Install WordPress into the template database with the php-cli driver."""
@@ -92,9 +96,42 @@ class WordPressTemplate:
         files = self.paths.tenant(TEMPLATE_DIR)
         try:
             self._install(files, secret)
-        finally:
+        except BaseException:
             db.query("DROP USER IF EXISTS %s@'127.0.0.1'", (TEMPLATE_USER,))
             shutil.rmtree(files.root, ignore_errors=True)
+            raise
+        # kept, read-only, so that ``warm`` can render it: tenants must never be able to
+        # change what every later tenant is cloned from
+        db.query("REVOKE ALL PRIVILEGES, GRANT OPTION FROM %s@'127.0.0.1'", (TEMPLATE_USER,))
+        db.query(f"GRANT SELECT ON {q(TEMPLATE_DB)}.* TO %s@'127.0.0.1'", (TEMPLATE_USER,))
+
+    def warm(self, socket_path: Path, core: Path) -> None:
+        """Render the template's pages once through ``socket_path`` (a php-fpm pool), so
+        WordPress is compiled into the shared opcache before the first tenant asks."""
+        files = self.paths.tenant(TEMPLATE_DIR)
+        if not files.config.exists():
+            return
+        for script, uri in (
+            ("index.php", "/"),
+            ("index.php", "/wp-json/"),
+            ("wp-login.php", "/wp-login.php"),
+        ):
+            params = {
+                "GATEWAY_INTERFACE": "CGI/1.1",
+                "REQUEST_METHOD": "GET",
+                "SCRIPT_FILENAME": str(core / script),
+                "SCRIPT_NAME": f"/{script}",
+                "DOCUMENT_ROOT": str(core),
+                "REQUEST_URI": uri,
+                "QUERY_STRING": "",
+                "SERVER_NAME": TEMPLATE_HOST,
+                "SERVER_PORT": str(self.port),
+                "HTTP_HOST": f"{TEMPLATE_HOST}:{self.port}",
+                "SERVER_PROTOCOL": "HTTP/1.1",
+                "REMOTE_ADDR": "127.0.0.1",
+                "WPFLEET_TENANT_CONFIG": str(files.config),
+            }
+            fastcgi.get(socket_path, params)
 
     def _install(self, files: TenantPaths, secret: dict[str, str]) -> None:
         uid, gid = self.web_ids
