@@ -3,7 +3,9 @@ moto in server mode with a real MariaDB standing in for RDS and a local WordPres
 answering the HTTP checks.
 
 - a new tenant's deploy, excluding the verify phase's polling (counted apart) and the
-  state store (SQLite here: no AWS calls);
+  state store (SQLite here: no AWS calls); once with a cold preflight (the environment's
+  first deploy: 8 base-resource describes) and once with a warm one (a passed preflight
+  of the same ``aws:`` block is trusted for 10 minutes; STS is still asked);
 - a second, unchanged deploy (all noops);
 - ``status`` (``AwsBackend.health``) of 100 tenants; the seeds' verify script makes 5
   calls per tenant, i.e. 500.
@@ -97,18 +99,24 @@ def deploy_counts(url: str, db: Any, site: str, work: Path) -> dict[str, Any]:
     db.clean()
     base = create_base_env(url, db)
     loaded = write_fleet(
-        work / "fleet.yaml", base, [tenant("goldencrust")], http_check_address=site
-    )
+        work / "fleet.yaml", base, [tenant("goldencrust"), tenant("sunsetbistro")],
+        http_check_address=site,
+    )  # fmt: skip
     store = SqliteStore(work / "state.db")
     out: dict[str, Any] = {}
-    for run in ("new_tenant_deploy", "unchanged_redeploy"):
+    runs = (
+        ("new_tenant_deploy_cold_preflight", "goldencrust"),
+        ("unchanged_redeploy", "goldencrust"),
+        ("new_tenant_deploy", "sunsetbistro"),
+    )
+    for run, tid in runs:
         rec = PhaseRecorder()
         aws_session.add_session_hook(rec.hook)
         rec.fail = register_targets_like_ecs(base)
         try:
             with verify_marked(rec):
                 result = pipeline.deploy(
-                    loaded, ENV, "goldencrust", actor="bench", store=store, verify_deadline=30
+                    loaded, ENV, tid, actor="bench", store=store, verify_deadline=30
                 )
         finally:
             aws_session.remove_session_hook(rec.hook)

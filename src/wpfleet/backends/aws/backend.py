@@ -7,6 +7,9 @@ resource reads first and is tagged (or recorded in the state store) as wpfleet's
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
 from typing import Any
 
 from wpfleet.backends.aws import cloudwatch, ecs, elbv2, platform, s3, secretsmanager
@@ -34,6 +37,9 @@ from wpfleet.config.models import AwsSettings, Environment
 from wpfleet.engine.resource import Resource
 from wpfleet.errors import ConfigError, ConfigProblem, ValidationError
 from wpfleet.state.base import StateStore
+
+#: how long a passed preflight of an unchanged ``aws:`` block is trusted
+PREFLIGHT_TTL = 600.0
 
 
 class AwsBackend(Backend):
@@ -67,19 +73,28 @@ class AwsBackend(Backend):
 
     # --- platform ------------------------------------------------------------------------
     def preflight(self) -> None:
-        """STS account check, then every base resource the environment names (once per
-        run); all missing ones are reported together."""
+        """STS account check (every run), then every base resource the environment names;
+        all missing ones are reported together. Base resources change rarely: a passed
+        check is remembered in the state store for ``PREFLIGHT_TTL`` seconds per exact
+        ``aws:`` block, so a batch or a CI matrix does not describe them again."""
         if self._preflight_done:
             return
         self.aws.check_account()
-        found = platform.base_components(self.aws, self.env, self.cache)
-        missing = [c for c in found if not c.running]
-        if missing:
-            raise ValidationError(
-                f"environment {self.env.name}: base resources missing: "
-                + "; ".join(c.detail for c in missing),
-                hint=f"fix the aws: block (`wpfleet platform discover --env {self.env.name}`)",
-            )
+        key = f"aws/preflight/{self.env.name}"
+        fingerprint = _fingerprint(self.settings)
+        cached = self.store.get_document(key) or {}
+        fresh = time.time() - float(cached.get("at", 0)) < PREFLIGHT_TTL
+        if not (fresh and cached.get("settings") == fingerprint):
+            found = platform.base_components(self.aws, self.env, self.cache)
+            missing = [c for c in found if not c.running]
+            if missing:
+                self.store.delete_document(key)
+                raise ValidationError(
+                    f"environment {self.env.name}: base resources missing: "
+                    + "; ".join(c.detail for c in missing),
+                    hint=f"fix the aws: block (`wpfleet platform discover --env {self.env.name}`)",
+                )
+            self.store.put_document(key, {"at": time.time(), "settings": fingerprint})
         self._preflight_done = True
 
     def platform_status(self) -> PlatformStatus:
@@ -213,6 +228,11 @@ class AwsBackend(Backend):
             url=self.urls(ctx)["admin_url"],
             description=f"WordPress admin of {ctx.tenant.id} in {self.env.name}",
         )
+
+
+def _fingerprint(settings: AwsSettings) -> str:
+    raw = json.dumps(settings.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
 def _dimension(arn: str, marker: str) -> str:

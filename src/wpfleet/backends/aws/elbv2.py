@@ -40,6 +40,10 @@ def _describe_names(aws: AwsSession, names: list[str]) -> dict[str, Any] | None:
     return absent_on_not_found(lambda: aws.call("elbv2", "describe_target_groups", Names=names))
 
 
+def describe_all_target_groups(aws: AwsSession) -> list[dict[str, Any]]:
+    return aws.paginate("elbv2", "describe_target_groups", "TargetGroups")
+
+
 def describe_target_groups_of_lb(aws: AwsSession, lb_arn: str) -> list[dict[str, Any]]:
     """Target groups the ALB routes to (moto answers TargetGroupNotFound for none)."""
     found = absent_on_not_found(

@@ -346,7 +346,7 @@ class TargetGroup(AwsResource):
             )
         except AwsConflict:
             # a killed run's target group: AWS returns it, moto refuses the duplicate
-            self.t.changed(f"tg:{self.names.target_group}")
+            self.t.changed(f"tg:{self.names.target_group}", "all-target-groups")
             if find_target_group(self.t) is None:
                 raise
             self.update(self.desired())
@@ -364,13 +364,13 @@ class TargetGroup(AwsResource):
         }
         health.pop("HealthCheckEnabled", None)
         elbv2.modify_target_group(self.aws, TargetGroupArn=arn, **health)
-        self.t.changed(f"tg:{self.names.target_group}")
+        self.t.changed(f"tg:{self.names.target_group}", "all-target-groups")
 
     def delete(self) -> None:
         tg = find_target_group(self.t)
         if tg is not None:
             elbv2.delete_target_group(self.aws, tg["TargetGroupArn"])
-        self.t.changed(f"tg:{self.names.target_group}")
+        self.t.changed(f"tg:{self.names.target_group}", "all-target-groups")
         self.t.rules_changed()
 
     def ownership_data(self) -> State:

@@ -24,6 +24,28 @@ def describe_secret(aws: AwsSession, name: str) -> dict[str, Any] | None:
     return dict(found)
 
 
+def list_secrets_named(aws: AwsSession, names: list[str]) -> dict[str, dict[str, Any]]:
+    """Metadata of the secrets among ``names`` that exist, in one listing: the name filter
+    matches by prefix, so the common prefix is listed and exact names are kept."""
+    prefix = _common_prefix(names)
+    if not prefix:
+        return {n: m for n in names if (m := describe_secret(aws, n)) is not None}
+    found = aws.paginate(
+        "secretsmanager",
+        "list_secrets",
+        "SecretList",
+        Filters=[{"Key": "name", "Values": [prefix]}],
+    )
+    return {s["Name"]: dict(s) for s in found if s["Name"] in names and not s.get("DeletedDate")}
+
+
+def _common_prefix(names: list[str]) -> str:
+    first, last = min(names), max(names)
+    size = next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b),
+                min(len(first), len(last)))  # fmt: skip
+    return first[:size]
+
+
 def create_secret(
     aws: AwsSession, name: str, value: dict[str, Any], tags: dict[str, str], description: str
 ) -> dict[str, Any]:

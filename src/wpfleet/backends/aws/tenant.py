@@ -126,9 +126,19 @@ class TenantAws:
     # forgets its key, so a later read in the same run sees the change. The verify checks
     # never use these: they ask live.
     def secret_meta(self, name: str) -> dict[str, Any] | None:
-        return self.cache.get(
-            f"secret:{name}", lambda: secretsmanager.describe_secret(self.aws, name)
-        )
+        """A secret's metadata. The tenant's own secrets are listed together (one call
+        for both: a name filter on ``{env}-{tenant}-``); others are described."""
+        own = (self.names.db_secret, self.names.admin_secret)
+        if name not in own:
+            return self.cache.get(
+                f"secret:{name}", lambda: secretsmanager.describe_secret(self.aws, name)
+            )
+        with self.cache.lock:
+            if f"secret:{name}" not in self.cache.values:
+                found = secretsmanager.list_secrets_named(self.aws, list(own))
+                for each in own:
+                    self.cache.values.setdefault(f"secret:{each}", found.get(each))
+            return self.cache.values[f"secret:{name}"]
 
     def access_point(self) -> dict[str, Any] | None:
         from wpfleet.backends.aws.res_iam import find_access_point
@@ -139,10 +149,17 @@ class TenantAws:
         name = self.names.target_group
 
         def load() -> dict[str, Any] | None:
-            found = elbv2.describe_target_groups_by_name(self.aws, [name])
+            found = [g for g in self.all_target_groups() if g["TargetGroupName"] == name]
             return found[0] if found else None
 
         return self.cache.get(f"tg:{name}", load)
+
+    def all_target_groups(self) -> list[dict[str, Any]]:
+        """Every target group of the region, paginated (400 a page) and read once per run:
+        one listing answers both "does ours exist" and "how many has the ALB"."""
+        return self.cache.get(
+            "all-target-groups", lambda: elbv2.describe_all_target_groups(self.aws)
+        )
 
     def task_definition(self) -> tuple[dict[str, Any], dict[str, str]] | None:
         family = self.names.task_family
@@ -180,7 +197,7 @@ class TenantAws:
         with self.cache.lock:
             if "rules" in self.cache.values:
                 self.cache.values["rules"] = [*self.cache.values["rules"], rule]
-            self.cache.values.pop("lb-target-groups", None)
+            self.cache.values.pop("all-target-groups", None)
 
     # --- the database server ------------------------------------------------------------
     def master_credentials(self) -> dict[str, Any]:
@@ -228,13 +245,11 @@ class TenantAws:
         return self.cache.get("rules", lambda: elbv2.describe_rules(self.aws, arn))
 
     def rules_changed(self) -> None:
-        self.cache.forget("rules", "lb-target-groups")
+        self.cache.forget("rules", "all-target-groups")
 
     def lb_target_groups(self) -> list[dict[str, Any]]:
         lb = self.listener()["LoadBalancerArn"]
-        return self.cache.get(
-            "lb-target-groups", lambda: elbv2.describe_target_groups_of_lb(self.aws, lb)
-        )
+        return [g for g in self.all_target_groups() if lb in g.get("LoadBalancerArns", [])]
 
 
 class AwsResource(Resource):
