@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.aws
 
 
 def setup(
-    tmp_path: Path, base: BaseEnv, store: SqliteStore, tenants: list[dict], **kw: object
+    tmp_path: Path, base: BaseEnv, store: SqliteStore, tenants: list[dict], **kw: Any
 ) -> tuple[AwsBackend, TenantContext]:
     loaded = write_fleet(tmp_path / "fleet.yaml", base, tenants, **kw)
     backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)

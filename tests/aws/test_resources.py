@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ APPLY_ORDER_SKIP = {"infra/wordpress"}  # needs a site; covered in test_deploy.p
 
 
 def backend_for(
-    tmp_path: Path, base: BaseEnv, store: SqliteStore, tenants: list[dict], **aws: object
+    tmp_path: Path, base: BaseEnv, store: SqliteStore, tenants: list[dict], **aws: Any
 ) -> tuple[AwsBackend, dict[str, Resource], object]:
     loaded = write_fleet(tmp_path / "fleet.yaml", base, tenants, **aws)
     backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
