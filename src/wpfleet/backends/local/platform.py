@@ -7,6 +7,7 @@ the machine's services, /etc (beyond reading mime types and fastcgi params),
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pwd
@@ -186,6 +187,8 @@ class LocalPlatform:
         self.down()
         shutil.rmtree(self.paths.root, ignore_errors=True)
         shutil.rmtree(self.paths.secrets, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            self.paths.root.parent.rmdir()  # the fleet's directory, once its last env is gone
 
     def status(self) -> PlatformStatus:
         ls = self.env.local_settings
