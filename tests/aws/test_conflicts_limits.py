@@ -109,6 +109,9 @@ def test_untagged_resource_with_our_name_is_a_conflict_before_any_change(
         elif s.op.value in ("adopt", "update"):
             resources[s.id].update(resources[s.id].desired())
     assert resources[step].read().tagged is True  # type: ignore[union-attr]
+    # undoing the adoption takes our tags off again (the seeds' tags stay)
+    resources[step].undo_update(fact.state)
+    assert resources[step].read().tagged is False  # type: ignore[union-attr]
 
 
 def test_target_group_name_limit() -> None:

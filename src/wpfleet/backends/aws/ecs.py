@@ -93,6 +93,10 @@ def tag_resource(aws: AwsSession, arn: str, tags: dict[str, str]) -> None:
     aws.call("ecs", "tag_resource", resourceArn=arn, tags=T.as_ecs(tags))
 
 
+def untag_resource(aws: AwsSession, arn: str, keys: list[str]) -> None:
+    aws.call("ecs", "untag_resource", resourceArn=arn, tagKeys=keys)
+
+
 def run_task(aws: AwsSession, **spec: Any) -> list[dict[str, Any]]:
     resp = aws.call("ecs", "run_task", **spec)
     if resp.get("failures"):

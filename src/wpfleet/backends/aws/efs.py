@@ -29,5 +29,9 @@ def delete_access_point(aws: AwsSession, ap_id: str) -> None:
     absent_on_not_found(lambda: aws.call("efs", "delete_access_point", AccessPointId=ap_id))
 
 
+def untag_resource(aws: AwsSession, resource_id: str, keys: list[str]) -> None:
+    aws.call("efs", "untag_resource", ResourceId=resource_id, TagKeys=keys)
+
+
 def tag_resource(aws: AwsSession, resource_id: str, tags: dict[str, str]) -> None:
     aws.call("efs", "tag_resource", ResourceId=resource_id, Tags=T.as_key_value(tags))

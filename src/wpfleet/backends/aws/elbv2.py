@@ -104,6 +104,10 @@ def add_tags(aws: AwsSession, arn: str, tags: dict[str, str]) -> None:
     aws.call("elbv2", "add_tags", ResourceArns=[arn], Tags=T.as_key_value(tags))
 
 
+def remove_tags(aws: AwsSession, arn: str, keys: list[str]) -> None:
+    aws.call("elbv2", "remove_tags", ResourceArns=[arn], TagKeys=keys)
+
+
 def describe_target_health(aws: AwsSession, tg_arn: str) -> list[dict[str, Any]]:
     resp = aws.call("elbv2", "describe_target_health", TargetGroupArn=tg_arn)
     return list(resp.get("TargetHealthDescriptions", []))

@@ -41,6 +41,10 @@ def tag_role(aws: AwsSession, name: str, tags: dict[str, str]) -> None:
     aws.call("iam", "tag_role", RoleName=name, Tags=T.as_key_value(tags))
 
 
+def untag_role(aws: AwsSession, name: str, keys: list[str]) -> None:
+    aws.call("iam", "untag_role", RoleName=name, TagKeys=keys)
+
+
 def get_role_policy(aws: AwsSession, role: str, policy: str) -> dict[str, Any] | None:
     found = absent_on_not_found(
         lambda: aws.call("iam", "get_role_policy", RoleName=role, PolicyName=policy)

@@ -88,7 +88,10 @@ class SecretResource(AwsResource):
 
     def update(self, target: State) -> None:
         """Only (re)tag: the value is never regenerated."""
-        secretsmanager.tag_resource(self.aws, self.secret_name, self.t.tags(self.secret_name))
+        if self.wants_tags(target):
+            secretsmanager.tag_resource(self.aws, self.secret_name, self.t.tags(self.secret_name))
+        else:
+            secretsmanager.untag_resource(self.aws, self.secret_name, T.OWNERSHIP_KEYS)
         self.t.changed(f"secret:{self.secret_name}")
 
     def delete(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from wpfleet.backends.aws import efs, iam
+from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.tenant import EXEC_POLICY, TASK_POLICY, AwsResource, TenantAws
 from wpfleet.engine.resource import Fact, Phase, State
 from wpfleet.errors import ValidationError
@@ -145,7 +146,10 @@ class RoleResource(AwsResource):
 
     def update(self, target: State) -> None:
         name = self.role_name()
-        iam.tag_role(self.aws, name, self.t.tags(name))
+        if self.wants_tags(target):
+            iam.tag_role(self.aws, name, self.t.tags(name))
+        else:
+            iam.untag_role(self.aws, name, T.OWNERSHIP_KEYS)
         self.t.changed(f"role:{name}")
         if target.get("policy"):
             iam.put_role_policy(self.aws, name, self.policy_name, target["policy"])

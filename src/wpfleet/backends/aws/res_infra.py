@@ -61,7 +61,11 @@ class AccessPoint(AwsResource):
         """Access points are immutable; only tags can change (adoption)."""
         fact = self.read()
         if fact is not None:
-            efs.tag_resource(self.aws, fact.state["id"], self.t.tags(self.names.access_point))
+            if self.wants_tags(target):
+                tags = self.t.tags(self.names.access_point)
+                efs.tag_resource(self.aws, fact.state["id"], tags)
+            else:
+                efs.untag_resource(self.aws, fact.state["id"], T.OWNERSHIP_KEYS)
             self.t.changed(f"ap:{self.names.access_point}")
 
     def delete(self) -> None:
@@ -248,7 +252,10 @@ class TaskDefinition(AwsResource):
         fact = self.read()
         tags = T.as_ecs(self.t.tags(self.names.task_name_tag))
         if fact is not None and fact.state["spec"] == target["spec"]:
-            if not fact.tagged:
+            if not self.wants_tags(target):
+                ecs.untag_resource(self.aws, fact.state["arn"], T.OWNERSHIP_KEYS)
+                self.t.changed(f"td:{self.names.task_family}")
+            elif not fact.tagged:
                 ecs.tag_resource(self.aws, fact.state["arn"], self.t.tags(self.names.task_name_tag))
                 self.t.changed(f"td:{self.names.task_family}")
             return
@@ -358,7 +365,10 @@ class TargetGroup(AwsResource):
         if tg is None:
             return
         arn = tg["TargetGroupArn"]
-        elbv2.add_tags(self.aws, arn, self.t.tags(self.names.target_group))
+        if self.wants_tags(target):
+            elbv2.add_tags(self.aws, arn, self.t.tags(self.names.target_group))
+        else:
+            elbv2.remove_tags(self.aws, arn, T.OWNERSHIP_KEYS)
         health = {
             k: v for k, v in target.get("health_check", HEALTH_CHECK).items() if v is not None
         }

@@ -119,7 +119,10 @@ class ListenerRule(AwsResource):
         if rule is None:
             return
         arn = rule["RuleArn"]
-        elbv2.add_tags(self.aws, arn, self.t.tags(self.names.listener_rule))
+        if self.wants_tags(target):
+            elbv2.add_tags(self.aws, arn, self.t.tags(self.names.listener_rule))
+        else:
+            elbv2.remove_tags(self.aws, arn, T.OWNERSHIP_KEYS)
         tg_names = target.get("target_groups") or [self.names.target_group]
         tgs = elbv2.describe_target_groups_by_name(self.aws, tg_names)
         if tgs:
@@ -240,7 +243,10 @@ class Service(AwsResource):
             taskDefinition=td,
             desiredCount=int(target.get("desired_count") or self.t.ctx.tenant.desired_count),
         )
-        ecs.tag_resource(self.aws, svc["serviceArn"], self.t.tags(self.names.service))
+        if self.wants_tags(target):
+            ecs.tag_resource(self.aws, svc["serviceArn"], self.t.tags(self.names.service))
+        else:
+            ecs.untag_resource(self.aws, svc["serviceArn"], T.OWNERSHIP_KEYS)
         self.t.changed(f"svc:{self.names.service}")
 
     def delete(self) -> None:

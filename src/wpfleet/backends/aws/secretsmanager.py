@@ -70,6 +70,10 @@ def tag_resource(aws: AwsSession, name: str, tags: dict[str, str]) -> None:
     aws.call("secretsmanager", "tag_resource", SecretId=name, Tags=T.as_key_value(tags))
 
 
+def untag_resource(aws: AwsSession, name: str, keys: list[str]) -> None:
+    aws.call("secretsmanager", "untag_resource", SecretId=name, TagKeys=keys)
+
+
 def delete_secret(aws: AwsSession, name: str) -> None:
     """Delete at once (no recovery window): a re-deploy may reuse the name immediately."""
     absent_on_not_found(

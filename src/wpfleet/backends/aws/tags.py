@@ -23,6 +23,10 @@ def ownership(tenant: str, env: str, name: str) -> dict[str, str]:
     }
 
 
+#: what an undone adoption takes off again (the seeds' own tags stay)
+OWNERSHIP_KEYS = [TENANT_KEY, ENV_KEY]
+
+
 def env_tags(env: str, name: str) -> dict[str, str]:
     """Tags for environment-level things wpfleet creates (basic auth, db-init)."""
     return {ENV_KEY: env, "Environment": env, "Name": name}

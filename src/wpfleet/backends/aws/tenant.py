@@ -271,6 +271,12 @@ class AwsResource(Resource):
         ours = self.t.is_ours(tags)
         return Fact({**state, "tagged": ours}, tagged=ours)
 
+    @staticmethod
+    def wants_tags(target: State) -> bool:
+        """False when ``target`` is a ``before`` state of a resource that was not ours:
+        undoing an adoption takes our ownership tags off again."""
+        return target.get("tagged") is not False
+
     def differences(self, actual: State, desired: State) -> list[str]:
         """Missing ownership tags are a difference too: adopting tags the resource."""
         out = super().differences(actual, desired)
