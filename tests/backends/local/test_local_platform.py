@@ -5,14 +5,16 @@ from __future__ import annotations
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import LocalStack
 
 from wpfleet.backends.local import wordpress
+from wpfleet.backends.local.phpfpm import PoolSpec
 from wpfleet.backends.local.platform import LocalPlatform
-from wpfleet.errors import PlatformDownError
+from wpfleet.errors import BackendError, PlatformDownError
 
 pytestmark = pytest.mark.stack
 
@@ -123,3 +125,17 @@ def test_concurrent_platform_up_starts_one_of_each(local_stack: LocalStack) -> N
         platforms[0].purge()
         for p in platforms:
             p.close()
+
+
+def test_a_bad_pool_is_refused_and_the_master_keeps_serving(local_stack: LocalStack) -> None:
+    backend = local_stack.backends["dev"]
+    fpm = backend.platform.fpm
+    pid = fpm.pid()
+    bad = PoolSpec("dev-broken", fpm.socket("dev-broken"), 20999, 20999, "www-data", None)
+    broken = replace(bad, max_children=0)  # php-fpm refuses pm.max_children = 0
+    with pytest.raises(BackendError):
+        fpm.apply_pool(broken)
+    assert not fpm.pool_file("dev-broken").exists()
+    assert fpm.pid() == pid
+    ctx = local_stack.ctx("dev", "alpha")
+    assert next(c for c in backend.checks(ctx) if c.name == "http").run().ok

@@ -141,11 +141,28 @@ class PhpFpm:
     def apply_pool(self, spec: PoolSpec) -> None:
         """Write the pool and reload php-fpm when it changed; wait for its socket."""
         path = self.pool_file(spec.name)
+        previous = path.read_text() if path.exists() else None
         if proc.write_file(path, spec.render()):
             with proc.file_lock(self.lock):
                 if not self.stamp.covers(path):
+                    self._test_or_restore(path, previous)
                     self._reload()
         self.wait_ready([spec.name])
+
+    def _test_or_restore(self, path: Path, previous: str | None) -> None:
+        """``php-fpm -t`` first (~30 ms): a reload with a bad config would stop the master
+        and with it every tenant's PHP. On failure the previous pool file comes back."""
+        argv = [FPM_BINARY, "-t", "--fpm-config", str(self.conf)]
+        if is_root():
+            argv.append("--allow-to-run-as-root")
+        try:
+            proc.run(argv, what="php-fpm -t")
+        except BackendError:
+            if previous is None:
+                path.unlink(missing_ok=True)
+            else:
+                proc.write_file(path, previous)
+            raise
 
     def remove_pool(self, pool: str) -> None:
         with proc.file_lock(self.lock):
