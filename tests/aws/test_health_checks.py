@@ -109,3 +109,51 @@ def test_logs_check_finds_fatal_and_sqlstate_since_the_deploy(
     assert (
         not result.ok and "SQLSTATE" in result.detail and "before the deploy" not in result.detail
     )
+
+
+def test_https_check_wants_401_without_and_200_with_basic_auth(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stand-in for CloudFront + the basic-auth Lambda@Edge (moto serves no traffic)."""
+    import base64
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from wpfleet.backends.aws import checks as aws_checks
+    from wpfleet.backends.aws.web import Site
+
+    good = "Basic " + base64.b64encode(b"bbws-sit:s3cret").decode()
+
+    class Edge(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200 if self.headers.get("Authorization") == good else 401)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Edge)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    address = f"http://127.0.0.1:{server.server_address[1]}"
+    loaded = write_fleet(
+        tmp_path / "fleet.yaml", base, [tenant("alpha")], env_extra={"basic_auth": True}
+    )
+    backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+    ctx = make_ctx(loaded, "alpha", store)
+
+    def fake_site(_t: Any, with_auth: bool = True, public: bool = False) -> Site:
+        auth = ("bbws-sit", "s3cret") if with_auth else None
+        return Site(host="alpha.wpsit.example.test", base=address, auth=auth)
+
+    monkeypatch.setattr(aws_checks, "site", fake_site)
+    check = aws_checks.HttpsCheck(backend.tenant(ctx))
+    try:
+        result = check.run()
+        assert result.ok and "401 without credentials, 200 with" in result.detail
+        monkeypatch.setattr(
+            aws_checks, "site",
+            lambda _t, with_auth=True, public=False: fake_site(_t, True, public),
+        )  # fmt: skip
+        assert not check.run().ok  # answering without credentials is a failure
+    finally:
+        server.shutdown()

@@ -138,6 +138,28 @@ class WpAdminCheck(AwsCheck):
         return self.result(ok, f"HTTP {reply.status} → {location or 'no redirect'}")
 
 
+class HttpsCheck(AwsCheck):
+    """The seeds' "Test HTTPS Endpoint" after DNS: the public URL answers through
+    CloudFront; with basic auth, 401 without credentials and 200/30x with them."""
+
+    name = "https"
+    description = "https://{host} answers (basic auth: 401 without, 200/30x with)"
+
+    def ask(self) -> CheckResult:
+        public = site(self.t, with_auth=False, public=True)
+        anonymous = public.request("/")
+        if not self.t.ctx.env.basic_auth:
+            ok = anonymous.status in OK_STATUSES
+            return self.result(ok, f"{public.base}: HTTP {anonymous.status or anonymous.body}")
+        if anonymous.status != 401:
+            return self.result(
+                False, f"{public.base}: HTTP {anonymous.status} without credentials (want 401)"
+            )
+        authed = site(self.t, public=True).request("/")
+        ok = authed.status in OK_STATUSES
+        return self.result(ok, f"{public.base}: 401 without credentials, {authed.status} with")
+
+
 ALL: tuple[Callable[[TenantAws], AwsCheck], ...] = (
     SecretCheck,
     ServiceCheck,
@@ -151,4 +173,9 @@ ALL: tuple[Callable[[TenantAws], AwsCheck], ...] = (
 
 
 def checks_for(t: TenantAws) -> list[Check]:
-    return [make(t) for make in ALL]
+    """The six + WordPress checks; ``https`` too where verify runs after DNS (prod) and
+    the site is reached through its public name (no ``http_check_address``)."""
+    out: list[Check] = [make(t) for make in ALL]
+    if t.ctx.env.is_prod and t.settings.hosted_zone_id and not t.settings.http_check_address:
+        out.append(HttpsCheck(t))
+    return out

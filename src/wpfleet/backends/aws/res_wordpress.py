@@ -18,10 +18,11 @@ from wpfleet.errors import BackendError
 INSTALL = "/wp-admin/install.php"
 
 
-def site(t: TenantAws, with_auth: bool = True) -> Site:
-    """The tenant's site as the checks and the installer reach it."""
+def site(t: TenantAws, with_auth: bool = True, public: bool = False) -> Site:
+    """The tenant's site as the checks and the installer reach it: through
+    ``http_check_address`` when set (unless ``public``), else by its public name."""
     address = t.settings.http_check_address
-    if address:
+    if address and not public:
         base = address if "://" in address else f"http://{address}"
         return Site(host=t.names.host, base=base)
     auth = None
