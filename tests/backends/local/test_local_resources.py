@@ -13,7 +13,7 @@ import pytest
 from conftest import LocalStack
 from local_stack import deploy, destroy
 
-from wpfleet.backends.local import probe, proc, secretfiles
+from wpfleet.backends.local import phpass, probe, proc, secretfiles
 from wpfleet.backends.local.template import TEMPLATE_HOST
 from wpfleet.engine.resource import Phase
 from wpfleet.errors import BackendError
@@ -231,14 +231,18 @@ def test_install_falls_back_to_php_cli_when_the_template_fails(
     ctx = local_stack.ctx("sit", "charlie")
     resources = backend.resources(ctx)
 
-    def broken(site: object) -> None:
+    def broken(site: object) -> None:  # after every table but the options was copied
         raise BackendError("template unavailable")
 
-    monkeypatch.setattr(backend.platform.template, "clone_into", broken)
+    monkeypatch.setattr(backend.platform.template, "_personalise", broken)
     try:
         deploy(resources)
         fact = resources[-1].read()
         assert fact is not None and fact.state["blogname"] == "Charlie's Law"
         assert _site_name(backend, ctx.names.host) == "Charlie's Law"
+        secret = secretfiles.read_secret(backend.tenant(ctx).secret_path) or {}
+        rows = backend.platform.db.query("SELECT user_login, user_pass FROM charlie_db.wp_users")
+        assert len(rows) == 1 and rows[0][0] == "admin"
+        assert phpass.check_password(secret["admin_password"], rows[0][1])
     finally:
         destroy(resources)

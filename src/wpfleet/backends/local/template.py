@@ -41,15 +41,13 @@ def core_db_version(paths: EnvPaths) -> str:
 
 @dataclass(frozen=True)
 class NewSite:
-    """What makes a clone the tenant's own."""
+    """What makes a clone the tenant's own (its options are set by the caller)."""
 
     database: str
     url: str
-    title: str
     admin_user: str
     admin_email: str
     admin_password: str
-    blog_public: str
 
 
 class WordPressTemplate:

@@ -107,17 +107,16 @@ class WordPressInstall(Resource):
         site = NewSite(
             database=self.database,
             url=self.t.url,
-            title=want["blogname"],
             admin_user=self.t.ctx.tenant.admin_user,
             admin_email=want["admin_email"],
             admin_password=admin_password,
-            blog_public=want["blog_public"],
         )
         try:
             template.ensure()
             template.clone_into(site)
         except BackendError as exc:
             log.warning("cloning the WordPress template failed, installing instead: %s", exc)
+            self.delete()  # no half-copied tables (nor the template's admin) under the install
             return False
         self.update(want)
         return True
