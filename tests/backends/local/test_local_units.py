@@ -141,3 +141,12 @@ def test_phpass_hashes_are_wordpress_hashes() -> None:
     assert not phpass.check_password("other", stored)
     # made by WordPress 6.1's PasswordHash(8, true) for "s3cret"
     assert phpass.check_password("s3cret", "$P$BLQYwIXcxHZbx2lxHSLll.1J3Wk/vF.")
+
+
+def test_pool_without_root_has_no_user_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("wpfleet.backends.local.phpfpm.is_root", lambda: False)
+    text = PoolSpec("dev-alpha", tmp_path / "a.sock", 20001, 20001, "www-data", None).render()
+    assert "user =" not in text and "listen.owner" not in text
+    assert "listen = " in text
