@@ -59,9 +59,34 @@ def steps_table(title: str, steps: Sequence[Step]) -> None:
     rows = []
     for s in steps:
         style = OP_STYLE.get(s.op.value, "")
-        detail = ", ".join(s.changes) if s.changes else s.description
+        detail = _changes(s) if s.changes else s.description
         rows.append((f"[{style}]{s.op.value}[/]", s.id, detail))
     table(title, ["op", "step", "detail"], rows)
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _diff(path: str, old: Any, new: Any) -> list[str]:
+    """Dotted paths of what differs, descending into mappings."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[str] = []
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) != new.get(key):
+                out += _diff(f"{path}.{key}", old.get(key), new.get(key))
+        return out
+    return [f"{path}: {_short(old)} → {_short(new)}"]
+
+
+def _changes(step: Step) -> str:
+    """``field: old → new`` for each changed field of an update."""
+    before, after = step.before or {}, step.after or {}
+    parts: list[str] = []
+    for key in step.changes:
+        parts += _diff(key, before.get(key), after.get(key))
+    return "; ".join(parts)
 
 
 class Progress:
