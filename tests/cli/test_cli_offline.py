@@ -139,3 +139,20 @@ def test_errors_are_json_for_machines(capsys: pytest.CaptureFixture[str]) -> Non
     record = json.loads(err)
     assert code == ExitStatus.NOT_FOUND == record["exit_status"]
     assert "nosuch" in record["error"] and record["hint"]
+
+
+def test_deploy_with_the_platform_down_says_how_to_start_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WPFLEET_RUNTIME_DIR", str(tmp_path / "runtime"))
+    fleet = tmp_path / "fleet.yaml"
+    fleet.write_text(
+        "fleet: x\nenvironments:\n"
+        "  - name: dev\n    domain: '{tenant}.dev.localhost'\n"
+        "    local: {http_port: 18998, db_port: 13998}\n"
+        "tenants:\n  - {id: shop, name: Shop}\n"
+    )
+    code, _, err = run(capsys, "--fleet", str(fleet), "deploy", "shop", "--env", "dev")
+    assert code == ExitStatus.PLATFORM_DOWN, err
+    assert "wpfleet platform up" in err
+    assert not (tmp_path / "config").exists()
