@@ -11,11 +11,19 @@ from wpfleet.backends.aws import ecs, elbv2, limits, priorities
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.errors import AwsConflict
 from wpfleet.backends.aws.res_infra import CONTAINER, canonical, count_rules, find_target_group
-from wpfleet.backends.aws.tenant import AwsResource
+from wpfleet.backends.aws.tenant import AwsResource, TenantAws
 from wpfleet.engine.resource import Fact, Phase, State
 from wpfleet.errors import ConflictError, ValidationError
 
 PRIORITY_RETRIES = 5
+
+
+def target_group_arn(t: TenantAws) -> str:
+    """The tenant's target group ARN; it must exist (the rule and service depend on it)."""
+    tg = find_target_group(t)
+    if tg is None:
+        raise ValidationError(f"target group {t.names.target_group} is missing; cannot use it")
+    return str(tg["TargetGroupArn"])
 
 
 class ListenerRule(AwsResource):
@@ -67,12 +75,7 @@ class ListenerRule(AwsResource):
         }
 
     def _tg_arn(self) -> str:
-        tg = find_target_group(self.t)
-        if tg is None:
-            raise ValidationError(
-                f"target group {self.names.target_group} is missing; cannot route to it"
-            )
-        return str(tg["TargetGroupArn"])
+        return target_group_arn(self.t)
 
     def create(self) -> None:
         existing = self.find()
@@ -206,7 +209,7 @@ class Service(AwsResource):
             },
             loadBalancers=[
                 {
-                    "targetGroupArn": find_target_group(self.t)["TargetGroupArn"],  # type: ignore[index]
+                    "targetGroupArn": target_group_arn(self.t),
                     "containerName": CONTAINER,
                     "containerPort": 80,
                 }

@@ -63,6 +63,7 @@ class AwsSession:
         self._dns: boto3.Session | None = None
         self._clients: dict[tuple[str, str, bool], Any] = {}
         self._account_checked = False
+        self._caller_account: str | None = None
         #: boto3 sessions are not thread-safe while creating clients; the engine reads
         #: and applies concurrently
         self._lock = threading.RLock()
@@ -137,7 +138,9 @@ class AwsSession:
         """The configured account, or the caller's when none is configured."""
         if self.settings.account_id:
             return self.settings.account_id
-        return str(self.call("sts", "get_caller_identity")["Account"])
+        if self._caller_account is None:
+            self._caller_account = str(self.call("sts", "get_caller_identity")["Account"])
+        return self._caller_account
 
     def check_account(self) -> None:
         """Refuse to run with credentials of another account than the environment's."""
