@@ -130,6 +130,7 @@ def test_deploy_verify_redeploy_noop_destroy(
     assert doc["database"]["secret_arn"].startswith("arn:aws:secretsmanager:")
 
     assert can_log_in(wordpress_site, loaded, store)
+    assert_no_secret_in_state(base, store, outcome.deployment.id, tmp_path)
 
     second = pipeline.plan(loaded, ENV, "alpha", store=store)
     assert [(s.id, s.op.value, s.changes) for s in second if s.op is not Op.NOOP] == []
@@ -138,6 +139,25 @@ def test_deploy_verify_redeploy_noop_destroy(
     assert gone.deployment is not None and gone.deployment.status == "succeeded"
     assert remains(base, "alpha") == []
     assert store.allocations(ENV, "priority") == {}
+
+
+def assert_no_secret_in_state(
+    base: BaseEnv, store: SqliteStore, deployment_id: str, root: Path
+) -> None:
+    """No secret value in the journal, the deployment record, stored documents (config
+    document, verify report) or any file wpfleet wrote next to the fleet file."""
+    sm = base.client("secretsmanager")
+    values = [
+        json.loads(sm.get_secret_value(SecretId=n)["SecretString"])["password"]
+        for n in ("sit-alpha-db-credentials", "sit-alpha-wp-admin", "sit-rds-master-credentials")
+    ]
+    dumps = [json.dumps([e.as_dict() for e in store.journal(deployment_id)])]
+    dumps.append(json.dumps(store.get_deployment(deployment_id).as_dict()))  # type: ignore[union-attr]
+    dumps.append(json.dumps(store.list_documents("")))
+    dumps += [p.read_text(errors="replace") for p in root.rglob("*.json")]
+    for text in dumps:
+        assert not any(v in text for v in values)
+    assert len(dumps) > 3
 
 
 def can_log_in(site: str, loaded: LoadedFleet, store: SqliteStore) -> bool:
