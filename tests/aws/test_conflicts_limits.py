@@ -4,7 +4,6 @@ planning, before any mutating call (counted with a boto3 ``before-call`` handler
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from wpfleet.backends.aws import limits
 from wpfleet.backends.aws.backend import AwsBackend
 from wpfleet.backends.aws.res_routing import ListenerRule
 from wpfleet.backends.base import TenantContext
-from wpfleet.config.load import load_fleet
 from wpfleet.engine.plan import plan_apply
 from wpfleet.engine.resource import Resource
 from wpfleet.errors import ConfigError, ConflictError, ValidationError
@@ -217,30 +215,3 @@ def test_priority_in_use_retries_with_the_next_free_one(
     make_rule(base, 10, "racer", "racer.example.test")
     rule.create()
     assert rule.read().state["priority"] == 11  # type: ignore[union-attr]
-
-
-def _deploy_rule(args: tuple[str, str, str]) -> int:
-    fleet_path, state_path, tid = args
-    loaded = load_fleet(fleet_path)
-    store = SqliteStore(Path(state_path))
-    backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
-    ctx = make_ctx(loaded, tid, store)
-    res = by_id(backend, ctx)
-    res["infra/target-group"].create()
-    res["infra/listener-rule"].create()
-    fact = res["infra/listener-rule"].read()
-    assert fact is not None
-    return int(fact.state["priority"])
-
-
-def test_ten_concurrent_deploys_get_distinct_priorities(
-    tmp_path: Path, base: BaseEnv, store: SqliteStore
-) -> None:
-    ids = [f"tenant{i}" for i in range(10)]
-    write_fleet(tmp_path / "fleet.yaml", base, [tenant(i) for i in ids])
-    args = [(str(tmp_path / "fleet.yaml"), str(tmp_path / "state.db"), i) for i in ids]
-    with multiprocessing.get_context("fork").Pool(10) as pool:
-        got = pool.map(_deploy_rule, args)
-    assert len(set(got)) == 10, got
-    rules = base.client("elbv2").describe_rules(ListenerArn=base.listener_arn)["Rules"]
-    assert sorted(int(r["Priority"]) for r in rules if not r["IsDefault"]) == sorted(got)

@@ -5,6 +5,7 @@ tenant's HTTP checks (``http_check_address``) the way its ECS task would."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,7 +25,7 @@ from tests.aws.infra import (
     write_fleet,
 )
 from wpfleet.backends.aws.backend import AwsBackend
-from wpfleet.config.load import LoadedFleet
+from wpfleet.config.load import LoadedFleet, load_fleet
 from wpfleet.engine.resource import Op
 from wpfleet.errors import ConflictError, DeploymentFailed
 from wpfleet.pipeline import deploy as pipeline
@@ -330,3 +331,37 @@ def test_adopt_takes_over_a_seeds_tenant(
     assert json.loads(value["SecretString"])["password"] == "SeedsPassw0rd"  # kept
     again = pipeline.plan(loaded, ENV, "legacy", store=store)
     assert [s.id for s in again if s.op is not Op.NOOP] == []
+
+
+_FORKED_BASE: list[BaseEnv] = []
+
+
+def _deploy_in_a_process(args: tuple[str, str, str]) -> tuple[str, int | None]:
+    fleet_path, state_path, tid = args
+    base = _FORKED_BASE[0]  # inherited through fork (it holds a process handle)
+    loaded = load_fleet(fleet_path)
+    store = SqliteStore(Path(state_path))
+    with recording() as rec:
+        rec.fail = register_targets_like_ecs(base)
+        outcome = deploy(loaded, tid, store)
+    assert outcome.deployment is not None
+    return outcome.deployment.status, store.allocations(ENV, "priority").get(tid)
+
+
+def test_ten_concurrent_deploys_get_distinct_priorities(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore, wordpress_site: str
+) -> None:
+    """10 ``deploy`` processes for 10 tenants on one listener, sharing one state store."""
+    ids = [f"tenant{i}" for i in range(10)]
+    write_fleet(
+        tmp_path / "fleet.yaml", base, [tenant(i) for i in ids], http_check_address=wordpress_site
+    )
+    _FORKED_BASE[:] = [base]
+    args = [(str(tmp_path / "fleet.yaml"), str(tmp_path / "state.db"), i) for i in ids]
+    with multiprocessing.get_context("fork").Pool(10) as pool:
+        got = pool.map(_deploy_in_a_process, args)
+    assert [status for status, _p in got] == ["succeeded"] * 10
+    priorities = [p for _s, p in got]
+    assert len(set(priorities)) == 10 and all(p is not None for p in priorities)
+    rules = base.client("elbv2").describe_rules(ListenerArn=base.listener_arn)["Rules"]
+    assert sorted(int(r["Priority"]) for r in rules if not r["IsDefault"]) == sorted(priorities)  # type: ignore[type-var]
