@@ -34,7 +34,7 @@ from wpfleet.checks.base import Check
 from wpfleet.config.load import LoadedFleet
 from wpfleet.config.models import Environment
 from wpfleet.engine.resource import Resource
-from wpfleet.errors import NotFoundError
+from wpfleet.errors import NotFoundError, WpfleetError
 from wpfleet.state.base import StateStore
 
 
@@ -131,7 +131,10 @@ class LocalBackend(Backend):
             return TenantHealth(ctx.names.tenant, False, None, url, "not deployed")
         if not self.platform.nginx.running():
             return TenantHealth(ctx.names.tenant, True, False, url, "platform down")
-        creds = self.basic_auth_credentials() if self.env.basic_auth else None
+        try:
+            creds = self.basic_auth_credentials()
+        except WpfleetError:
+            creds = None
         reply = probe.request(
             t.port,
             t.host,
