@@ -49,6 +49,7 @@ def fleet_yaml(isolation: str, tenants: list[str]) -> str:
 def bench_fleet(isolation: str, tenants: list[str]) -> Iterator[Path]:
     """A fleet in a temp dir with its platform up; everything removed afterwards."""
     root = Path(tempfile.mkdtemp(prefix="wpfleet-bench-"))
+    root.chmod(0o755)  # as root, tenants' own uids must traverse the runtime below it
     runtime = root / "runtime"
     os.environ["WPFLEET_RUNTIME_DIR"] = str(runtime)
     fleet = root / "fleet.yaml"
