@@ -36,7 +36,7 @@ lint: test-deps
 	$(VENV)/bin/python -m mypy
 
 bench: test-deps
-	$(VENV)/bin/python benchmarks/run_all.py
+	$(VENV)/bin/python -m benchmarks.run_all
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

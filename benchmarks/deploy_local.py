@@ -4,7 +4,7 @@
   shared pool (target <= 1.0 s) and pool per tenant (target <= 1.5 s);
 - `deploy --all` of 13 tenants into one environment, shared pool (target <= 4 s);
 - a second, unchanged `deploy` (all noops).
-Run: python benchmarks/deploy_local.py [--repeat N]
+Run from the repository root: python -m benchmarks.deploy_local [--repeat N]
 """
 
 from __future__ import annotations
