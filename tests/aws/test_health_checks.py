@@ -157,3 +157,66 @@ def test_https_check_wants_401_without_and_200_with_basic_auth(
         assert not check.run().ok  # answering without credentials is a failure
     finally:
         server.shutdown()
+
+
+def test_site_goes_straight_to_the_alb_before_dns(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore
+) -> None:
+    from wpfleet.backends.aws.res_wordpress import site
+
+    loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")])
+    backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+    t = backend.tenant(make_ctx(loaded, "alpha", store))
+    lb = base.client("elbv2").describe_load_balancers(LoadBalancerArns=[base.lb_arn])
+    via_alb = site(t)
+    assert via_alb.connect_to == f"{lb['LoadBalancers'][0]['DNSName']}:80"
+    assert via_alb.base == "http://alpha.wpsit.example.test"  # the listener is HTTP here
+    assert site(t, public=True).base == "https://alpha.wpsit.example.test"
+
+
+def test_pinned_tls_checks_the_tenant_host_name(tmp_path: Path) -> None:
+    """``connect_to`` dials another address (the ALB) but TLS verifies the tenant's host,
+    like ``curl --resolve``."""
+    import ssl
+    import subprocess
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from wpfleet.backends.aws.web import Site
+
+    host = "alpha.wpsit.example.test"
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={host}",
+         "-addext", f"subjectAltName=DNS:{host}"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    seen: list[str] = []
+
+    class Alb(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Host", ""))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"<title>Alpha</title>")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Alb)
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    server.socket = server_ctx.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    trust = ssl.create_default_context(cafile=str(cert))
+    try:
+        ok = Site(host=host, base=f"https://{host}", connect_to=f"127.0.0.1:{port}",
+                  context=trust).request("/")  # fmt: skip
+        assert ok.status == 200 and "Alpha" in ok.body and seen == [host]
+        wrong = Site(host="beta.wpsit.example.test", base="https://beta.wpsit.example.test",
+                     connect_to=f"127.0.0.1:{port}", context=trust).request("/")  # fmt: skip
+        assert wrong.status == 0 and "certificate" in wrong.body.lower()
+    finally:
+        server.shutdown()

@@ -18,6 +18,11 @@ def describe_listener(aws: AwsSession, arn: str) -> dict[str, Any] | None:
     return dict(listeners[0]) if listeners else None
 
 
+def describe_load_balancer(aws: AwsSession, arn: str) -> dict[str, Any]:
+    resp = aws.call("elbv2", "describe_load_balancers", LoadBalancerArns=[arn])
+    return dict(resp["LoadBalancers"][0])
+
+
 def describe_target_groups_by_name(aws: AwsSession, names: list[str]) -> list[dict[str, Any]]:
     """Target groups among ``names`` (batched by 20); a missing name is simply absent.
 

@@ -20,11 +20,20 @@ INSTALL = "/wp-admin/install.php"
 
 def site(t: TenantAws, with_auth: bool = True, public: bool = False) -> Site:
     """The tenant's site as the checks and the installer reach it: through
-    ``http_check_address`` when set (unless ``public``), else by its public name."""
+    ``http_check_address`` when set, else straight to the ALB (the public record may not
+    exist yet: sit verifies before DNS); ``public`` asks by the public name instead."""
     address = t.settings.http_check_address
     if address and not public:
         base = address if "://" in address else f"http://{address}"
         return Site(host=t.names.host, base=base)
+    if not public and t.settings.listener_arn:
+        listener, lb = t.listener(), t.load_balancer()
+        scheme = "https" if listener.get("Protocol") == "HTTPS" else "http"
+        return Site(
+            host=t.names.host,
+            base=f"{scheme}://{t.names.host}",
+            connect_to=f"{lb['DNSName']}:{listener.get('Port', 443)}",
+        )
     auth = None
     if with_auth and t.ctx.env.basic_auth:
         from wpfleet.backends.aws.platform import basic_auth_credentials

@@ -239,6 +239,11 @@ class TenantAws:
 
         return self.cache.get("listener", load)
 
+    def load_balancer(self) -> dict[str, Any]:
+        """The listener's ALB (for its DNS name), described once per run."""
+        arn = self.listener()["LoadBalancerArn"]
+        return self.cache.get(f"lb:{arn}", lambda: elbv2.describe_load_balancer(self.aws, arn))
+
     def rules(self) -> list[dict[str, Any]]:
         """Every rule of the listener (paginated), read once per run until changed."""
         arn = self.require("listener_arn")
