@@ -18,8 +18,18 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 WPFLEET = [sys.executable, "-m", "wpfleet.cli.main"]
 DEMO_TENANTS = [
-    "tenant1", "tenant2", "goldencrust", "sunsetbistro", "sterlinglaw", "ironpeak",
-    "premierprop", "lenslight", "nexgentech", "serenity", "bloompetal", "precisionauto",
+    "tenant1",
+    "tenant2",
+    "goldencrust",
+    "sunsetbistro",
+    "sterlinglaw",
+    "ironpeak",
+    "premierprop",
+    "lenslight",
+    "nexgentech",
+    "serenity",
+    "bloompetal",
+    "precisionauto",
     "bbwstrustedservice",
 ]
 
@@ -65,9 +75,7 @@ def bench_fleet(isolation: str, tenants: list[str]) -> Iterator[Path]:
 def cli(fleet: Path, *args: str, check: bool = True) -> float:
     """Run the real CLI as a user would; return its wall time in seconds."""
     started = time.perf_counter()
-    proc = subprocess.run(
-        [*WPFLEET, "--fleet", str(fleet), *args], capture_output=True, text=True
-    )
+    proc = subprocess.run([*WPFLEET, "--fleet", str(fleet), *args], capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if check and proc.returncode != 0:
         raise SystemExit(f"wpfleet {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}")

@@ -33,8 +33,11 @@ def batch(isolation: str) -> dict[str, float]:
     with bench_fleet(isolation, DEMO_TENANTS) as fleet:
         first = cli(fleet, "deploy", "--all", "--env", "dev", "-j", "13")
         again = cli(fleet, "deploy", "--all", "--env", "dev", "-j", "13")
-    return {"tenants": len(DEMO_TENANTS), "deploy_all_s": round(first, 3),
-            "unchanged_deploy_all_s": round(again, 3)}
+    return {
+        "tenants": len(DEMO_TENANTS),
+        "deploy_all_s": round(first, 3),
+        "unchanged_deploy_all_s": round(again, 3),
+    }
 
 
 def main() -> None:
