@@ -5,7 +5,7 @@ WPFLEET := $(VENV)/bin/wpfleet
 DEMO_FLEET ?= examples/local/fleet.yaml
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench deps test-deps demo-down clean
+.PHONY: demo test lint lint-only bench deps test-deps demo-down clean
 
 deps:
 	@scripts/install-deps.sh runtime
@@ -28,9 +28,13 @@ demo-down:
 
 ## test: install the test dependencies and run the whole suite
 test: test-deps
+	@$(MAKE) --no-print-directory lint-only
 	@$(VENV)/bin/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
-lint: test-deps
+## lint: ruff (lint + format) and mypy; `make test` runs it too
+lint: test-deps lint-only
+
+lint-only:
 	$(VENV)/bin/python -m ruff check src tests benchmarks
 	$(VENV)/bin/python -m ruff format --check src tests benchmarks
 	$(VENV)/bin/python -m mypy
