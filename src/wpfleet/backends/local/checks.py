@@ -12,6 +12,7 @@ import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from wpfleet.backends.local import probe, proc, safefs, secretfiles
 from wpfleet.backends.local.nginx import PING_PATH, TENANT_HEADER
@@ -101,8 +102,16 @@ class HttpCheck(LocalCheck):
     description = "GET / answers 200, 301 or 302"
 
     def run(self) -> CheckResult:
+        """A redirect is fine (the seeds accept 301/302), but not one to the page itself:
+        that is a loop no browser gets out of."""
         reply = self.get("/")
-        return self.result(reply.status in OK_STATUSES, f"GET / -> {reply.status or reply.error}")
+        detail = f"GET / -> {reply.status or reply.error}"
+        if reply.status in (301, 302):
+            location = reply.header("location")
+            detail += f" {location}"
+            if urlsplit(location).path in ("", "/") and self.t.host in location:
+                return self.result(False, detail + " (redirects to itself: a loop)")
+        return self.result(reply.status in OK_STATUSES, detail)
 
 
 class BasicAuthCheck(LocalCheck):
