@@ -34,6 +34,7 @@ from wpfleet.backends.aws.session import AwsSession
 from wpfleet.backends.aws.tenant import EnvCache, basic_auth_function, basic_auth_role
 from wpfleet.backends.base import ComponentStatus, Credentials
 from wpfleet.config.models import Environment
+from wpfleet.errors import ValidationError
 
 EDGE_TRUST = ["lambda.amazonaws.com", "edgelambda.amazonaws.com"]
 DISCOVER = "fill or fix the aws: block with `wpfleet platform discover --env {env}`"
@@ -211,7 +212,7 @@ def ensure_basic_auth_function(aws: AwsSession, env: str, zip_bytes: bytes) -> s
     current = lambda_.get_function(aws, name)
     code_sha = _lambda_sha(zip_bytes)
     if current is None:
-        created = lambda_.create_function(
+        created = _create_when_role_assumable(
             aws,
             FunctionName=name,
             Runtime="nodejs20.x",
@@ -228,6 +229,21 @@ def ensure_basic_auth_function(aws: AwsSession, env: str, zip_bytes: bytes) -> s
     if current["Configuration"].get("CodeSha256") != code_sha:
         lambda_.update_function_code(aws, name, zip_bytes)
     return _versioned(lambda_.publish_version(aws, name))
+
+
+#: a new IAM role takes a few seconds before Lambda may assume it
+ROLE_PROPAGATION_TRIES = 8
+
+
+def _create_when_role_assumable(aws: AwsSession, **spec: Any) -> dict[str, Any]:
+    for attempt in range(ROLE_PROPAGATION_TRIES):
+        try:
+            return lambda_.create_function(aws, **spec)
+        except ValidationError as exc:
+            if "role" not in exc.message.lower() or attempt == ROLE_PROPAGATION_TRIES - 1:
+                raise
+            aws.sleep(min(2.0 * (attempt + 1), 8.0))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _lambda_sha(zip_bytes: bytes) -> str:

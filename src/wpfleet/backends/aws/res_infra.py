@@ -184,6 +184,10 @@ def canonical(described: dict[str, Any]) -> dict[str, Any]:
             {"containerPort": p.get("containerPort"), "protocol": p.get("protocol", "tcp")}
             for p in item.get("portMappings", [])
         ]
+        if "logConfiguration" in item:  # AWS adds "secretOptions": [] on describe
+            log = item["logConfiguration"]
+            item["logConfiguration"] = {"logDriver": log.get("logDriver"),
+                                        "options": log.get("options", {})}  # fmt: skip
         containers.append(item)
     volumes = [
         {"name": v["name"], "efsVolumeConfiguration": _efs_config(v)}
