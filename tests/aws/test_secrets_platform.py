@@ -282,3 +282,37 @@ def test_dns_uses_its_own_credentials(
 
     assert key(backend.aws.client("route53", dns=True)) == "AKIAPRODPRODPROD"
     assert key(backend.aws.client("ecs")) == "AKIASITSITSITSIT"
+
+
+def test_db_init_script_does_the_sql_against_mariadb(base: BaseEnv) -> None:
+    """moto runs no task, so the db-init container's script is run here with ``sh`` and
+    the environment ECS would give it (secrets included, as ECS injects them)."""
+    import subprocess
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DB_HOST": "127.0.0.1",
+        "DB_PORT": str(base.db.port),
+        "DB_NAME": "gamma_db",
+        "DB_GRANT": "gamma\\_db",
+        "DB_USER": "gamma_user",
+        "MASTER_USERNAME": "master",
+        "MYSQL_PWD": MASTER_PASSWORD,
+        "TENANT_PASSWORD": "TenantPw123",
+    }
+
+    def run(action: str) -> None:
+        subprocess.run(["sh", "-c", dbinit.SCRIPT], env={**env, "WPFLEET_ACTION": action},
+                       check=True, capture_output=True, timeout=30)  # fmt: skip
+
+    run("create-database")
+    run("create-user")
+    run("create-user")  # idempotent
+    assert base.db.query("SHOW DATABASES LIKE 'gamma\\_db'") == [("gamma_db",)]
+    import pymysql
+
+    pymysql.connect(host="127.0.0.1", port=base.db.port, user="gamma_user",
+                    password="TenantPw123", database="gamma_db").close()  # fmt: skip
+    run("drop-user")
+    run("drop-database")
+    assert base.db.query("SHOW DATABASES LIKE 'gamma\\_db'") == []

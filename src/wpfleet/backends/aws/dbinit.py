@@ -34,7 +34,8 @@ case "$WPFLEET_ACTION" in
   drop-user) SQL="DROP USER IF EXISTS $U;" ;;
   *) echo "unknown action $WPFLEET_ACTION" >&2; exit 2 ;;
 esac
-mariadb -h "$DB_HOST" -P "$DB_PORT" -u "$MASTER_USERNAME" -e "$SQL"
+# the SQL holds the tenant's password: stdin (printf is a builtin), never argv
+printf '%s\n' "$SQL" | mariadb -h "$DB_HOST" -P "$DB_PORT" -u "$MASTER_USERNAME"
 echo "wpfleet db-init $WPFLEET_ACTION done"
 """
 
