@@ -316,3 +316,39 @@ def test_db_init_script_does_the_sql_against_mariadb(base: BaseEnv) -> None:
     run("drop-user")
     run("drop-database")
     assert base.db.query("SHOW DATABASES LIKE 'gamma\\_db'") == []
+
+
+def test_lambda_edge_code_checks_the_hash(tmp_path: Path) -> None:
+    """The generated Lambda@Edge handler, run under node: 401 without or with wrong
+    credentials, the request passed on with the right ones."""
+    import shutil
+    import subprocess
+
+    from wpfleet.backends import base as backend_base
+    from wpfleet.backends.aws import platform
+
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    creds = backend_base.Credentials("bbws-sit", "Corr3ctHorse")
+    (tmp_path / "index.js").write_text(
+        platform.lambda_source("sit", platform.credentials_digest(creds))
+    )
+    probe = """
+const {handler} = require(process.argv[1] + '/index.js');
+const basic = (auth) => 'Basic ' + Buffer.from(auth).toString('base64');
+const ev = (auth) => ({Records: [{cf: {request: {uri: '/', headers: auth
+  ? {authorization: [{key: 'Authorization', value: basic(auth)}]}
+  : {}}}}]});
+(async () => {
+  const out = [];
+  for (const auth of [null, 'bbws-sit:wrong', 'bbws-sit:Corr3ctHorse']) {
+    const r = await handler(ev(auth));
+    out.push(r.status || 'passed');
+  }
+  console.log(JSON.stringify(out));
+})();
+"""
+    done = subprocess.run(["node", "-e", probe, str(tmp_path)], capture_output=True,
+                          text=True, timeout=30, check=True)  # fmt: skip
+    assert json.loads(done.stdout) == ["401", "401", "passed"]
+    assert "Corr3ctHorse" not in (tmp_path / "index.js").read_text()
