@@ -352,3 +352,26 @@ const ev = (auth) => ({Records: [{cf: {request: {uri: '/', headers: auth
                           text=True, timeout=30, check=True)  # fmt: skip
     assert json.loads(done.stdout) == ["401", "401", "passed"]
     assert "Corr3ctHorse" not in (tmp_path / "index.js").read_text()
+
+
+def test_platform_status_and_missing_settings(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore
+) -> None:
+    loaded = write_fleet(
+        tmp_path / "fleet.yaml", base, [tenant("alpha")], env_extra={"basic_auth": True}
+    )
+    status = AwsBackend(loaded, loaded.fleet.env(ENV), store).platform_status()
+    by_name = {c.name: c for c in status.components}
+    assert by_name["account"].running and by_name["cluster"].running
+    assert not by_name["basic-auth"].running and "platform up" in by_name["basic-auth"].detail
+    assert not status.up
+    wrong = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")], account_id="999999999999")
+    status = AwsBackend(wrong, wrong.fleet.env(ENV), store).platform_status()
+    assert [c.name for c in status.components] == ["account"] and not status.up
+    bare = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")], cluster=None)
+    backend = AwsBackend(bare, bare.fleet.env(ENV), store)
+    service = next(
+        r for r in backend.resources(make_ctx(bare, "alpha", store)) if r.id == "infra/service"
+    )
+    with pytest.raises(ValidationError, match=r"aws\.cluster is not set"):
+        service.read()
