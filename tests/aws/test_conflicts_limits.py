@@ -185,6 +185,7 @@ def test_pinned_priority_is_used(tmp_path: Path, base: BaseEnv, store: SqliteSto
     res["infra/target-group"].create()
     res["infra/listener-rule"].create()
     assert res["infra/listener-rule"].read().state["priority"] == 140  # type: ignore[union-attr]
+    assert store.allocations(ENV, "priority") == {"alpha": 140}  # no one else allocates it
 
 
 def test_allocation_skips_taken_priorities_and_is_kept(

@@ -92,6 +92,14 @@ def allocate(t: TenantAws, extra_taken: set[int] | None = None) -> int:
     return prio
 
 
+def reserve_pinned(t: TenantAws, priority: int) -> None:
+    """Record a pinned priority in the store too, so that no concurrent deploy of another
+    tenant allocates it; the store refuses when another tenant already holds it."""
+    if t.ctx.store.allocations(t.env, KIND).get(t.tenant) != priority:
+        t.ctx.store.release_allocation(t.env, KIND, t.tenant)
+        t.ctx.store.allocate(t.env, KIND, t.tenant, [priority], set())
+
+
 def release(t: TenantAws) -> None:
     t.ctx.store.release_allocation(t.env, KIND, t.tenant)
 

@@ -85,6 +85,7 @@ class ListenerRule(AwsResource):
         pinned = self.t.ctx.tenant.pinned_priority
         if pinned is not None:
             priorities.check_pinned(self.t, pinned, None)
+            priorities.reserve_pinned(self.t, pinned)
         spec = self._spec(self._tg_arn())
         extra: set[int] = set()
         for _ in range(PRIORITY_RETRIES):
