@@ -220,3 +220,37 @@ def test_pinned_tls_checks_the_tenant_host_name(tmp_path: Path) -> None:
         assert wrong.status == 0 and "certificate" in wrong.body.lower()
     finally:
         server.shutdown()
+
+
+def test_cost_per_tenant_from_cost_explorer(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore
+) -> None:
+    """moto's Cost Explorer answers what is seeded through its static results API."""
+    import datetime as dt
+    import json as _json
+    import urllib.request
+
+    from wpfleet.backends.aws import ce
+
+    def group(tid: str, amount: str) -> dict[str, Any]:
+        return {"Keys": [f"wpfleet:tenant${tid}"],
+                "Metrics": {"UnblendedCost": {"Amount": amount, "Unit": "USD"}}}  # fmt: skip
+
+    seeded = {"results": [{"ResultsByTime": [
+        {"TimePeriod": {"Start": "2026-11-20", "End": "2026-11-21"}, "Total": {},
+         "Groups": [group("alpha", "1.25"), group("beta", "0.50")], "Estimated": False},
+        {"TimePeriod": {"Start": "2026-11-21", "End": "2026-11-22"}, "Total": {},
+         "Groups": [group("alpha", "1.00"), group("", "0.10")], "Estimated": False},
+    ]}]}  # fmt: skip
+    req = urllib.request.Request(
+        f"{base.url}/moto-api/static/ce/cost-and-usage-results",
+        data=_json.dumps(seeded).encode(), method="POST",
+    )  # fmt: skip
+    urllib.request.urlopen(req, timeout=5).close()
+    loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")])
+    backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+    with recording() as rec:
+        costs = ce.get_cost_and_usage(backend.aws, ENV, 2, dt.date(2026, 11, 22))
+    assert rec.calls == ["ce.GetCostAndUsage"]
+    assert costs.by_tenant == {"alpha": 2.25, "beta": 0.5, "": 0.1}
+    assert costs.days == ["2026-11-20", "2026-11-21"] and costs.currency == "USD"

@@ -1,0 +1,58 @@
+"""Cost Explorer: what each tenant costs, by the ``wpfleet:tenant`` tag.
+
+Cost allocation tags must be activated once in the billing console for AWS to group
+by them; until then every cost lands under the empty tag value ("untagged"). Cost
+Explorer lives in us-east-1 and each call costs money: one call per report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from wpfleet.backends.aws.session import AwsSession
+from wpfleet.backends.aws.tags import TENANT_KEY
+
+CE_REGION = "us-east-1"
+
+
+@dataclass
+class TenantCosts:
+    currency: str = "USD"
+    #: tenant id ("" for costs without the tag) -> amount over the period
+    by_tenant: dict[str, float] = field(default_factory=dict)
+    days: list[str] = field(default_factory=list)
+
+
+def get_cost_and_usage(aws: AwsSession, env: str, days: int, today: dt.date) -> TenantCosts:
+    """Unblended cost per tenant over the ``days`` before ``today`` in environment ``env``
+    (filtered by the ``wpfleet:env`` tag), paginated by NextPageToken."""
+    start, end = today - dt.timedelta(days=days), today
+    params: dict[str, Any] = {
+        "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+        "Granularity": "DAILY",
+        "Metrics": ["UnblendedCost"],
+        "GroupBy": [{"Type": "TAG", "Key": TENANT_KEY}],
+        "Filter": {"Tags": {"Key": "wpfleet:env", "Values": [env]}},
+    }
+    out = TenantCosts()
+    token: str | None = None
+    while True:
+        request: dict[str, Any] = {**params, **({"NextPageToken": token} if token else {})}
+        page = aws.call("ce", "get_cost_and_usage", region=CE_REGION, **request)
+        for period in page.get("ResultsByTime", []):
+            out.days.append(period["TimePeriod"]["Start"])
+            for group in period.get("Groups", []):
+                tenant = _tenant_of(group["Keys"][0])
+                metric = group["Metrics"]["UnblendedCost"]
+                out.currency = metric.get("Unit", out.currency)
+                out.by_tenant[tenant] = out.by_tenant.get(tenant, 0.0) + float(metric["Amount"])
+        token = page.get("NextPageToken")
+        if not token:
+            return out
+
+
+def _tenant_of(key: str) -> str:
+    """Cost Explorer spells a tag group ``wpfleet:tenant$goldencrust``."""
+    return key.split("$", 1)[1] if "$" in key else key
