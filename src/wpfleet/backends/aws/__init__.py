@@ -9,7 +9,8 @@ Layout (moto-style, one concept per module):
 - ``errors``: the one place AWS error codes become wpfleet errors; backoff with jitter.
 - one thin module per service, functions named after the AWS operations: ``ecs``,
   ``elbv2``, ``efs``, ``secretsmanager``, ``iam``, ``rds``, ``route53``, ``cloudfront``,
-  ``lambda_``, ``logs``, ``cloudwatch``, ``s3``, ``acm``, ``ec2``, ``sts``.
+  ``lambda_``, ``logs``, ``cloudwatch``, ``s3``, ``acm``, ``ec2``, ``ce`` (cost per tenant),
+  ``sts``.
 - ``tenant``: what a tenant's resources share (names, tags, per-run cached reads).
 - resources by phase: ``res_database`` (secrets, database, user), ``res_iam`` (roles,
   the seeds' shared-role inline policy), ``res_infra`` (access point, task definition,
