@@ -307,10 +307,6 @@ def test_seeds_tenant_is_a_conflict_until_adopted(
         assert step in err.value.message
 
 
-@pytest.mark.xfail(
-    reason="pipeline._apply_phases re-plans later phases without adopt=True (reported)",
-    strict=False,
-)
 def test_adopt_takes_over_a_seeds_tenant(
     tmp_path: Path, base: BaseEnv, store: SqliteStore, wordpress_site: str
 ) -> None:

@@ -160,7 +160,7 @@ class Pipeline:
         try:
             owned = set(self.store.owned(self.env.name, ctx.tenant.id))
             outcome.steps = plan_apply(resources, owned, adopt=adopt)
-            self._apply_phases(ctx, executor, outcome, resources)
+            self._apply_phases(ctx, executor, outcome, resources, adopt=adopt)
         except BaseException as exc:
             self._fail(deployment, outcome, executor, resources, exc)
         deployment.status = "succeeded"
@@ -175,6 +175,8 @@ class Pipeline:
         executor: Executor,
         outcome: Outcome,
         resources: Sequence[Resource],
+        *,
+        adopt: bool = False,
     ) -> None:
         changed_before = False
         for phase in PHASE_ORDER:
@@ -182,7 +184,8 @@ class Pipeline:
             if changed_before and steps:
                 # earlier phases changed things this phase's desired state may derive from
                 owned = set(self.store.owned(self.env.name, ctx.tenant.id))
-                steps = plan_apply([r for r in resources if r.phase is phase], owned)
+                phase_resources = [r for r in resources if r.phase is phase]
+                steps = plan_apply(phase_resources, owned, adopt=adopt)
                 outcome.steps = [s for s in outcome.steps if s.phase is not phase] + steps
             executor.apply(steps)
             changed_before = changed_before or any(s.op is not Op.NOOP for s in steps)
