@@ -114,6 +114,15 @@ class TenantNames:
         return f"{self.prefix}-task-role"
 
     @property
+    def db_init_family(self) -> str:
+        """The one-off task that creates the database in ``db_mode: ecs-task``."""
+        return f"{self.prefix}-db-init"
+
+    @property
+    def db_init_role(self) -> str:
+        return f"{self.prefix}-db-init-role"
+
+    @property
     def log_stream_prefix(self) -> str:
         return self.tenant
 
@@ -152,6 +161,7 @@ class TenantNames:
             ("MySQL database name", self.database, MYSQL_DATABASE_MAX),
             ("IAM execution role name", self.execution_role, IAM_ROLE_MAX),
             ("IAM task role name", self.task_role, IAM_ROLE_MAX),
+            ("IAM db-init role name", self.db_init_role, IAM_ROLE_MAX),
             ("IAM policy name", self.secrets_policy, IAM_POLICY_MAX),
             ("ECS service name", self.service, ECS_NAME_MAX),
             ("secret name", self.db_secret, SECRET_NAME_MAX),
@@ -205,6 +215,21 @@ def basic_auth_user(fleet: str, env: str) -> str:
 
 def basic_auth_secret(env: str) -> str:
     return f"{env}-basic-auth-password"
+
+
+def basic_auth_function(env: str) -> str:
+    """The environment's Lambda@Edge basic-auth function (us-east-1)."""
+    return f"{env}-wpfleet-basic-auth"
+
+
+def basic_auth_role(env: str) -> str:
+    return f"{env}-wpfleet-basic-auth-role"
+
+
+# Inline policy names inside the per-tenant roles (one role per tenant, so fixed names).
+EXEC_POLICY = "wpfleet-tenant-secrets"
+TASK_POLICY = "wpfleet-tenant-efs"
+DB_INIT_POLICY = "wpfleet-db-init-secrets"
 
 
 def log_group(env: str) -> str:

@@ -13,8 +13,9 @@ import time
 from typing import Any
 
 from wpfleet.backends.aws import ecs, iam
-from wpfleet.backends.aws.tenant import DB_INIT_POLICY, TenantAws, db_init_family, db_init_role
+from wpfleet.backends.aws.tenant import TenantAws
 from wpfleet.errors import BackendError
+from wpfleet.naming import DB_INIT_POLICY
 
 DB_INIT_IMAGE = "mariadb:11"
 CONTAINER = "db-init"
@@ -46,12 +47,12 @@ def task_definition(t: TenantAws) -> dict[str, Any]:
     master = t.secret_arn(t.require("rds_master_secret"))
     tenant_secret = t.secret_arn(names.db_secret)
     return {
-        "family": db_init_family(names),
+        "family": names.db_init_family,
         "networkMode": "awsvpc",
         "requiresCompatibilities": ["FARGATE"],
         "cpu": "256",
         "memory": "512",
-        "executionRoleArn": t.role_arn(db_init_role(names)),
+        "executionRoleArn": t.role_arn(names.db_init_role),
         "containerDefinitions": [
             {
                 "name": CONTAINER,
@@ -81,7 +82,7 @@ def task_definition(t: TenantAws) -> dict[str, Any]:
                 },
             }
         ],
-        "tags": [{"key": k, "value": v} for k, v in t.tags(db_init_family(names)).items()],
+        "tags": [{"key": k, "value": v} for k, v in t.tags(names.db_init_family).items()],
     }
 
 
@@ -110,7 +111,7 @@ def role_policy(t: TenantAws) -> dict[str, Any]:
 
 def ensure_prerequisites(t: TenantAws) -> str:
     """The db-init role and task definition; returns the task definition ARN."""
-    role = db_init_role(t.names)
+    role = t.names.db_init_role
     if t.role(role) is None:
         iam.create_role(
             t.aws,

@@ -31,10 +31,11 @@ from wpfleet.backends.aws import (
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.res_database import generate_password
 from wpfleet.backends.aws.session import AwsSession
-from wpfleet.backends.aws.tenant import EnvCache, basic_auth_function, basic_auth_role
+from wpfleet.backends.aws.tenant import EnvCache
 from wpfleet.backends.base import ComponentStatus, Credentials
 from wpfleet.config.models import Environment
 from wpfleet.errors import ValidationError
+from wpfleet.naming import basic_auth_function, basic_auth_role
 
 EDGE_TRUST = ["lambda.amazonaws.com", "edgelambda.amazonaws.com"]
 DISCOVER = "fill or fix the aws: block with `wpfleet platform discover --env {env}`"

@@ -13,9 +13,10 @@ from typing import Any
 
 from wpfleet.backends.aws import efs, iam
 from wpfleet.backends.aws import tags as T
-from wpfleet.backends.aws.tenant import EXEC_POLICY, TASK_POLICY, AwsResource, TenantAws
+from wpfleet.backends.aws.tenant import AwsResource, TenantAws
 from wpfleet.engine.resource import Fact, Phase, State
 from wpfleet.errors import ValidationError
+from wpfleet.naming import EXEC_POLICY, TASK_POLICY
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 

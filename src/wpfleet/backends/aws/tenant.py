@@ -1,8 +1,5 @@
 """What every AWS resource of one tenant shares: the session, names, tags, and small
 per-run caches (secret ARNs, the listener's rules) so a deploy reads each thing once.
-
-Also the few environment-level names the AWS backend needs that ``wpfleet.naming`` does
-not spell yet (see ``extra names`` below; to be moved there).
 """
 
 from __future__ import annotations
@@ -22,28 +19,6 @@ from wpfleet.errors import ValidationError
 from wpfleet.naming import TenantNames
 
 V = TypeVar("V")
-
-
-# --- extra names (candidates for wpfleet.naming) ------------------------------------------
-def db_init_family(names: TenantNames) -> str:
-    return f"{names.prefix}-db-init"
-
-
-def db_init_role(names: TenantNames) -> str:
-    return f"{names.prefix}-db-init-role"
-
-
-def basic_auth_function(env: str) -> str:
-    return f"{env}-wpfleet-basic-auth"
-
-
-def basic_auth_role(env: str) -> str:
-    return f"{env}-wpfleet-basic-auth-role"
-
-
-EXEC_POLICY = "wpfleet-tenant-secrets"
-TASK_POLICY = "wpfleet-tenant-efs"
-DB_INIT_POLICY = "wpfleet-db-init-secrets"
 
 
 @dataclass
