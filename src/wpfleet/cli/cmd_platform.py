@@ -88,3 +88,57 @@ def status(ctx: typer.Context, env: str = ENV_OPTION) -> int:
     statuses = _run(cfg, env, "status")
     _show(cfg, statuses)
     return 0 if all(s.up for s in statuses) else int(ExitStatus.PLATFORM_DOWN)
+
+
+@platform_app.command("discover")
+def discover(
+    ctx: typer.Context,
+    env: str = typer.Option(..., "--env", "-e", help="An aws environment."),
+    write: bool = typer.Option(
+        False,
+        "--write",
+        help="Fill the values into the fleet file (kept: what is already set; a copy of "
+        "the old file is left as FLEET.bak; comments are not kept).",
+    ),
+) -> int:
+    """Find an aws environment's base resources by the seeds' names and tags.
+
+    Needs only region, profile and account_id in the environment's aws: block; prints
+    the whole block (read only), or writes it into the fleet file with --write.
+    """
+    import shutil
+
+    import yaml
+
+    from wpfleet.backends import get_backend
+    from wpfleet.cli.output import emit_json, stdout
+    from wpfleet.errors import UsageError
+    from wpfleet.state import open_store
+
+    cfg = settings(ctx)
+    loaded = cfg.load()
+    environment = loaded.fleet.env(env)
+    if environment.backend != "aws" or environment.aws is None:
+        raise UsageError(f"{env} is not an aws environment", hint="discover is for backend: aws")
+    backend = get_backend(loaded, environment, open_store(loaded, environment))
+    try:
+        found = backend.discover()  # type: ignore[attr-defined]
+    finally:
+        backend.close()
+    current = environment.aws.model_dump(exclude_unset=True)
+    merged = {**found.settings, **current}
+    if cfg.json:
+        emit_json({"env": env, "aws": merged, "found": found.settings, "missing": found.missing})
+    else:
+        stdout().print(yaml.safe_dump({"aws": merged}, sort_keys=False), highlight=False)
+        for item in found.missing:
+            stdout().print(f"[yellow]not found: {item}[/]")
+    if write:
+        raw = yaml.safe_load(loaded.path.read_text(encoding="utf-8"))
+        for item in raw["environments"]:
+            if item.get("name") == env:
+                item["aws"] = {**found.settings, **(item.get("aws") or {})}
+        shutil.copy2(loaded.path, loaded.path.with_name(loaded.path.name + ".bak"))
+        loaded.path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+        stdout().print(f"wrote {loaded.path} (previous version: {loaded.path.name}.bak)")
+    return 0
