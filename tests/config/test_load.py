@@ -99,3 +99,35 @@ def test_overrides_apply_per_environment() -> None:
     sit = resolve_tenant(fleet, gc, fleet.env("sit"))
     assert (prod.cpu, prod.memory) == (512, 1024)
     assert (sit.cpu, sit.memory, sit.pinned_priority) == (256, 512, 140)
+
+
+@pytest.mark.parametrize(
+    "image,official",
+    [
+        ("wordpress", True),
+        ("wordpress:6.4-php8.2-apache", True),
+        ("docker.io/library/wordpress:latest", True),
+        ("wordpress@sha256:abc", True),
+        ("123.dkr.ecr.eu-west-1.amazonaws.com/bbws/wordpress:1", False),
+        ("bitnami/wordpress:6", False),
+        ("localhost:5000/wordpress", False),
+    ],
+)
+def test_official_wordpress_image(image: str, official: bool) -> None:
+    from wpfleet.config.load import is_official_wordpress
+
+    assert is_official_wordpress(image) is official
+
+
+def test_custom_image_on_aws_must_declare_it_writes_wp_config(tmp_path: Path) -> None:
+    base = (REPO / "examples" / "bbws" / "fleet.yaml").read_text()
+    custom = base.replace(
+        'defaults: {image: "wordpress:latest"',
+        'defaults: {image: "123.dkr.ecr.eu-west-1.amazonaws.com/bbws:1"',
+    )
+    with pytest.raises(ConfigError) as info:
+        load_fleet(write(tmp_path, custom))
+    assert [p.path for p in info.value.problems] == ["defaults.image"]
+    assert "wp-config.php" in info.value.problems[0].message
+    declared = custom.replace('bbws:1"', 'bbws:1", image_writes_wp_config: true')
+    load_fleet(write(tmp_path, declared))

@@ -281,6 +281,53 @@ def _check_tenants(fleet: Fleet, name: str) -> list[ConfigProblem]:
                         )
                     )
     out += _check_pinned_priorities_unique(fleet, name)
+    out += _check_images(fleet, name)
+    return out
+
+
+OFFICIAL_IMAGE_PREFIXES = ("wordpress", "library/wordpress", "docker.io/library/wordpress")
+
+
+def is_official_wordpress(image: str) -> bool:
+    repo = image.split("@", 1)[0]
+    last = repo.rsplit("/", 1)[-1]
+    if ":" in last:
+        repo = repo[: len(repo) - len(last)] + last.split(":", 1)[0]
+    return repo in OFFICIAL_IMAGE_PREFIXES
+
+
+def _check_images(fleet: Fleet, name: str) -> list[ConfigProblem]:
+    """The seeds' pitfall 4: a custom image that does not write wp-config.php answers 500."""
+    out = []
+    for env in fleet.environments:
+        if env.backend != "aws":
+            continue
+        for tenant in fleet.tenants_in(env.name):
+            o = tenant.overrides.get(env.name) or TenantOverride()
+            image = o.image or fleet.defaults.image
+            declared = (
+                o.image_writes_wp_config
+                if o.image_writes_wp_config is not None
+                else fleet.defaults.image_writes_wp_config
+            )
+            if not is_official_wordpress(image) and not declared:
+                where = (
+                    f"tenants[{tenant.id}].overrides.{env.name}.image"
+                    if o.image
+                    else ("defaults.image")
+                )
+                out.append(
+                    ConfigProblem(
+                        name,
+                        where,
+                        f"{image!r} is not the official wordpress image; in {env.name} its "
+                        "entrypoint must write wp-config.php or WordPress answers 500",
+                        "use wordpress:<tag>, or set image_writes_wp_config: true beside "
+                        "the image once the entrypoint does",
+                    )
+                )
+                if not o.image:
+                    return out  # one problem for the default, not one per tenant
     return out
 
 

@@ -28,6 +28,8 @@ class StateConfig(Strict):
 
 class Defaults(Strict):
     image: str = "wordpress:latest"
+    #: a custom image must say that its entrypoint writes wp-config.php (seeds' pitfall 4)
+    image_writes_wp_config: bool = False
     cpu: int = 256
     memory: int = 512
     desired_count: int = 1
@@ -124,6 +126,7 @@ class Environment(Strict):
 
 class TenantOverride(Strict):
     image: str | None = None
+    image_writes_wp_config: bool | None = None
     cpu: int | None = None
     memory: int | None = None
     desired_count: int | None = None
