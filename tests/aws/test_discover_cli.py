@@ -57,3 +57,28 @@ def test_discover_refuses_a_local_environment(
     )
     assert code == 2
     assert "not an aws environment" in capsys.readouterr().err
+
+
+def test_bootstrap_creates_the_state_store_and_basic_auth(
+    tmp_path: Path, base: BaseEnv, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fleet = tmp_path / "fleet.yaml"
+    state = {
+        "backend": "dynamodb",
+        "table": "wpfleet-boot-state",
+        "bucket": "wpfleet-boot-state",
+        "region": "eu-west-1",
+        "endpoint_url": base.url,
+    }
+    write_fleet(fleet, base, [tenant("alpha")], env_extra={"state": state, "basic_auth": True})
+    code = main(["--fleet", str(fleet), "platform", "bootstrap", "--env", ENV])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "created dynamodb table wpfleet-boot-state" in out
+    assert base.client("dynamodb").describe_table(TableName="wpfleet-boot-state")["Table"]
+    fn = base.client("lambda", "us-east-1").get_function(FunctionName=f"{ENV}-wpfleet-basic-auth")
+    assert fn["Configuration"]["FunctionName"] == f"{ENV}-wpfleet-basic-auth"
+    code = main(["--fleet", str(fleet), "platform", "bootstrap", "--env", ENV])
+    assert code == 0 and "created dynamodb" not in capsys.readouterr().out  # idempotent
+    code = main(["--fleet", str(fleet), "platform", "down", "--env", ENV])
+    assert code == 2 and "not supported" in capsys.readouterr().err

@@ -90,6 +90,31 @@ def status(ctx: typer.Context, env: str = ENV_OPTION) -> int:
     return 0 if all(s.up for s in statuses) else int(ExitStatus.PLATFORM_DOWN)
 
 
+@platform_app.command("bootstrap")
+def bootstrap(
+    ctx: typer.Context, env: str = typer.Option(..., "--env", "-e", help="Environment.")
+) -> int:
+    """Create what wpfleet owns in an environment before its first tenant: the state
+    store's table and bucket (dynamodb), and the platform (aws: the basic-auth
+    Lambda@Edge function and its viewer-request association; local: the processes)."""
+    from wpfleet.backends import get_backend
+    from wpfleet.cli.output import stdout
+    from wpfleet.state import open_store
+
+    cfg = settings(ctx)
+    loaded = cfg.load()
+    environment = loaded.fleet.env(env)
+    store = open_store(loaded, environment)
+    for made in store.bootstrap():
+        stdout().print(f"created {made}")
+    backend = get_backend(loaded, environment, store)
+    try:
+        status = backend.platform_up()
+    finally:
+        backend.close()
+    return _show(cfg, [status])
+
+
 @platform_app.command("discover")
 def discover(
     ctx: typer.Context,

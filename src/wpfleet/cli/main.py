@@ -55,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WpfleetError as exc:
         _report(exc, as_json=_wants_json(args))
         return int(exc.status)
+    except NotImplementedError as exc:
+        _err(f"not supported: {exc}")
+        return ExitStatus.USAGE
     except Exception as exc:  # a bug: say so, and how to report it
         _err(f"internal error: {type(exc).__name__}: {exc}")
         if verbose:

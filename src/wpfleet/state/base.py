@@ -150,5 +150,10 @@ class StateStore(ABC):
     @abstractmethod
     def list_documents(self, prefix: str) -> dict[str, Json]: ...
 
+    def bootstrap(self) -> list[str]:
+        """Create what the store needs (tables, buckets) when missing; say what was made.
+        Stores that need nothing made (SQLite creates its file on first use) return []."""
+        return []
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; optional."""
