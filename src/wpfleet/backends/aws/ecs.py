@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.errors import absent_on_not_found
 from wpfleet.backends.aws.session import AwsSession
+from wpfleet.errors import BackendError
 
 #: describe_services takes at most 10 services per call
 DESCRIBE_SERVICES_MAX = 10
@@ -87,6 +90,30 @@ def delete_service(aws: AwsSession, cluster: str, name: str) -> None:
     absent_on_not_found(
         lambda: aws.call("ecs", "delete_service", cluster=cluster, service=name, force=True)
     )
+
+
+def wait_until_drained(
+    aws: AwsSession,
+    cluster: str,
+    name: str,
+    *,
+    timeout: float = 900.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Wait while a deleted service is DRAINING: AWS refuses to create a service of the
+    same name until it is INACTIVE (moto skips the draining, so this returns at once)."""
+    deadline = clock() + timeout
+    delay = 2.0
+    while any(s.get("status") == "DRAINING" for s in describe_services(aws, cluster, [name])):
+        if clock() + delay > deadline:
+            raise BackendError(
+                f"ECS service {name} is still draining after {timeout:.0f}s",
+                hint="wait for its tasks to stop, then re-run the command",
+                retryable=True,
+            )
+        sleep(delay)
+        delay = min(delay * 1.5, 30.0)
 
 
 def tag_resource(aws: AwsSession, arn: str, tags: dict[str, str]) -> None:

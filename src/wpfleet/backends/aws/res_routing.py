@@ -193,10 +193,13 @@ class Service(AwsResource):
         if self.find() is not None:  # never create_service twice: moto would replace it
             self.update(self.desired())
             return
+        cluster = self.t.require("cluster")
+        if self.t.service_draining():  # destroyed not long ago: the name is not free yet
+            ecs.wait_until_drained(self.aws, cluster, self.names.service)
         s = self.t.settings
         created = ecs.create_service(
             self.aws,
-            cluster=self.t.require("cluster"),
+            cluster=cluster,
             serviceName=self.names.service,
             taskDefinition=self._latest_revision(),
             desiredCount=self.t.ctx.tenant.desired_count,
@@ -254,8 +257,11 @@ class Service(AwsResource):
         self.t.changed(f"svc:{self.names.service}")
 
     def delete(self) -> None:
-        ecs.delete_service(self.aws, self.t.require("cluster"), self.names.service)
-        self.t.changed(f"svc:{self.names.service}")
+        """Delete, and wait for the draining to end: only then is the name free again."""
+        cluster = self.t.require("cluster")
+        ecs.delete_service(self.aws, cluster, self.names.service)
+        ecs.wait_until_drained(self.aws, cluster, self.names.service)
+        self.t.changed(f"svc:{self.names.service}", f"svc-draining:{self.names.service}")
 
     def ownership_data(self) -> State:
         return {"name": self.names.service}

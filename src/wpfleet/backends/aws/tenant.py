@@ -141,14 +141,22 @@ class TenantAws:
         return self.cache.get(f"td:{family}", lambda: ecs.find_task_definition(self.aws, family))
 
     def service(self) -> dict[str, Any] | None:
+        """The tenant's ACTIVE service, or None (a DRAINING one is on its way out)."""
         name, cluster = self.names.service, self.require("cluster")
 
         def load() -> dict[str, Any] | None:
             found = ecs.describe_services(self.aws, cluster, [name])
+            if any(s.get("status") == "DRAINING" for s in found):
+                self.cache.values[f"svc-draining:{name}"] = True
             active = [s for s in found if s.get("status") == "ACTIVE"]
             return active[0] if active else None
 
         return self.cache.get(f"svc:{name}", load)
+
+    def service_draining(self) -> bool:
+        """Whether the last read saw the service DRAINING (a destroy not long ago)."""
+        self.service()
+        return bool(self.cache.values.get(f"svc-draining:{self.names.service}"))
 
     def role(self, name: str) -> dict[str, Any] | None:
         return self.cache.get(f"role:{name}", lambda: iam.get_role(self.aws, name))
