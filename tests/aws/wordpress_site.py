@@ -9,8 +9,10 @@ secret, the database and the user, exactly like a real task.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import time
 import urllib.error
@@ -75,6 +77,7 @@ def start_site(root: Path, moto_url: str, env: str) -> tuple[str, Callable[[], N
         env={**os.environ, "WPFLEET_MOTO": moto_url, "WPFLEET_ENV": env,
              "PHP_CLI_SERVER_WORKERS": "4"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its workers are children: stop them as one group
     )  # fmt: skip
     address = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 15
@@ -88,8 +91,8 @@ def start_site(root: Path, moto_url: str, env: str) -> tuple[str, Callable[[], N
             time.sleep(0.05)
 
     def stop() -> None:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
 
     return address, stop
