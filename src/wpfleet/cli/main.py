@@ -7,6 +7,7 @@ boto3, the backends) are imported inside commands so ``wpfleet --help`` stays fa
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 import traceback
@@ -18,16 +19,14 @@ from typer.exceptions import TyperException
 from wpfleet.cli.app import app
 from wpfleet.errors import ExitStatus, WpfleetError
 
+#: command modules, in the order their commands are listed by ``--help``
+COMMAND_MODULES = ("cmd_fleet", "cmd_platform", "cmd_deploy", "cmd_status", "cmd_credentials")
+
 
 def _load_commands() -> None:
-    # Registration only: each module's imports stay light.
-    from wpfleet.cli import (  # noqa: F401
-        cmd_credentials,
-        cmd_deploy,
-        cmd_fleet,
-        cmd_platform,
-        cmd_status,
-    )
+    """Registration only: each module's own imports stay light."""
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"wpfleet.cli.{name}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
