@@ -131,3 +131,16 @@ def test_custom_image_on_aws_must_declare_it_writes_wp_config(tmp_path: Path) ->
     assert "wp-config.php" in info.value.problems[0].message
     declared = custom.replace('bbws:1"', 'bbws:1", image_writes_wp_config: true')
     load_fleet(write(tmp_path, declared))
+
+
+def test_fargate_sizes_are_checked_for_aws_environments(tmp_path: Path) -> None:
+    base = (REPO / "examples" / "bbws" / "fleet.yaml").read_text()
+    bad = base.replace(
+        "overrides: {prod: {cpu: 512, memory: 1024}}", "overrides: {prod: {cpu: 512, memory: 512}}"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_fleet(write(tmp_path, bad))
+    problems = info.value.problems
+    assert [p.path for p in problems] == ["tenants[goldencrust].overrides.prod"]
+    assert "memory 512 MiB does not go with cpu 512" in problems[0].message
+    assert "1024" in problems[0].fix

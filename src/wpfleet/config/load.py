@@ -282,6 +282,30 @@ def _check_tenants(fleet: Fleet, name: str) -> list[ConfigProblem]:
                     )
     out += _check_pinned_priorities_unique(fleet, name)
     out += _check_images(fleet, name)
+    out += _check_fargate_sizes(fleet, name)
+    return out
+
+
+def _check_fargate_sizes(fleet: Fleet, name: str) -> list[ConfigProblem]:
+    """AWS refuses cpu/memory pairs Fargate does not offer; moto does not (notes)."""
+    from wpfleet.backends.aws.limits import check_fargate
+
+    out = []
+    for env in fleet.environments:
+        if env.backend != "aws":
+            continue
+        for tenant in fleet.tenants_in(env.name):
+            r = resolve_tenant(fleet, tenant, env)
+            try:
+                check_fargate(r.cpu, r.memory, f"{tenant.id} in {env.name}")
+            except ValidationError as exc:
+                o = tenant.overrides.get(env.name)
+                where = (
+                    f"tenants[{tenant.id}].overrides.{env.name}"
+                    if o and (o.cpu or o.memory)
+                    else "defaults"
+                )
+                out.append(ConfigProblem(name, where, exc.message, exc.hint or ""))
     return out
 
 
