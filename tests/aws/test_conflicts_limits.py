@@ -157,13 +157,16 @@ def test_room_on_alb_counts_target_groups_too() -> None:
 def test_fargate_sizes_checked_before_any_call(
     tmp_path: Path, base: BaseEnv, store: SqliteStore
 ) -> None:
-    with recording() as rec:
-        backend, ctx = setup(
-            tmp_path, base, store, [tenant("alpha", overrides={"sit": {"memory": 4096}})]
-        )
-        with pytest.raises(ValidationError, match="memory 4096 MiB does not go with cpu 256"):
-            plan_apply(backend.resources(ctx), set())
-    assert rec.mutating == []
+    # the fleet file itself is refused (validate), so no command gets as far as AWS
+    with recording() as rec, pytest.raises(ConfigError) as err:
+        setup(tmp_path, base, store, [tenant("alpha", overrides={"sit": {"memory": 4096}})])
+    assert "memory 4096 MiB does not go with cpu 256" in str(err.value)
+    assert rec.calls == []  # not even a describe
+    # and the backend checks it again before any call, whatever built the context
+    from wpfleet.backends.aws.limits import check_fargate
+
+    with pytest.raises(ValidationError, match="memory 4096 MiB does not go with cpu 256"):
+        check_fargate(256, 4096, "alpha in sit")
 
 
 # --- priorities ------------------------------------------------------------------------
