@@ -114,7 +114,7 @@ def test_overrides_apply_per_environment() -> None:
     ],
 )
 def test_official_wordpress_image(image: str, official: bool) -> None:
-    from wpfleet.config.load import is_official_wordpress
+    from wpfleet.config.checks import is_official_wordpress
 
     assert is_official_wordpress(image) is official
 
