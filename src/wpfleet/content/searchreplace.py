@@ -257,9 +257,16 @@ class _Splitter:
         self.kind = ""
         self.quote: bytes | None = None
         self.checked = False
+        self.blank: list[bytes] = []
         self.unterminated = False
 
     def feed(self, line: bytes) -> Iterator[tuple[str, bytes]]:
+        if not self.checked:  # nothing goes out before the input is known to be a dump
+            if not line.strip():
+                self.blank.append(line)
+                return
+            self._check_first(line)
+            yield from (("line", b) for b in self.blank)
         while line:
             if self.buf is None:
                 kind = self._classify(line)
@@ -289,8 +296,6 @@ class _Splitter:
             self.buf = None
 
     def _classify(self, line: bytes) -> str:
-        if not self.checked and line.strip():
-            self._check_first(line)
         if self.delimiter != b";":
             m = _DELIMITER.match(line)
             if m:

@@ -1,0 +1,400 @@
+"""Search-replace over a dump: exact bytes out, serialized data intact, a truthful report."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import re
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+
+from wpfleet.content.phpserial import PHPObject, dumps, parse
+from wpfleet.content.searchreplace import (
+    NotADumpError,
+    Replacer,
+    create_table_columns,
+    search_replace,
+    sql_escape,
+    sql_unescape,
+    verify_dump,
+)
+from wpfleet.errors import UsageError
+
+OLD = "goldencrust.wpdev.kimmyai.io"
+NEW = "goldencrust.kimmyai.io"  # shorter: a plain replace would break s:N lengths
+SANDBOX = b"/*M!999999\\- enable the sandbox mode */\n"
+
+
+def q(value: str | bytes) -> str:
+    """A SQL literal escaped as mysqldump writes it (written here, not the module's)."""
+    text = value.decode("utf-8") if isinstance(value, bytes) else value
+    for raw, esc in (
+        ("\\", "\\\\"),
+        ("\0", "\\0"),
+        ("\n", "\\n"),
+        ("\r", "\\r"),
+        ("\x1a", "\\Z"),
+        ("'", "\\'"),
+        ('"', '\\"'),
+    ):
+        text = text.replace(raw, esc)
+    return f"'{text}'"
+
+
+def options(d: str) -> list[tuple[int, str, str | bytes, str]]:
+    roles = {
+        "administrator": {
+            "name": "Administrator",
+            "capabilities": {"switch_themes": True, "edit_posts": True, "level_10": True},
+        },
+        "subscriber": {"name": "Subscriber", "capabilities": {"read": True, "level_0": True}},
+    }
+    widget = {
+        2: {
+            "title": 'Café ☕ "menu"',
+            "text": f'<a href="https://{d}/menu">It\'s back\\slash</a>',
+            "filter": True,
+            "visual": False,
+        },
+        "_multiwidget": 1,
+    }
+    sidebars = {"wp_inactive_widgets": [], "sidebar-1": ["text-2"], "array_version": 3}
+    header = PHPObject(
+        "stdClass",
+        {"url": f"https://{d}/x.png", "width": 1200, "ratio": 0.75, "neg": -3, "none": None},
+    )
+    mods = {
+        "custom_logo": 12,
+        "header_image": f"https://{d}/wp-content/uploads/logo.png",
+        "header_image_data": header,
+        f"https://{d}/as-key": "k",
+    }
+    nested = {"payload": dumps([f"http://{d}/inner", {"deep": dumps(f"https://{d}")}])}
+    rest = f'{{"url":"https:\\/\\/{d}\\/api","cb":"https%3A%2F%2F{d}%2Fcb"}}'
+    return [
+        (1, "siteurl", f"https://{d}", "yes"),
+        (2, "home", f"https://{d}", "yes"),
+        (3, "blogdescription", 'It\'s "fresh"\nbaked\\daily\r\0\x1a', "yes"),
+        (4, "wp_user_roles", dumps(roles), "yes"),
+        (5, "widget_text", dumps(widget), "yes"),
+        (6, "sidebars_widgets", dumps(sidebars), "yes"),
+        (7, "theme_mods_twentytwentyfour", dumps(mods), "yes"),
+        (8, "nested_plugin", dumps(nested), "no"),
+        (9, "rest_cache", rest, "no"),
+    ]
+
+
+def posts(d: str) -> list[tuple[int, str, str, str]]:
+    block = f'<!-- wp:image {{"url":"https:\\/\\/{d}\\/wp-content\\/uploads\\/a.jpg"}} -->'
+    return [
+        (1, block + f'<img src="https://{d}/a.jpg">', f"https://{d}/?p=1", "Hello wörld"),
+        (2, f"Share: https://x.test/i?u=https%3A%2F%2F{d}%2Fpost", f"https://{d}/?p=2", "a; b"),
+        (3, "plain text, no url", f"http://{d}/?page_id=3", "Page (with parens)"),
+    ]
+
+
+def make_dump(d: str, *, sandbox: bool = True) -> bytes:
+    """A mysqldump-shaped dump of a small WordPress site whose domain is ``d``."""
+    opt_rows = ",".join(f"({i},{q(n)},{q(v)},{q(a)})" for i, n, v, a in options(d))
+    post_rows = ",".join(f"({i},{q(c)},{q(g)},{q(t)})" for i, c, g, t in posts(d))
+    meta = dumps({"file": "2026/11/a.jpg", "sizes": {"thumb": {"file": "a-150.jpg"}}})
+    text = f"""-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB, for debian-linux-gnu (x86_64)
+/*!40101 SET NAMES utf8mb4 */;
+DROP TABLE IF EXISTS `wp_options`;
+CREATE TABLE `wp_options` (
+  `option_id` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  `option_name` varchar(191) NOT NULL DEFAULT '',
+  `option_value` longtext NOT NULL,
+  `autoload` varchar(20) NOT NULL DEFAULT 'yes',
+  PRIMARY KEY (`option_id`),
+  KEY `autoload` (`autoload`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='options; (all)';
+LOCK TABLES `wp_options` WRITE;
+/*!40000 ALTER TABLE `wp_options` DISABLE KEYS */;
+INSERT INTO `wp_options` VALUES {opt_rows};
+/*!40000 ALTER TABLE `wp_options` ENABLE KEYS */;
+UNLOCK TABLES;
+CREATE TABLE `wp_posts` (
+  `ID` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  `post_content` longtext NOT NULL,
+  `guid` varchar(255) NOT NULL DEFAULT '',
+  `post_title` text NOT NULL,
+  PRIMARY KEY (`ID`)
+);
+INSERT INTO `wp_posts` VALUES {post_rows};
+CREATE TABLE `wp_postmeta` (
+  `meta_id` bigint(20) unsigned NOT NULL,
+  `meta_key` varchar(255) DEFAULT NULL,
+  `meta_value` longtext
+);
+INSERT INTO `wp_postmeta` VALUES (1,'_wp_attachment_metadata',{q(meta)}),(2,'empty',NULL);
+-- Dump completed on 2026-11-22 21:00:00
+"""
+    return (SANDBOX if sandbox else b"") + text.encode("utf-8")
+
+
+def run(data: bytes, pairs: list[tuple[str, str]], **kw: Any) -> tuple[bytes, Any]:
+    out = io.BytesIO()
+    report = search_replace(io.BytesIO(data), out, pairs, **kw)
+    return out.getvalue(), report
+
+
+URL_PAIRS = [(f"https://{OLD}", f"https://{NEW}"), (f"http://{OLD}", f"http://{NEW}")]
+
+
+def test_replace_gives_exactly_the_dump_of_the_new_domain() -> None:
+    out, report = run(make_dump(OLD), [(OLD, NEW)])
+    assert out == make_dump(NEW)
+    assert report.pairs[0].plain == 16
+    assert report.pairs[0].json == 0  # a bare domain has no '/': its JSON form is the same
+    assert {t: vars(c) for t, c in report.tables.items()} == {
+        "wp_options": {"rows": 9, "rows_changed": 6, "values_changed": 6},
+        "wp_posts": {"rows": 3, "rows_changed": 3, "values_changed": 5},
+        "wp_postmeta": {"rows": 2, "rows_changed": 0, "values_changed": 0},
+    }
+    assert report.skipped == []
+
+
+def test_url_pairs_replace_plain_json_and_urlencoded_forms() -> None:
+    out, report = run(make_dump(OLD), URL_PAIRS)
+    assert out == make_dump(NEW)
+    https, http = report.pairs
+    assert (https.plain, https.json, https.urlencoded) == (10, 2, 2)
+    assert (http.plain, http.json, http.urlencoded) == (2, 0, 0)
+
+
+def test_the_result_proves_itself() -> None:
+    before = verify_dump(io.BytesIO(make_dump(OLD)), [OLD])
+    out, report = run(make_dump(OLD), URL_PAIRS)
+    after = verify_dump(io.BytesIO(out), [OLD, f"https://{OLD}"])
+    assert after.ok
+    assert after.rows == {"wp_options": 9, "wp_posts": 3, "wp_postmeta": 1 + 1}
+    assert after.rows_match(before.rows)
+    assert after.rows == {t: c.rows for t, c in report.tables.items()}
+    assert after.serialized_values == 8  # 5 options + 1 meta, and 2 nested inside them
+
+
+def test_verify_finds_the_old_domain_in_every_form() -> None:
+    proof = verify_dump(io.BytesIO(make_dump(OLD)), [f"https://{OLD}"])
+    assert not proof.ok
+    forms = {(p.table, p.row, p.detail.split(" ")[-1]) for p in proof.leftovers}
+    assert ("wp_options", 9, "(json)") in forms
+    assert ("wp_options", 9, "(urlencoded)") in forms
+    assert ("wp_posts", 1, "(json)") in forms
+    assert ("wp_posts", 2, "(urlencoded)") in forms
+    assert ("wp_options", 1, "(plain)") in forms
+
+
+def test_verify_ignores_case_and_finds_broken_serialized_values() -> None:
+    dump = (
+        b"CREATE TABLE `t` (\n  `v` text\n);\n"
+        b"INSERT INTO `t` VALUES ('HTTPS://OLD.TEST/'),('s:3:\\\"ab\\\";'),"
+        b'(\'a:1:{i:0;s:9:\\"s:1:\\"xy\\";\\";}\');\n'
+    )
+    proof = verify_dump(io.BytesIO(dump), ["https://old.test"])
+    assert [(p.row, p.detail) for p in proof.leftovers] == [(1, "https://old.test (plain)")]
+    assert [(p.row, p.detail) for p in proof.bad_serialized] == [
+        (2, "length 3 does not end at '\";' at byte 8"),
+        (3, "length 1 does not end at '\";' at byte 6"),  # the nested one is broken
+    ]
+
+
+def test_dry_run_writes_nothing_and_counts_what_a_real_run_changes() -> None:
+    dry = search_replace(io.BytesIO(make_dump(OLD)), None, URL_PAIRS, dry_run=True)
+    _, real = run(make_dump(OLD), URL_PAIRS)
+    assert dry.dry_run and not real.dry_run
+    assert {**dry.to_dict(), "dry_run": False} == real.to_dict()
+    assert dry.replacements == 16
+
+
+def test_skip_columns_are_honoured_qualified_or_not() -> None:
+    out, report = run(make_dump(OLD), [(OLD, NEW)], skip_columns=["wp_posts.guid"])
+    guids = re.findall(rb"'https?://[^']*\?p[^']*'", out)
+    assert guids == [
+        f"'https://{OLD}/?p=1'".encode(),
+        f"'https://{OLD}/?p=2'".encode(),
+        f"'http://{OLD}/?page_id=3'".encode(),
+    ]
+    assert report.tables["wp_posts"].values_changed == 2
+    out2, _ = run(make_dump(OLD), [(OLD, NEW)], skip_columns=["GUID", "option_value"])
+    assert out2.count(OLD.encode()) == make_dump(OLD).count(OLD.encode()) - 3  # post_content
+
+
+def test_skip_columns_use_the_insert_column_list() -> None:
+    dump = b"INSERT INTO `t` (`a`, `b`) VALUES ('x','x'),('x','y');\n"
+    out, _ = run(dump, [("x", "z")], skip_columns=["t.b"])
+    assert out == b"INSERT INTO `t` (`a`, `b`) VALUES ('z','x'),('z','y');\n"
+
+
+def test_skip_columns_without_column_names_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="no CREATE TABLE for 't'"):
+        run(b"INSERT INTO `t` VALUES ('x');\n", [("x", "z")], skip_columns=["t.a"])
+
+
+def test_pair_order_matters() -> None:
+    dump = b"INSERT INTO `t` VALUES ('a b','s:3:\\\"a b\\\";');\n"
+    out, report = run(dump, [("a", "bb"), ("b", "c")])
+    assert out == b"INSERT INTO `t` VALUES ('cc c','s:4:\\\"cc c\\\";');\n"
+    assert [p.total for p in report.pairs] == [2, 6]
+    out, report = run(dump, [("b", "c"), ("a", "bb")])
+    assert out == b"INSERT INTO `t` VALUES ('bb c','s:4:\\\"bb c\\\";');\n"
+    assert [p.total for p in report.pairs] == [2, 2]
+
+
+def test_sandbox_line_is_kept_unless_asked() -> None:
+    out, report = run(make_dump(OLD), [("nothing-here", "x")])
+    assert out == make_dump(OLD)  # byte for byte when nothing matches
+    assert not report.sandbox_line_stripped
+    out, report = run(make_dump(OLD), [("nothing-here", "x")], strip_sandbox_line=True)
+    assert out == make_dump(OLD, sandbox=False)
+    assert report.sandbox_line_stripped
+
+
+def test_sql_escapes_quotes_and_multiline_statements() -> None:
+    dump = (
+        b"INSERT INTO `t` VALUES\n"
+        b"(1,'it''s old.test; really','\"old.test\"'),\n"
+        b'(2,\'line\nbreak old.test\',"dq \\"old.test\\" "),\n'
+        b"(3,_binary 'old.test\\0',0x6F6C642E74657374);\n"
+        b"INSERT INTO `t` VALUES (4,'old.test');\n"
+    )
+    out, report = run(dump, [("old.test", "new.example")])
+    assert out == (
+        b"INSERT INTO `t` VALUES\n"
+        b"(1,'it\\'s new.example; really','\\\"new.example\\\"'),\n"
+        b"(2,'line\\nbreak new.example','dq \\\"new.example\\\" '),\n"
+        b"(3,_binary 'new.example\\0',0x6E65772E6578616D706C65);\n"
+        b"INSERT INTO `t` VALUES (4,'new.example');\n"
+    )
+    assert report.tables["t"].rows == 4
+    assert report.tables["t"].values_changed == 7
+
+
+def test_sql_unescape_and_escape() -> None:
+    body = rb"a\'b''c\"d\\e\nf\rg\0h\Zi\%j\_k\tl\qm"
+    assert sql_unescape(body) == b"a'b'c\"d\\e\nf\rg\0h\x1ai\\%j\\_k\tlqm"
+    assert sql_escape(b"a'b\"c\\d\ne\rf\0g\x1ah") == rb"a\'b\"c\\d\ne\rf\0g\Zh"
+
+
+def test_replacer_nested_serialized_strings_get_exact_lengths() -> None:
+    r = Replacer([("http://a.test", "https://www.a.test")])
+    counts = r.zero()
+    data = b'a:1:{i:0;s:31:"a:1:{i:0;s:13:"http://a.test";}";}'
+    new = r.value(data, counts, [])
+    assert new == b'a:1:{i:0;s:36:"a:1:{i:0;s:18:"https://www.a.test";}";}'
+    assert counts == [1, 0, 0]
+
+
+def test_replacer_keeps_references_objects_and_multibyte() -> None:
+    r = Replacer([("a.test", "ü.test")])
+    data = b'O:8:"stdClass":2:{s:1:"u";s:13:"http://a.test";s:1:"r";R:2;}'
+    new = r.value(data, r.zero(), [])
+    assert new == 'O:8:"stdClass":2:{s:1:"u";s:14:"http://ü.test";s:1:"r";R:2;}'.encode()
+
+
+def test_replacer_keys_and_key_collisions() -> None:
+    r = Replacer([("old", "new")])
+    assert r.value(b'a:1:{s:3:"old";i:1;}', r.zero(), []) == b'a:1:{s:3:"new";i:1;}'
+    problems: list[str] = []
+    data = b'a:2:{s:3:"old";s:3:"old";s:3:"new";i:2;}'
+    assert r.value(data, r.zero(), problems) == b'a:2:{s:3:"old";s:3:"new";s:3:"new";i:2;}'
+    assert problems == ["replacing in array keys would make two keys equal: keys left"]
+
+
+def test_broken_serialized_values_are_skipped_unless_lengths_cannot_change() -> None:
+    broken = b's:99:"https://old.test/";'
+    problems: list[str] = []
+    counts = [0, 0, 0]
+    r = Replacer([("old.test", "new.example")])
+    assert r.value(broken, counts, problems) == broken
+    assert counts == [0, 0, 0]
+    assert problems == [
+        "serialized value does not parse: length 99 runs past the end at byte 0; "
+        "a plain replace would change its lengths: left unchanged"
+    ]
+    same = Replacer([("old.test", "new.test")])
+    assert same.value(broken, same.zero(), []) == b's:99:"https://new.test/";'
+    # parses but not canonical (s:05): plain replace that keeps lengths valid is fine
+    r2 = Replacer([("hello", "help!")])
+    assert r2.value(b's:05:"hello";', r2.zero(), []) == b's:05:"help!";'
+
+
+def test_custom_serialized_payloads_are_reported() -> None:
+    r = Replacer([("old.test", "new.test")])
+    problems: list[str] = []
+    data = b'a:1:{i:0;C:3:"Foo":8:{old.test}}'
+    assert r.value(data, r.zero(), problems) == data
+    assert problems == ["custom-serialized object C:Foo left unchanged (opaque payload)"]
+
+
+def test_skipped_values_are_in_the_report() -> None:
+    dump = b"INSERT INTO `t` (`id`,`v`) VALUES (1,'s:99:\\\"https://old.test/\\\";');\n"
+    out, report = run(dump, [("old.test", "new.example")])
+    assert out == dump
+    assert report.skipped_total == 1
+    skipped = report.skipped[0]
+    assert (skipped.table, skipped.column, skipped.row) == ("t", "v", 1)
+    assert report.pairs[0].total == 0
+
+
+def test_create_table_columns() -> None:
+    stmt = (
+        b"CREATE TABLE IF NOT EXISTS `db`.`wp_x` (\n  `a` int,\n  b_plain decimal(10,2),\n"
+        b"  `c``q` text COMMENT 'x, y',\n  PRIMARY KEY (`a`),\n  UNIQUE KEY `u` (`a`,b_plain)\n);"
+    )
+    assert create_table_columns(stmt) == ("wp_x", ["a", "b_plain", "c`q"])
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "is empty"),
+        (b"\n\n", "is empty"),
+        (gzip.compress(b"-- dump\n"), "gzip-compressed"),
+        (b"hello world\nINSERT INTO `t` VALUES ('x');\n", "does not look like an SQL dump"),
+        (b"\x00\x01binary", "does not look like an SQL dump"),
+    ],
+)
+def test_not_a_dump_is_a_usage_error(data: bytes, message: str) -> None:
+    out = io.BytesIO()
+    with pytest.raises(NotADumpError, match=message):
+        search_replace(io.BytesIO(data), out, [("a", "b")])
+    assert out.getvalue() == b""
+
+
+def test_an_empty_old_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="empty OLD"):
+        run(b"-- x\n", [("", "b")])
+
+
+def _serialized_literals(dump: bytes) -> list[bytes]:
+    """Every quoted literal of the dump that looks serialized, unescaped (test's own regex)."""
+    values = []
+    for body in re.findall(rb"'((?:[^'\\]|\\.|'')*)'", dump, re.S):
+        value = re.sub(rb"\\(.)", lambda m: {b"n": b"\n", b"0": b"\0"}.get(m[1], m[1]), body)
+        if re.match(rb"[aOs]:\d+:", value):
+            values.append(value)
+    return values
+
+
+@pytest.mark.skipif(shutil.which("php") is None, reason="php is not installed")
+def test_real_php_unserializes_every_replaced_value() -> None:
+    out, _ = run(make_dump(OLD), URL_PAIRS)
+    values = _serialized_literals(out)
+    assert len(values) == 6
+    for value in values:
+        parse(value)  # ours agrees first
+    script = (
+        "while (($l = fgets(STDIN)) !== false) { $v = base64_decode(trim($l));"
+        " $u = @unserialize($v); echo ($u !== false && serialize($u) === $v) ? 'ok' : 'BAD',"
+        ' "\\n"; }'
+    )
+    lines = b"\n".join(base64.b64encode(v) for v in values) + b"\n"
+    done = subprocess.run(
+        ["php", "-r", script], input=lines, capture_output=True, check=True, timeout=30
+    )
+    assert done.stdout.decode().split() == ["ok"] * 6
