@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import gzip
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -22,7 +23,7 @@ from wpfleet.content.searchreplace import (
     sql_unescape,
     verify_dump,
 )
-from wpfleet.errors import UsageError
+from wpfleet.errors import ExitStatus, UsageError
 
 OLD = "goldencrust.wpdev.kimmyai.io"
 NEW = "goldencrust.kimmyai.io"  # shorter: a plain replace would break s:N lengths
@@ -398,3 +399,82 @@ def test_real_php_unserializes_every_replaced_value() -> None:
         ["php", "-r", script], input=lines, capture_output=True, check=True, timeout=30
     )
     assert done.stdout.decode().split() == ["ok"] * 6
+
+
+# --- the CLI -------------------------------------------------------------------------------
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from wpfleet.cli import cmd_content  # noqa: F401  (registers `content` until main does)
+    from wpfleet.cli.main import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_writes_gzip_and_proves_it(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    src, dst = tmp_path / "in.sql", tmp_path / "out.sql.gz"
+    src.write_bytes(make_dump(OLD))
+    args = ["content", "search-replace", str(src), str(dst), "-r", f"{OLD}={NEW}"]
+    code, out, err = cli(capsys, "-o", "json", *args, "--for-mysql")
+    assert (code, err) == (0, "")
+    assert gzip.decompress(dst.read_bytes()) == make_dump(NEW, sandbox=False)
+    data = json.loads(out)
+    assert data["replacements"] == 16
+    assert data["proof"]["ok"] is True
+    assert data["proof"]["rows"] == {"wp_options": 9, "wp_posts": 3, "wp_postmeta": 2}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.sql", "out.sql.gz"]
+
+
+def test_cli_dry_run_and_skip_column(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "in.sql"
+    src.write_bytes(make_dump(OLD))
+    args = ["content", "search-replace", str(src), "--dry-run", "-r", f"{OLD}={NEW}"]
+    code, out, _ = cli(capsys, *args, "--skip-column", "wp_posts.guid")
+    assert code == 0
+    assert "dry run" in out
+    assert re.search(r"wp_posts\s*│\s*3\s*│\s*2\s*│\s*2\s*│", out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.sql"]
+
+
+def test_cli_fails_the_proof_when_a_value_is_skipped(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, dst = tmp_path / "in.sql", tmp_path / "out.sql"
+    src.write_bytes(b"INSERT INTO `t` (`v`) VALUES ('s:99:\\\"https://old.test/\\\";');\n")
+    code, out, err = cli(capsys, "content", "search-replace", str(src), str(dst), "-r", "old=n")
+    assert code == ExitStatus.VERIFY_FAILED
+    assert "does not parse" in out
+    assert "1 value(s) still hold an OLD text; 1 serialized value(s) do not parse" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-r", "nothing"], "has no '='"),
+        (["-r", "=new"], "has an empty OLD"),
+        (["-r", "a=a"], "replaces a text with itself"),
+        ([], "nothing to replace"),
+    ],
+)
+def test_cli_rejects_bad_pairs(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    src = tmp_path / "in.sql"
+    src.write_bytes(make_dump(OLD))
+    code, _, err = cli(capsys, "content", "search-replace", str(src), str(tmp_path / "o"), *args)
+    assert code == ExitStatus.USAGE
+    assert message in err
+    assert "hint:" in err
+
+
+def test_cli_rejects_what_is_not_a_dump(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    src, dst = tmp_path / "notes.txt", tmp_path / "out.sql"
+    src.write_text("just some notes\n")
+    code, _, err = cli(capsys, "content", "search-replace", str(src), str(dst), "-r", "a=b")
+    assert code == ExitStatus.USAGE
+    assert "does not look like an SQL dump" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    code, _, err = cli(capsys, "content", "search-replace", str(src), str(src), "-r", "a=b")
+    assert (code, "IN and OUT are the same file" in err) == (ExitStatus.USAGE, True)
