@@ -478,3 +478,21 @@ def test_cli_rejects_what_is_not_a_dump(tmp_path: Any, capsys: pytest.CaptureFix
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
     code, _, err = cli(capsys, "content", "search-replace", str(src), str(src), "-r", "a=b")
     assert (code, "IN and OUT are the same file" in err) == (ExitStatus.USAGE, True)
+
+
+def test_routines_and_triggers_pass_through_and_a_bom_is_fine() -> None:
+    dump = (
+        b"\xef\xbb\xbf-- dump\n"
+        b"DELIMITER ;;\n"
+        b"/*!50003 CREATE*/ /*!50003 TRIGGER tr BEFORE INSERT ON x FOR EACH ROW BEGIN\n"
+        b"INSERT INTO log VALUES ('old.test');\n"
+        b"END */;;\n"
+        b"DELIMITER ;\n"
+        b"INSERT INTO `x` VALUES ('old.test');\n"
+    )
+    out, report = run(dump, [("old.test", "new.test")])
+    last = b"INSERT INTO `x` VALUES ('old.test');\n"
+    assert out == dump[: -len(last)] + b"INSERT INTO `x` VALUES ('new.test');\n"
+    assert out.count(b"old.test") == 1  # the trigger body is code, not data
+    assert report.tables["x"].values_changed == 1
+    assert "log" not in report.tables

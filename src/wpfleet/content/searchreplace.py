@@ -140,12 +140,15 @@ class Replacer:
         return data
 
     def _node(self, node: Node, counts: list[int], problems: list[str]) -> Node:
+        """The node with the pairs replaced; the very same object when nothing changed."""
         if isinstance(node, Str):
-            return Str(self.value(node.data, counts, problems))
-        if isinstance(node, Arr):
-            return Arr(self._items(node.items, counts, problems))
-        if isinstance(node, Obj):
-            return Obj(node.cls, self._items(node.items, counts, problems))
+            new = self.value(node.data, counts, problems)
+            return node if new == node.data else Str(new)
+        if isinstance(node, Arr | Obj):
+            items = self._items(node.items, counts, problems)
+            if all(a is b for a, b in zip(items, node.items, strict=True)):
+                return node
+            return Arr(items) if isinstance(node, Arr) else Obj(node.cls, items)
         if isinstance(node, Custom) and self.has_needle(node.payload):
             cls = node.cls.decode("utf-8", "replace")
             problems.append(f"custom-serialized object C:{cls} left unchanged (opaque payload)")
@@ -157,12 +160,17 @@ class Replacer:
         """Replace in keys and values; keys stay as they were if replacing makes two equal."""
         local = self.zero()
         keys = [self._node(k, local, problems) for k, _ in items]
-        if len({serialize(k) for k in keys}) < len(keys):
+        changed = any(new is not old for new, (old, _) in zip(keys, items, strict=True))
+        if changed and len({serialize(k) for k in keys}) < len(keys):
             problems.append("replacing in array keys would make two keys equal: keys left")
             keys = [k for k, _ in items]
         else:
             _merge(counts, local)
-        return [(k, self._node(v, counts, problems)) for k, (_, v) in zip(keys, items, strict=True)]
+        out = []
+        for key, item in zip(keys, items, strict=True):
+            val = self._node(item[1], counts, problems)
+            out.append(item if key is item[0] and val is item[1] else (key, val))
+        return out
 
 
 def _in(cell: _Cell, columns: set[str]) -> bool:
@@ -218,7 +226,7 @@ _CREATE_START = re.compile(rb"\s*CREATE\s+(?:TEMPORARY\s+)?TABLE\b", re.I)
 _DELIMITER = re.compile(rb"\s*DELIMITER\s+(\S+)", re.I)
 SANDBOX_RE = re.compile(rb"/\*M!999999\\- enable the sandbox mode \*/\s*$")
 _SQL_START = re.compile(
-    rb"\s*(?:--|/\*|\#|(?:SET|CREATE|INSERT|REPLACE|DROP|LOCK|UNLOCK|USE|START|BEGIN"
+    rb"(?:\xef\xbb\xbf)?\s*(?:--|/\*|\#|(?:SET|CREATE|INSERT|REPLACE|DROP|LOCK|UNLOCK|USE|START|BEGIN"
     rb"|COMMIT|ALTER|DELIMITER)\b)",
     re.I,
 )
