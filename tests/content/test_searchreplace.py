@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -221,7 +222,9 @@ def test_skip_columns_are_honoured_qualified_or_not() -> None:
         f"'http://{OLD}/?page_id=3'".encode(),
     ]
     assert report.tables["wp_posts"].values_changed == 2
-    out2, _ = run(make_dump(OLD), [(OLD, NEW)], skip_columns=["GUID", "option_value"])
+    assert report.skip_columns_unused == []
+    out2, report = run(make_dump(OLD), [(OLD, NEW)], skip_columns=["GUID", "option_value", "x.y"])
+    assert report.skip_columns_unused == ["x.y"]
     assert out2.count(OLD.encode()) == make_dump(OLD).count(OLD.encode()) - 3  # post_content
 
 
@@ -496,3 +499,12 @@ def test_routines_and_triggers_pass_through_and_a_bom_is_fine() -> None:
     assert out.count(b"old.test") == 1  # the trigger body is code, not data
     assert report.tables["x"].values_changed == 1
     assert "log" not in report.tables
+
+
+def test_the_cli_module_stays_light() -> None:
+    probe = (
+        "import sys; import wpfleet.cli.cmd_content; "
+        "print(','.join(m for m in sys.modules if m.startswith(('wpfleet.content', 'rich'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -219,6 +219,9 @@ def _notes(report: Report, proof: Proof | None) -> list[str]:
         lines.append("stripped MariaDB's sandbox-mode line (for MySQL/RDS)")
     if report.statements_not_understood:
         lines.append(f"{report.statements_not_understood} INSERT statement(s) not understood")
+    if report.skip_columns_unused:
+        unused = ", ".join(report.skip_columns_unused)
+        lines.append(f"--skip-column matched no value (typo?): {unused}")
     if report.unterminated_statement:
         lines.append("the dump ends inside a statement (truncated?): passed through as is")
     if proof is not None:

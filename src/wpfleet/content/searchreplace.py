@@ -173,10 +173,13 @@ class Replacer:
         return out
 
 
-def _in(cell: _Cell, columns: set[str]) -> bool:
-    """Is the cell in one of ``columns`` (lower-cased ``column`` or ``table.column``)?"""
+def _in(cell: _Cell, columns: set[str]) -> str | None:
+    """The entry of ``columns`` (lower-cased ``column`` or ``table.column``) the cell is in."""
     col = cell.column.lower()
-    return col in columns or f"{cell.table.lower()}.{col}" in columns
+    if col in columns:
+        return col
+    qualified = f"{cell.table.lower()}.{col}"
+    return qualified if qualified in columns else None
 
 
 def _merge(into: list[int], more: list[int]) -> None:
@@ -563,6 +566,7 @@ class Report:
     sandbox_line_stripped: bool = False
     statements_not_understood: int = 0
     unterminated_statement: bool = False
+    skip_columns_unused: list[str] = field(default_factory=list)
 
     @property
     def replacements(self) -> int:
@@ -584,6 +588,7 @@ class Report:
             "sandbox_line_stripped": self.sandbox_line_stripped,
             "statements_not_understood": self.statements_not_understood,
             "unterminated_statement": self.unterminated_statement,
+            "skip_columns_unused": self.skip_columns_unused,
         }
 
 
@@ -597,11 +602,14 @@ class _SearchReplace:
         self.replacer = Replacer(pairs)
         self.counts = self.replacer.zero()
         self.skip = {c.lower() for c in skip_columns}
+        self.skip_used: set[str] = set()
         self.report = report
         self.dump = _Dump()
 
     def on_value(self, cell: _Cell, value: bytes) -> bytes | None:
-        if _in(cell, self.skip):
+        skipped = _in(cell, self.skip) if self.skip else None
+        if skipped is not None:
+            self.skip_used.add(skipped)
             return None
         problems: list[str] = []
         new = self.replacer.value(value, self.counts, problems)
@@ -649,6 +657,7 @@ class _SearchReplace:
             )
 
     def finish(self) -> None:
+        self.report.skip_columns_unused = sorted(self.skip - self.skip_used)
         for v, n in zip(self.replacer.variants, self.counts, strict=True):
             pc = self.report.pairs[v.pair]
             setattr(pc, v.form, getattr(pc, v.form) + n)
@@ -758,7 +767,7 @@ class _Prover:
         self.dump = _Dump()
 
     def on_value(self, cell: _Cell, value: bytes) -> None:
-        lowered = b"" if _in(cell, self.skip) else value.lower()
+        lowered = b"" if self.skip and _in(cell, self.skip) else value.lower()
         for domain, form, needle in self.forms:
             if needle in lowered:
                 self.proof.leftovers_total += 1
