@@ -392,16 +392,30 @@ def test_real_php_unserializes_every_replaced_value() -> None:
     assert len(values) == 6
     for value in values:
         parse(value)  # ours agrees first
-    script = (
-        "while (($l = fgets(STDIN)) !== false) { $v = base64_decode(trim($l));"
-        " $u = @unserialize($v); echo ($u !== false && serialize($u) === $v) ? 'ok' : 'BAD',"
-        ' "\\n"; }'
-    )
+    # ok when PHP unserializes the value, every serialized string nested in it, and writes
+    # the same bytes back; the count of nested values checked follows the "ok"
+    script = r"""
+function check($v, &$n) {
+    $u = @unserialize($v);
+    if ($u === false || serialize($u) !== $v) return false;
+    $ok = true;
+    if (is_array($u)) array_walk_recursive($u, function ($x) use (&$ok, &$n) {
+        if (is_string($x) && preg_match('/^[aOs]:\d+:/', $x)) { $n++; $ok = $ok && check($x, $n); }
+    });
+    if (is_object($u)) foreach (get_object_vars($u) as $x) {
+        if (is_string($x) && preg_match('/^[aOs]:\d+:/', $x)) { $n++; $ok = $ok && check($x, $n); }
+    }
+    return $ok;
+}
+while (($l = fgets(STDIN)) !== false) {
+    $n = 0; echo check(base64_decode(trim($l)), $n) ? "ok$n" : "BAD", "\n";
+}
+"""
     lines = b"\n".join(base64.b64encode(v) for v in values) + b"\n"
     done = subprocess.run(
         ["php", "-r", script], input=lines, capture_output=True, check=True, timeout=30
     )
-    assert done.stdout.decode().split() == ["ok"] * 6
+    assert done.stdout.decode().split() == ["ok0", "ok0", "ok0", "ok0", "ok2", "ok0"]
 
 
 # --- the CLI -------------------------------------------------------------------------------
