@@ -522,3 +522,36 @@ def test_the_cli_module_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_verify_skips_the_columns_a_replace_skipped() -> None:
+    out, _ = run(make_dump(OLD), [(OLD, NEW)], skip_columns=["wp_posts.guid"])
+    assert verify_dump(io.BytesIO(out), [OLD]).leftovers_total == 3
+    assert verify_dump(io.BytesIO(out), [OLD], skip_columns=["wp_posts.guid"]).ok
+
+
+def test_report_as_data() -> None:
+    dump = b"INSERT INTO `t` (`id`,`v`) VALUES (1,'https://old.test/a'),(2,'x');\n"
+    _, report = run(dump, [("https://old.test", "https://new.test")], skip_columns=["t.nope"])
+    assert report.to_dict() == {
+        "dry_run": False,
+        "replacements": 1,
+        "values_changed": 1,
+        "pairs": [
+            {
+                "old": "https://old.test",
+                "new": "https://new.test",
+                "plain": 1,
+                "json": 0,
+                "urlencoded": 0,
+                "total": 1,
+            }
+        ],
+        "tables": {"t": {"rows": 2, "rows_changed": 1, "values_changed": 1}},
+        "skipped_total": 0,
+        "skipped": [],
+        "sandbox_line_stripped": False,
+        "statements_not_understood": 0,
+        "unterminated_statement": False,
+        "skip_columns_unused": ["t.nope"],
+    }
