@@ -494,7 +494,7 @@ def test_cli_rejects_what_is_not_a_dump(tmp_path: Any, capsys: pytest.CaptureFix
     assert "does not look like an SQL dump" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
     code, _, err = cli(capsys, "content", "search-replace", str(src), str(src), "-r", "a=b")
-    assert (code, "IN and OUT are the same file" in err) == (ExitStatus.USAGE, True)
+    assert (code, "DUMP and OUT are the same file" in err) == (ExitStatus.USAGE, True)
 
 
 def test_routines_and_triggers_pass_through_and_a_bom_is_fine() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
@@ -57,7 +57,7 @@ def _reader(src: str) -> Iterator[IO[bytes]]:
         yield sys.stdin.buffer
         return
     if not Path(src).is_file():
-        raise UsageError(f"no such file: {src}", hint="IN is a dump from mysqldump/mariadb-dump")
+        raise UsageError(f"no such file: {src}", hint="DUMP is written by mysqldump")
     with open_dump(src) as f:
         yield f
 
@@ -88,7 +88,7 @@ def _check_paths(src: str, dst: str | None, dry_run: bool) -> None:
     if dst is None and not dry_run:
         raise UsageError("OUT is missing", hint="give OUT (or - for stdout), or pass --dry-run")
     if dst not in (None, STDIO) and src != STDIO and Path(src).resolve() == Path(dst).resolve():
-        raise UsageError("IN and OUT are the same file", hint="write to a new file")
+        raise UsageError("DUMP and OUT are the same file", hint="write to a new file")
 
 
 @content_app.command("search-replace")
@@ -99,7 +99,7 @@ def search_replace_cmd(
     replace: list[str] = typer.Option(
         [], "--replace", "-r", metavar="OLD=NEW", help="A pair; repeat it; applied in order."
     ),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would change; write none."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Count what would change; write no OUT."),
     skip_column: list[str] = typer.Option(
         [], "--skip-column", metavar="[TABLE.]COLUMN", help="Leave this column as is; repeat it."
     ),
@@ -121,27 +121,17 @@ def search_replace_cmd(
     cfg = settings(ctx)
     pairs = parse_pairs(replace)
     _check_paths(src, dst, dry_run)
-    with _reader(src) as reader:
-        if dry_run or dst is None:
-            report = search_replace(
-                reader,
-                None,
-                pairs,
-                dry_run=True,
-                skip_columns=skip_column,
-                strip_sandbox_line=for_mysql,
-                name=src,
-            )
-        else:
-            with _writer(dst) as writer:
-                report = search_replace(
-                    reader,
-                    writer,
-                    pairs,
-                    skip_columns=skip_column,
-                    strip_sandbox_line=for_mysql,
-                    name=src,
-                )
+    write = not dry_run and dst is not None
+    with _reader(src) as reader, _writer(dst) if write else nullcontext(None) as writer:
+        report = search_replace(
+            reader,
+            writer,
+            pairs,
+            dry_run=not write,
+            skip_columns=skip_column,
+            strip_sandbox_line=for_mysql,
+            name=src,
+        )
     proof = None
     if verify and not dry_run and dst not in (None, STDIO):
         proof = verify_dump(str(dst), proof_domains(pairs), skip_columns=skip_column)
