@@ -74,6 +74,7 @@ _SCALAR_RE = re.compile(
 )
 _LEN_RE = re.compile(rb'([sEOC]):(\d+):"')
 _COUNT_RE = re.compile(rb":(\d+):\{")
+_SIZED = frozenset((b"s", b"E", b"O", b"C"))
 
 
 class _Parser:
@@ -86,12 +87,19 @@ class _Parser:
         return PHPSerialError(message, pos)
 
     def value(self, pos: int) -> tuple[Node, int]:
-        m = _SCALAR_RE.match(self.data, pos)
-        if m:
-            return Scalar(m.group()), m.end()
-        if self.data.startswith(b"a:", pos):
+        kind = self.data[pos : pos + 1]
+        if kind in _SIZED:
+            return self.sized(pos)
+        if kind == b"a":
             items, end = self.items(pos + 1, b"a")
             return Arr(items), end
+        m = _SCALAR_RE.match(self.data, pos)
+        if m is None:
+            raise self.fail("unknown value type", pos)
+        return Scalar(m.group()), m.end()
+
+    def sized(self, pos: int) -> tuple[Node, int]:
+        """``s:``, ``E:``, ``O:`` and ``C:``: a byte length, then that many bytes."""
         m = _LEN_RE.match(self.data, pos)
         if not m:
             raise self.fail("unknown value type", pos)
