@@ -555,3 +555,48 @@ def test_report_as_data() -> None:
         "unterminated_statement": False,
         "skip_columns_unused": ["t.nope"],
     }
+
+
+PIECES = ["https://{d}/", "it's", '"q"', "back\\slash", "\n\r\t", "\0\x1a", "ü☕", "{d}", "x"]
+
+
+def _random_value(rng: Any, d: str, depth: int = 0) -> Any:
+    pieces = [p.format(d=d) for p in PIECES]
+    kind = rng.randrange(8 if depth < 3 else 5)
+    if kind == 0:
+        return rng.choice([None, True, False, -7, 3, 0.25, -1e-9])
+    if kind in (1, 2, 3):
+        return "".join(rng.choice(pieces) for _ in range(rng.randrange(4)))
+    if kind == 4:
+        return dumps(_random_value(rng, d, depth + 1)).decode("utf-8")  # serialized in a string
+    if kind == 5:
+        return [_random_value(rng, d, depth + 1) for _ in range(rng.randrange(4))]
+    if kind == 6:
+        return {f"k{i}": _random_value(rng, d, depth + 1) for i in range(rng.randrange(4))}
+    return PHPObject("WP_Thing", {"p": _random_value(rng, d, depth + 1)})
+
+
+def _random_dump(seed: int, d: str) -> bytes:
+    import random
+
+    rng = random.Random(seed)
+    rows = []
+    for i in range(60):
+        value = _random_value(rng, d)
+        plain = "".join(rng.choice(PIECES) for _ in range(5)).format(d=d).encode("utf-8")
+        text = dumps(value) if rng.random() < 0.7 else plain
+        rows.append(f"({i},{q(text)})")
+    head = "CREATE TABLE `wp_meta` (\n  `id` int,\n  `v` longtext\n);\n"
+    return (head + "INSERT INTO `wp_meta` VALUES " + ",".join(rows) + ";\n").encode("utf-8")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_wordpress_values_come_out_as_if_written_for_the_new_domain(seed: int) -> None:
+    out, report = run(_random_dump(seed, OLD), [(OLD, NEW)])
+    assert out == _random_dump(seed, NEW)
+    assert report.skipped_total == 0
+    proof = verify_dump(io.BytesIO(out), [OLD])
+    assert proof.ok
+    assert proof.rows == {"wp_meta": 60}
+    out2, _ = run(_random_dump(seed, OLD), [(f"https://{OLD}", f"https://{NEW}"), (OLD, NEW)])
+    assert out2 == out
