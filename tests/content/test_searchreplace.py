@@ -511,6 +511,8 @@ def test_routines_and_triggers_pass_through_and_a_bom_is_fine() -> None:
     last = b"INSERT INTO `x` VALUES ('old.test');\n"
     assert out == dump[: -len(last)] + b"INSERT INTO `x` VALUES ('new.test');\n"
     assert out.count(b"old.test") == 1  # the trigger body is code, not data
+    proof = verify_dump(io.BytesIO(out), ["old.test"])
+    assert (proof.ok, proof.outside_rows, proof.rows) == (True, 1, {"x": 1})
     assert report.tables["x"].values_changed == 1
     assert "log" not in report.tables
 

@@ -221,6 +221,11 @@ def _notes(report: Report, proof: Proof | None) -> list[str]:
             f"{proof.serialized_values} serialized values ({proof.bad_serialized_total} broken), "
             f"{proof.leftovers_total} value(s) with an OLD text left"
         )
+        if proof.outside_rows:
+            lines.append(
+                f"note: {proof.outside_rows} statement(s) outside the rows (triggers, routines, "
+                "views) still name an OLD text; search-replace leaves code alone: check them"
+            )
     return lines
 
 
