@@ -20,7 +20,14 @@ from wpfleet.cli.app import app
 from wpfleet.errors import ExitStatus, WpfleetError
 
 #: command modules, in the order their commands are listed by ``--help``
-COMMAND_MODULES = ("cmd_fleet", "cmd_platform", "cmd_deploy", "cmd_status", "cmd_credentials")
+COMMAND_MODULES = (
+    "cmd_fleet",
+    "cmd_platform",
+    "cmd_deploy",
+    "cmd_status",
+    "cmd_credentials",
+    "cmd_content",
+)
 
 
 def _load_commands() -> None:
