@@ -16,11 +16,11 @@ import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from wpfleet.backends.local import safefs
 from wpfleet.errors import BackendError
 
 SBIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
@@ -211,26 +211,11 @@ class ReloadStamp:
 
 
 def write_file(path: Path, text: str, *, mode: int = 0o644, uid: int = -1, gid: int = -1) -> bool:
-    """Write atomically with the given mode/owner; return False when already identical."""
-    try:
-        st = path.stat()
-        same = path.read_text() == text and (st.st_mode & 0o7777) == mode
-        if same and (uid in (-1, st.st_uid)) and (gid in (-1, st.st_gid)):
-            return False
-    except OSError:
-        pass
+    """Write atomically with the given mode/owner; return False when already identical.
+    The final name is never followed if it is a symlink (see ``safefs.write_at``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, text.encode())
-        if uid != -1 or gid != -1:
-            os.fchown(fd, uid, gid)
-        os.fchmod(fd, mode)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    return True
+    with safefs.opendir(path.parent) as parent:
+        return safefs.write_at(parent, path.name, text, mode=mode, uid=uid, gid=gid)
 
 
 def ensure_dir(path: Path, *, mode: int = 0o755, uid: int = -1, gid: int = -1) -> None:

@@ -75,7 +75,12 @@ def write_at(
         if stat.S_IMODE(st.st_mode) == mode and uid in (-1, st.st_uid) and gid in (-1, st.st_gid):
             return False
     tmp = f".{name}.{os.getpid()}.{threading.get_ident()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=parent)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+    try:
+        fd = os.open(tmp, flags, 0o600, dir_fd=parent)
+    except FileExistsError:  # left by a killed process whose pid this one reuses
+        os.unlink(tmp, dir_fd=parent)
+        fd = os.open(tmp, flags, 0o600, dir_fd=parent)
     try:
         os.write(fd, text.encode())
         if uid != -1 or gid != -1:
