@@ -194,3 +194,51 @@ def test_store_file_is_private(fleet: Fleet) -> None:
     state = Path(fleet.root / ".wpfleet")
     assert (state.stat().st_mode & 0o077) == 0
     assert os.stat(state / "state.db").st_mode & 0o077 == 0
+
+
+def test_undo_of_a_vhost_update_puts_back_the_exact_previous_text(fleet: Fleet) -> None:
+    from wpfleet.backends.local.paths import EnvPaths
+    from wpfleet.config.load import load_fleet
+
+    tenant = "bravo"
+    assert fleet.cli("deploy", tenant, "--env", "dev").code == 0
+    vhost = EnvPaths.for_env(load_fleet(fleet.path), "dev").vhosts / f"{tenant}.conf"
+    older = vhost.read_text().replace("# written by wpfleet", "# written by an older wpfleet")
+    vhost.write_text(older)  # as if deployed by a previous version
+    ops = fleet.cli("-o", "json", "plan", tenant, "--env", "dev").json()["steps"]  # type: ignore[index]
+    assert {s["id"]: s["op"] for s in ops}["infra/vhost"] == "update"
+    res = fleet.cli(
+        "deploy",
+        tenant,
+        "--env",
+        "dev",
+        "--verify-deadline",
+        "1",
+        env={"WPFLEET_INJECT_FAULT": "verify:http"},
+    )
+    assert res.code == ExitStatus.ROLLED_BACK, res.err
+    assert vhost.read_text() == older
+    assert fleet.http("dev", tenant, "/")[0] == 200
+    assert fleet.cli("deploy", tenant, "--env", "dev").code == 0
+    assert "older" not in vhost.read_text()
+
+
+def test_a_vhost_nginx_refuses_is_taken_back_and_blocks_no_one(fleet: Fleet) -> None:
+    from wpfleet.backends import get_backend
+    from wpfleet.backends.local.backend import LocalBackend
+    from wpfleet.config.load import load_fleet
+    from wpfleet.errors import BackendError
+
+    loaded = load_fleet(fleet.path)
+    env = loaded.fleet.env("dev")
+    backend = get_backend(loaded, env, SqliteStore(fleet.root / ".wpfleet" / "state.db"))
+    assert isinstance(backend, LocalBackend)
+    nginx = backend.platform.nginx
+    with pytest.raises(BackendError, match="nginx -t"):
+        nginx.write_vhost("zz-broken", "zz-broken.wpdev.localhost", "server { nonsense; }\n")
+    assert not nginx.vhost_file("zz-broken").exists()
+    backend.close()
+    # every other tenant can still change its vhost and reload
+    assert fleet.cli("destroy", "charlie", "--env", "dev", "--yes").code == 0
+    assert fleet.cli("deploy", "charlie", "--env", "dev").code == 0
+    assert fleet.http("dev", "charlie", "/")[0] == 200

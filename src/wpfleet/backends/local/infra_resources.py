@@ -228,12 +228,16 @@ class TenantVhost(Resource):
         self.nginx = tenant.platform.nginx
 
     def read(self) -> Fact | None:
+        """``config`` (the text: paths and names, no secret) is what an undo puts back;
+        it is not part of ``desired``, so it is never itself a difference."""
         path = self.nginx.vhost_file(self.t.id)
-        digest = file_hash(path)
-        if digest is None:
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
             return None
-        basic_auth = "auth_basic_user_file" in path.read_text()
-        return Fact({"host": self.t.host, "hash": digest, "basic_auth": basic_auth})
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        basic_auth = "auth_basic_user_file" in text
+        return Fact({"host": self.t.host, "hash": digest, "basic_auth": basic_auth, "config": text})
 
     def desired(self) -> State:
         spec = self.t.vhost_spec()
@@ -241,10 +245,16 @@ class TenantVhost(Resource):
         return {"host": self.t.host, "hash": digest, "basic_auth": spec.htpasswd is not None}
 
     def create(self) -> None:
+        wordpress.ensure_nginx_logs(self.t.files)  # the vhost names files in it
         self.nginx.apply_vhost(self.t.vhost_spec())
 
     def update(self, target: State) -> None:
-        self.create()
+        """Deploy: the desired vhost. Undo: the exact text that was there before."""
+        config = target.get("config")
+        if isinstance(config, str) and target.get("hash") != self.desired()["hash"]:
+            self.nginx.write_vhost(self.t.id, self.t.host, config)
+        else:
+            self.create()
 
     def delete(self) -> None:
         self.nginx.remove_vhost(self.t.id, self.t.host)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import time
 from dataclasses import dataclass
@@ -158,12 +159,39 @@ class Nginx:
     def apply_vhost(self, spec: VhostSpec) -> None:
         """Write the vhost; reload when it changed (unless a reload that started after our
         write already picked it up); wait until that version answers."""
-        path = self.vhost_file(spec.tenant)
-        if proc.write_file(path, spec.render()):
-            with proc.file_lock(self.lock):
+        self.write_vhost(spec.tenant, spec.host, spec.render())
+
+    def write_vhost(self, tenant: str, host: str, text: str) -> None:
+        """Write a vhost's text, test the whole configuration, reload, wait until that
+        version answers. A configuration nginx refuses is taken back at once (the previous
+        text restored, or the file removed), so one tenant's bad vhost never blocks the
+        reloads of every other tenant."""
+        path = self.vhost_file(tenant)
+        with proc.file_lock(self.lock):  # tested alone: another tenant's write waits
+            previous = path.read_text() if path.exists() else None
+            changed = proc.write_file(path, text)
+            if changed:
+                try:
+                    self.test_config()
+                except BackendError:
+                    if previous is None:
+                        path.unlink(missing_ok=True)
+                    else:
+                        proc.write_file(path, previous)
+                    raise
+        if changed:
+            with proc.file_lock(self.lock):  # a reload begun since our write covers it
                 if not self.stamp.covers(path):
                     self.reload()
-        self.wait_vhost(spec.host, spec.fingerprint())
+        self.wait_vhost(host, vhost_fingerprint(text))
+
+    def test_config(self) -> None:
+        """``nginx -t`` on the whole configuration (as the reload would read it)."""
+        proc.run(
+            ["nginx", "-t", "-q", "-e", str(self.error_log), "-c", str(self.conf)],
+            what="nginx -t (the new vhost was refused and taken back)",
+            timeout=30,
+        )
 
     def remove_vhost(self, tenant: str, host: str) -> None:
         with proc.file_lock(self.lock):
@@ -204,6 +232,12 @@ class Nginx:
             raise BackendError(
                 f"nginx did not pick up the vhost for {host}: {_tail(self.error_log)}"
             )
+
+
+def vhost_fingerprint(text: str) -> str | None:
+    """The version a vhost's text announces in its ``X-Wpfleet-Vhost`` header."""
+    match = re.search(rf"add_header {VHOST_HEADER} (\S+) always;", text)
+    return match.group(1) if match else None
 
 
 def _tail(path: Path, size: int = 1500) -> str:

@@ -199,8 +199,19 @@ def prepare_content(files: TenantPaths, uid: int, gid: int) -> None:
                     safefs.write_at(logs, log.name, "", mode=0o640, uid=uid, gid=gid)
         with safefs.subdir(root, "tmp", mode=0o700, uid=uid, gid=gid):
             pass
-        with safefs.subdir(root, "nginx-logs", mode=0o755, uid=ru, gid=rg):
-            pass
+    ensure_nginx_logs(files)
+
+
+def ensure_nginx_logs(files: TenantPaths) -> None:
+    """The root-owned directory of the tenant's nginx logs, which its vhost names (nginx
+    refuses a configuration whose log directory is missing)."""
+    ru, rg = (0, 0) if os.geteuid() == 0 else (-1, -1)
+    proc.ensure_dir(files.root, mode=0o755)
+    with (
+        safefs.opendir(files.root) as root,
+        safefs.subdir(root, "nginx-logs", mode=0o755, uid=ru, gid=rg),
+    ):
+        pass
 
 
 def content_state(files: TenantPaths) -> dict[str, Any] | None:
