@@ -15,14 +15,13 @@ from typing import Any
 import pytest
 
 from wpfleet.content.phpserial import PHPObject, dumps, parse
-from wpfleet.content.searchreplace import (
+from wpfleet.content.proof import verify_dump
+from wpfleet.content.searchreplace import Replacer, search_replace
+from wpfleet.content.sqldump import (
     NotADumpError,
-    Replacer,
     create_table_columns,
-    search_replace,
     sql_escape,
     sql_unescape,
-    verify_dump,
 )
 from wpfleet.errors import ExitStatus, UsageError
 

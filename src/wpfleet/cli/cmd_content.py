@@ -17,7 +17,8 @@ from wpfleet.errors import UsageError, VerifyFailedError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from wpfleet.content.searchreplace import Proof, Report
+    from wpfleet.content.proof import Proof
+    from wpfleet.content.searchreplace import Report
 
 content_app = typer.Typer(help="Site content between environments: search-replace in dumps.")
 app.add_typer(content_app, name="content")
@@ -51,7 +52,7 @@ def proof_domains(pairs: Sequence[tuple[str, str]]) -> list[str]:
 
 @contextmanager
 def _reader(src: str) -> Iterator[IO[bytes]]:
-    from wpfleet.content.searchreplace import open_dump
+    from wpfleet.content.sqldump import open_dump
 
     if src == STDIO:
         yield sys.stdin.buffer
@@ -115,7 +116,8 @@ def search_replace_cmd(
     Also replaces the JSON-escaped (https:\\/\\/…) and URL-encoded (https%3A%2F%2F…) forms,
     recomputes serialized byte lengths, and proves the result afterwards.
     """
-    from wpfleet.content.searchreplace import search_replace, verify_dump
+    from wpfleet.content.proof import verify_dump
+    from wpfleet.content.searchreplace import search_replace
 
     src, dst = dump, out
     cfg = settings(ctx)
