@@ -88,7 +88,10 @@ def test_failed_update_keeps_the_old_version_serving(fleet: Fleet) -> None:
             ("infra/wordpress", False),
             ("infra/wordpress@after", True),
             ("post/config-document", True),
+            ("post/config-document@after", True),
         ]:
+            doc = fleet.root / f"config/dev/{tenant}.json"
+            doc_before = doc.read_text()
             seen: list[tuple[int, str]] = []
             stop = threading.Event()
 
@@ -109,6 +112,7 @@ def test_failed_update_keeps_the_old_version_serving(fleet: Fleet) -> None:
                 assert all('"name":"Hotel Petal"' in body for _, body in seen), point
             code, _, body = fleet.http("dev", tenant, "/wp-json/")
             assert code == 200 and '"name":"Hotel Petal"' in body, point
+            assert doc.read_text() == doc_before, point  # who and when included
         # and without a fault the update goes through
         assert fleet.cli("deploy", tenant, "--env", "dev").code == 0
         assert '"name":"Hotel Renamed"' in fleet.http("dev", tenant, "/wp-json/")[2]

@@ -78,7 +78,9 @@ class ConfigDocument(Resource):
             doc = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return Fact({"unreadable": True}, tagged=None)
-        return Fact(stable(doc), tagged=None)
+        # The whole document: ``desired`` leaves out who/when, so those never count as a
+        # difference, but an undo gets back exactly the document that was there.
+        return Fact(doc, tagged=None)
 
     def desired(self) -> State:
         return stable(build_document(self.ctx, self.backend))
@@ -95,10 +97,10 @@ class ConfigDocument(Resource):
         self._write(build_document(self.ctx, self.backend))
 
     def update(self, target: State) -> None:
+        """Deploy: a fresh document. Undo (``target`` is the document read before): that
+        document, byte for byte, who and when included."""
         doc = build_document(self.ctx, self.backend)
-        if stable(doc) != target:  # an undo: put back what was there before
-            doc = {**{k: doc[k] for k in VOLATILE}, **target}
-        self._write(doc)
+        self._write(doc if stable(target) == stable(doc) else dict(target))
 
     def delete(self) -> None:
         self.path.unlink(missing_ok=True)
