@@ -26,10 +26,11 @@ demo: deps
 demo-down:
 	@$(WPFLEET) --fleet $(DEMO_FLEET) platform down
 
-## test: install the test dependencies and run the whole suite
+## test: install the test dependencies and run the whole suite; a test whose program is
+## missing fails (naming the Debian package) instead of skipping
 test: test-deps
 	@$(MAKE) --no-print-directory lint-only
-	@$(VENV)/bin/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	@WPFLEET_TEST_STRICT=1 $(VENV)/bin/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 ## lint: ruff (lint + format) and mypy; `make test` runs it too
 lint: test-deps lint-only

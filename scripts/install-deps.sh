@@ -2,7 +2,7 @@
 # Installs what wpfleet needs on Debian 12, only what is missing, and is quick when
 # nothing is. Usage: scripts/install-deps.sh [runtime|test]
 #   runtime: Debian packages of the local stack + a virtualenv with wpfleet
-#   test:    the same, plus the test and lint dependencies
+#   test:    the same, plus the test and lint dependencies (and chromium)
 # The machine's own nginx/php-fpm/MariaDB services are never started: wpfleet runs its
 # own processes on its own ports.
 set -euo pipefail
@@ -10,8 +10,13 @@ cd "$(dirname "$0")/.."
 what="${1:-runtime}"
 VENV="${VENV:-.venv}"
 
+# wordpress only recommends its theme: without one every site is a blank page.
 APT_PACKAGES=(mariadb-server mariadb-client php-fpm php-mysql php-cli php-curl php-xml
-  php-mbstring php-zip nginx wordpress curl openssl ca-certificates python3-venv)
+  php-mbstring php-zip nginx wordpress wordpress-theme-twentytwentythree curl openssl
+  ca-certificates python3-venv)
+# The tests also look at the demo's pages in a real browser (Playwright drives it) and
+# run the Lambda@Edge handler under node.
+if [ "$what" = "test" ]; then APT_PACKAGES+=(chromium nodejs); fi
 # Keep apt from pulling in apache2 / mod_php to satisfy `wordpress`'s dependencies.
 APT_EXCLUDE=(apache2- apache2-bin- libapache2-mod-php- libapache2-mod-php8.2-)
 

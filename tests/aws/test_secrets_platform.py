@@ -321,14 +321,13 @@ def test_db_init_script_does_the_sql_against_mariadb(base: BaseEnv) -> None:
 def test_lambda_edge_code_checks_the_hash(tmp_path: Path) -> None:
     """The generated Lambda@Edge handler, run under node: 401 without or with wrong
     credentials, the request passed on with the right ones."""
-    import shutil
     import subprocess
 
+    from tests.helpers import requires
     from wpfleet.backends import base as backend_base
     from wpfleet.backends.aws import platform
 
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed")
+    requires.require({"node": "nodejs"}, "running the Lambda@Edge handler")
     creds = backend_base.Credentials("bbws-sit", "Corr3ctHorse")
     (tmp_path / "index.js").write_text(
         platform.lambda_source("sit", platform.credentials_digest(creds))

@@ -7,13 +7,13 @@ import gzip
 import io
 import json
 import re
-import shutil
 import subprocess
 import sys
 from typing import Any
 
 import pytest
 
+from tests.helpers import requires
 from wpfleet.content.phpserial import PHPObject, dumps, parse
 from wpfleet.content.proof import verify_dump
 from wpfleet.content.searchreplace import Replacer, search_replace
@@ -384,8 +384,8 @@ def _serialized_literals(dump: bytes) -> list[bytes]:
     return values
 
 
-@pytest.mark.skipif(shutil.which("php") is None, reason="php is not installed")
 def test_real_php_unserializes_every_replaced_value() -> None:
+    requires.require({"php": "php-cli"}, "checking with PHP's unserialize")
     out, _ = run(make_dump(OLD), URL_PAIRS)
     values = _serialized_literals(out)
     assert len(values) == 6

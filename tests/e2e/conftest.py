@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import requires
 from wpfleet.cli.main import main
 
 pytestmark = pytest.mark.stack
@@ -161,8 +162,7 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    if shutil.which("mariadbd", path=os.environ.get("PATH", "") + ":/usr/sbin") is None:
-        pytest.fail("the local stack is not installed: run `make test` (it installs it)")
+    requires.require(requires.LOCAL_STACK, "the local stack")
     root = tmp_path_factory.mktemp("fleet")
     ports = {"dev": free_port(), "dev_db": free_port(), "sit": free_port(), "sit_db": free_port()}
     path = root / "fleet.yaml"

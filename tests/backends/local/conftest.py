@@ -21,20 +21,11 @@ from pathlib import Path
 import pytest
 from local_memstore import MemoryStore
 from local_stack import deploy, install_argv_recorder, make_ctx, write_fleet
+from tests.helpers import requires
 
 from wpfleet.backends.base import TenantContext
 from wpfleet.backends.local import LocalBackend
 from wpfleet.config.load import LoadedFleet
-
-
-def _stack_available() -> bool:
-    return (
-        all(
-            shutil.which(b, path=os.environ.get("PATH", "") + ":/usr/sbin")
-            for b in ("mariadbd", "nginx", "php-fpm8.2", "php")
-        )
-        and Path("/usr/share/wordpress/wp-includes/version.php").exists()
-    )
 
 
 @dataclass
@@ -50,8 +41,7 @@ class LocalStack:
 
 @pytest.fixture(scope="session")
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    if not _stack_available():
-        pytest.skip("the local stack (mariadb, nginx, php-fpm, wordpress) is not installed")
+    requires.require(requires.LOCAL_STACK, "the local stack")
     base = tmp_path_factory.mktemp("local-stack")
     old_path = os.environ.get("PATH", "")
     # The wrappers must be reachable by the tenants' uids: not under pytest's 0700 tmp.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 
@@ -12,7 +13,7 @@ import pymysql
 import pytest
 from conftest import LocalStack
 
-from wpfleet.backends.local import probe, secretfiles
+from wpfleet.backends.local import probe, secretfiles, wordpress
 from wpfleet.backends.local.platform import web_ids
 from wpfleet.backends.local.wordpress import php_str
 
@@ -170,3 +171,86 @@ def test_the_template_cannot_be_changed_by_php(local_stack: LocalStack) -> None:
     grants = [str(r[0]) for r in db.query("SHOW GRANTS FOR 'wpfleet_template'@'127.0.0.1'")]
     assert any("GRANT SELECT ON `wpfleet_template`.*" in g for g in grants)
     assert not any("ALL PRIVILEGES" in g or "INSERT" in g or "UPDATE" in g for g in grants)
+
+
+def test_the_theme_is_active_and_survives_a_copy_of_wp_content_made_by_the_tenant(
+    local_stack: LocalStack,
+) -> None:
+    """Debian's ``wordpress`` only recommends its theme: without one every page is a blank
+    200. The tenant gets the default theme active, as a directory of its own (not a link
+    into /usr/share), so a copy of wp-content made by the tenant's uid (a backup plugin, a
+    restore) still serves the theme's stylesheet: a copied link would belong to the
+    tenant and nginx's ``disable_symlinks if_not_owner`` would refuse it."""
+    backend = local_stack.backends["dev"]
+    alpha = backend.tenant(local_stack.ctx("dev", "alpha"))
+    theme = alpha.files.content / "themes" / "twentytwentythree"
+    assert theme.is_dir() and not theme.is_symlink()
+    assert (theme / "style.css").is_file()
+    uid, gid = alpha.ids(alpha.known_uid() or os.geteuid())
+    assert theme.stat().st_uid == uid
+
+    def front_page() -> str:
+        reply = probe.request(alpha.port, alpha.host, "/")
+        assert reply.status == 200
+        return reply.body.decode()
+
+    style = "/wp-content/themes/twentytwentythree/style.css"
+    html = front_page()
+    assert "<title>Alpha Bakery &amp; Cafe" in html
+    assert "themes/twentytwentythree/" in html  # the theme's stylesheet or assets
+    copy = alpha.files.tmp / "wp-content.copy"
+    original = alpha.files.root / "wp-content.original"
+    as_tenant = {"user": uid, "group": gid, "extra_groups": []} if os.geteuid() == 0 else {}
+    subprocess.run(["cp", "-a", str(alpha.files.content), str(copy)], check=True, **as_tenant)
+    os.rename(alpha.files.content, original)
+    os.rename(copy, alpha.files.content)
+    try:
+        assert probe.request(alpha.port, alpha.host, style).status == 200
+        assert "themes/twentytwentythree/" in front_page()
+    finally:
+        shutil.rmtree(alpha.files.content)
+        os.rename(original, alpha.files.content)
+
+
+def test_a_theme_link_made_by_an_older_wpfleet_becomes_a_copy(local_stack: LocalStack) -> None:
+    backend = local_stack.backends["dev"]
+    bravo = backend.tenant(local_stack.ctx("dev", "bravo"))
+    theme = bravo.files.content / "themes" / "twentytwentythree"
+    shutil.rmtree(theme)
+    theme.symlink_to(wordpress.BUNDLED_THEMES / "twentytwentythree")
+    uid, gid = bravo.ids(bravo.known_uid() or os.geteuid())
+    wordpress.prepare_content(bravo.files, uid, gid)
+    assert theme.is_dir() and not theme.is_symlink()
+    assert sorted(p.name for p in theme.iterdir()) == sorted(
+        p.name for p in (wordpress.BUNDLED_THEMES / "twentytwentythree").iterdir()
+    )
+
+
+def test_active_theme_option_names_an_installed_theme(local_stack: LocalStack) -> None:
+    """``template`` and ``stylesheet`` as WordPress reads them (php-cli, the tenant's own
+    configuration): the theme exists, so WordPress renders it."""
+    backend = local_stack.backends["dev"]
+    alpha = backend.tenant(local_stack.ctx("dev", "alpha"))
+    code = (
+        "require getenv('CORE') . '/wp-load.php';"
+        "echo json_encode([get_option('template'), get_option('stylesheet'),"
+        " wp_get_theme()->exists()]);"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "WPFLEET_TENANT_CONFIG": str(alpha.files.config),
+        "CORE": str(backend.platform.paths.core),
+    }
+    out = subprocess.run(
+        ["php", "-d", "display_errors=stderr", "-r", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [
+        "twentytwentythree",
+        "twentytwentythree",
+        True,
+    ]

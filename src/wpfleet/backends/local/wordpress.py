@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from wpfleet.errors import BackendError
 
 SOURCE = Path("/usr/share/wordpress")
 BUNDLED_THEMES = SOURCE / "wp-content" / "themes"
+THEME_PACKAGE = "wordpress-theme-twentytwentythree"
 TEMPLATES = Path(__file__).parent / "templates"
 MAIL_PLUGIN = "wpfleet-mail-log.php"
 SALT_KEYS = (
@@ -67,8 +69,26 @@ def source_marker() -> str:
     return f"{st.st_ino}:{st.st_mtime_ns}"
 
 
+def bundled_theme_dirs() -> list[Path]:
+    """The themes Debian's theme packages installed (a theme has a style.css)."""
+    if not BUNDLED_THEMES.is_dir():
+        return []
+    return [p for p in sorted(BUNDLED_THEMES.iterdir()) if (p / "style.css").is_file()]
+
+
+def require_theme() -> None:
+    """Refuse to go on without a theme: WordPress then answers every page with a blank
+    200 (Debian's ``wordpress`` only recommends its theme package)."""
+    if not bundled_theme_dirs():
+        raise BackendError(
+            f"no WordPress theme is installed in {BUNDLED_THEMES}: every site would be blank",
+            hint=f"apt-get install {THEME_PACKAGE} (scripts/install-deps.sh installs it)",
+        )
+
+
 def ensure_core(paths: EnvPaths) -> bool:
     """Make ``paths.core`` a current copy of the package's core; True when (re)copied."""
+    require_theme()
     marker_file = paths.core / ".wpfleet-source"
     want = source_marker()
     dispatcher = template("dispatcher.php").replace("__TENANTS_ROOT__", str(paths.tenants))
@@ -173,7 +193,7 @@ class TenantConfig:
 
 # --- tenant content ------------------------------------------------------------------------
 def prepare_content(files: TenantPaths, uid: int, gid: int) -> None:
-    """The tenant's wp-content: bundled themes linked in, empty plugins and uploads, and a
+    """The tenant's wp-content: the bundled themes copied in, empty plugins and uploads, and a
     root-owned mu-plugins directory with the mail-to-log plugin; its logs and tmp dirs.
     Idempotent. Everything below the root-owned tenant directory is touched through
     ``safefs`` (the tenant may have planted symlinks there)."""
@@ -188,9 +208,7 @@ def prepare_content(files: TenantPaths, uid: int, gid: int) -> None:
             with safefs.subdir(content, sub, mode=0o755, uid=uid, gid=gid):
                 pass
         with safefs.subdir(content, "themes", mode=0o755, uid=uid, gid=gid) as themes:
-            for theme in sorted(BUNDLED_THEMES.iterdir()) if BUNDLED_THEMES.is_dir() else []:
-                if not safefs.exists_at(themes, theme.name):
-                    os.symlink(theme, theme.name, dir_fd=themes)
+            copy_themes(themes, files.content / "themes", uid, gid)
         with safefs.subdir(content, "mu-plugins", mode=0o755, uid=ru, gid=rg) as mu:
             safefs.write_at(mu, MAIL_PLUGIN, template("mail-log.php"), uid=ru, gid=rg)
         with safefs.subdir(root, "logs", mode=0o750, uid=uid, gid=gid) as logs:
@@ -200,6 +218,35 @@ def prepare_content(files: TenantPaths, uid: int, gid: int) -> None:
         with safefs.subdir(root, "tmp", mode=0o700, uid=uid, gid=gid):
             pass
     ensure_nginx_logs(files)
+
+
+def copy_themes(themes: int, themes_path: Path, uid: int, gid: int) -> None:
+    """Each bundled theme as a directory of the tenant's own, as the official WordPress
+    image has it. A link into /usr/share would break when wp-content is copied: to
+    another machine or EFS it dangles, and a copy made as another user is refused by
+    nginx's ``disable_symlinks if_not_owner``. The copy runs as the tenant's uid (the
+    themes directory is the tenant's: root never writes there). A link made by an older
+    wpfleet is replaced; a directory of that name (the tenant's theme) is left alone."""
+    require_theme()
+    for theme in bundled_theme_dirs():
+        try:
+            st = os.stat(theme.name, dir_fd=themes, follow_symlinks=False)
+        except FileNotFoundError:
+            st = None
+        if st is not None:
+            if not stat.S_ISLNK(st.st_mode):
+                continue
+            if os.readlink(theme.name, dir_fd=themes) != str(theme):
+                continue
+            os.unlink(theme.name, dir_fd=themes)
+        tmp = themes_path / f".{theme.name}.wpfleet-copy"
+        script = 'rm -rf -- "$2" && cp -R -- "$1" "$2" && mv -T -- "$2" "$3"'
+        proc.run(
+            ["sh", "-c", script, "sh", str(theme), str(tmp), str(themes_path / theme.name)],
+            user=uid,
+            group=gid,
+            what=f"copying the theme {theme.name} into {themes_path}",
+        )
 
 
 def ensure_nginx_logs(files: TenantPaths) -> None:

@@ -48,4 +48,22 @@ if (get_option('permalink_structure') === '') {
 foreach ($input['options'] as $name => $value) {
     update_option($name, $value);
 }
-echo json_encode(array('installed_now' => $installed_now, 'admin_user_id' => (int) $user_id)), "\n";
+// A site whose active theme is missing is a blank page with status 200. Keep a working
+// theme of the site's own choosing; otherwise activate WordPress's default theme, or
+// failing that any installed one.
+$theme = wp_get_theme();
+if (!$theme->exists() || $theme->errors()) {
+    $choice = wp_get_theme(WP_DEFAULT_THEME);
+    if (!$choice->exists() || $choice->errors()) {
+        $usable = wp_get_themes(array('errors' => false));
+        $choice = $usable ? reset($usable) : null;
+    }
+    if (!$choice) {
+        fwrite(STDERR, "wpfleet driver: no usable theme in " . get_theme_root()
+            . " (apt-get install wordpress-theme-twentytwentythree)\n");
+        exit(4);
+    }
+    switch_theme($choice->get_stylesheet());
+}
+echo json_encode(array('installed_now' => $installed_now, 'admin_user_id' => (int) $user_id,
+    'theme' => get_stylesheet())), "\n";
