@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -26,12 +25,11 @@ def test_platform_reports_every_component_running(local_stack: LocalStack) -> No
     assert all("pid" in c.detail for c in status.components)
 
 
-def test_platform_up_again_is_fast_and_changes_nothing(local_stack: LocalStack) -> None:
+def test_platform_up_again_changes_nothing(local_stack: LocalStack) -> None:
+    """Same processes (pids) afterwards. How fast it is: benchmarks/platform_local.py."""
     backend = local_stack.backends["dev"]
     before = [c.detail for c in backend.platform_status().components]
-    start = time.perf_counter()
     status = backend.platform_up()
-    assert time.perf_counter() - start < 0.2
     assert [c.detail for c in status.components] == before
 
 
