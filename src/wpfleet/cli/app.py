@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -32,7 +34,7 @@ def _exit_codes_help() -> str:
 
 HELP = (
     "Run a fleet of WordPress tenants across dev -> sit -> prod: one command per intent, "
-    "safe to re-run, that proves its work."
+    "safe to re-run, that proves its work. The options below may also follow the command."
 )
 
 app = typer.Typer(
@@ -88,3 +90,36 @@ def settings(ctx: typer.Context) -> Settings:
     obj = ctx.find_root().obj
     assert isinstance(obj, Settings)
     return obj
+
+
+# --- global options after the command ------------------------------------------------------
+GLOBAL_WITH_VALUE = ("--fleet", "-f", "--output", "-o", "--log-format")
+_ATTACHED = re.compile(r"(--fleet|--output|--log-format)=.*|-[fo].+|-v+|--verbose")
+
+
+def hoist_global_options(args: Sequence[str]) -> list[str]:
+    """Move global options that follow the command to just before it, so that
+    ``wpfleet deploy goldencrust --env dev --fleet fleet.yaml`` works as it does in
+    aws-cli and kubectl (click only knows a group's options before its command). No
+    command uses these names, so nothing is taken from a command's own options; nothing
+    after ``--`` is touched."""
+    args = list(args)
+    i = 0
+    while i < len(args) and args[i].startswith("-"):  # options before the command
+        i += 2 if args[i] in GLOBAL_WITH_VALUE else 1
+    if i >= len(args):
+        return args
+    head, command, moved, rest = args[:i], args[i], [], []
+    i += 1
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            rest += args[i:]
+            break
+        if token in GLOBAL_WITH_VALUE and i + 1 < len(args):
+            moved += args[i : i + 2]
+            i += 2
+            continue
+        (moved if _ATTACHED.fullmatch(token) else rest).append(token)
+        i += 1
+    return [*head, *moved, command, *rest]

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import typer
 from typer.exceptions import TyperException
 
-from wpfleet.cli.app import app
+from wpfleet.cli.app import app, hoist_global_options
 from wpfleet.errors import ExitStatus, WpfleetError
 
 #: command modules, in the order their commands are listed by ``--help``
@@ -39,7 +39,7 @@ def _load_commands() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return the exit status (the console script exits with it)."""
     _load_commands()
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = hoist_global_options(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in args or "--verbose" in args
     try:
         result = app(args=args, prog_name="wpfleet", standalone_mode=False)
