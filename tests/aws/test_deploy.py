@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -330,24 +331,36 @@ def test_adopt_takes_over_a_seeds_tenant(
 
 
 _FORKED_BASE: list[BaseEnv] = []
+WORKERS_DEADLINE = 150  # s; pytest-timeout's default (300 s) is the last resort
 
 
-def _deploy_in_a_process(args: tuple[str, str, str]) -> tuple[str, int | None]:
+def _deploy_in_a_process(args: tuple[str, str, str]) -> dict[str, Any]:
+    """One deploy in a forked worker. Whatever happens comes back as plain data: an
+    exception raised here would be pickled to the parent, and one that cannot be
+    unpickled there (an error class with keyword-only arguments) leaves ``Pool.map``
+    waiting forever for a result that never arrives."""
     fleet_path, state_path, tid = args
-    base = _FORKED_BASE[0]  # inherited through fork (it holds a process handle)
-    loaded = load_fleet(fleet_path)
-    store = SqliteStore(Path(state_path))
-    with recording() as rec:
-        rec.fail = register_targets_like_ecs(base)
-        outcome = deploy(loaded, tid, store)
-    assert outcome.deployment is not None
-    return outcome.deployment.status, store.allocations(ENV, "priority").get(tid)
+    try:
+        base = _FORKED_BASE[0]  # inherited through fork (it holds a process handle)
+        loaded = load_fleet(fleet_path)
+        store = SqliteStore(Path(state_path))
+        with recording() as rec:
+            rec.fail = register_targets_like_ecs(base)
+            outcome = deploy(loaded, tid, store)
+        status = outcome.deployment.status if outcome.deployment else "no deployment"
+        return {"tenant": tid, "status": status,
+                "priority": store.allocations(ENV, "priority").get(tid), "error": ""}  # fmt: skip
+    except BaseException as exc:  # reported to the parent as data
+        error = "".join(traceback.format_exception(exc))[-3000:]
+        return {"tenant": tid, "status": "raised", "priority": None, "error": error}
 
 
 def test_ten_concurrent_deploys_get_distinct_priorities(
     tmp_path: Path, base: BaseEnv, store: SqliteStore, wordpress_site: str
 ) -> None:
-    """10 ``deploy`` processes for 10 tenants on one listener, sharing one state store."""
+    """10 ``deploy`` processes for 10 tenants on one listener, sharing one state store.
+    Every worker answers with data (see ``_deploy_in_a_process``) and the wait is bounded,
+    so a failing or dead worker fails this test instead of hanging the run."""
     ids = [f"tenant{i}" for i in range(10)]
     write_fleet(
         tmp_path / "fleet.yaml", base, [tenant(i) for i in ids], http_check_address=wordpress_site
@@ -355,9 +368,16 @@ def test_ten_concurrent_deploys_get_distinct_priorities(
     _FORKED_BASE[:] = [base]
     args = [(str(tmp_path / "fleet.yaml"), str(tmp_path / "state.db"), i) for i in ids]
     with multiprocessing.get_context("fork").Pool(10) as pool:
-        got = pool.map(_deploy_in_a_process, args)
-    assert [status for status, _p in got] == ["succeeded"] * 10
-    priorities = [p for _s, p in got]
+        pending = pool.map_async(_deploy_in_a_process, args)
+        try:
+            got = pending.get(timeout=WORKERS_DEADLINE)
+        except multiprocessing.TimeoutError:
+            pytest.fail(f"the 10 deploy workers gave no answer within {WORKERS_DEADLINE} s")
+    failed = [
+        f"{r['tenant']}: {r['status']}\n{r['error']}" for r in got if r["status"] != "succeeded"
+    ]
+    assert not failed, "\n".join(failed)
+    priorities = [r["priority"] for r in got]
     assert len(set(priorities)) == 10 and all(p is not None for p in priorities)
     rules = base.client("elbv2").describe_rules(ListenerArn=base.listener_arn)["Rules"]
     assert sorted(int(r["Priority"]) for r in rules if not r["IsDefault"]) == sorted(priorities)  # type: ignore[type-var]
