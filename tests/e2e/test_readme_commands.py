@@ -15,8 +15,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.e2e.conftest import free_port
+from tests.helpers.browser import browser_context, look_at
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
@@ -58,6 +60,7 @@ def test_make_demo_deploys_the_demo_fleet_and_a_second_run_changes_nothing(
                 assert row.group(1) == "healthy"
                 assert row.group(2) == f"http://{tenant}.wp{env}.localhost:{port}/"
         assert "credentials --env sit" in first.stdout  # how to see the basic-auth login
+        front_pages_show_titles_and_a_theme(fleet, ports["8080"])
 
         second = make("demo", fleet, runtime)
         assert second.returncode == 0, second.stderr[-3000:]
@@ -66,3 +69,18 @@ def test_make_demo_deploys_the_demo_fleet_and_a_second_run_changes_nothing(
         down = make("demo-down", fleet, runtime)
         shutil.rmtree(runtime, ignore_errors=True)
     assert down.returncode == 0, down.stderr
+
+
+def front_pages_show_titles_and_a_theme(fleet: Path, port: str) -> None:
+    """What a person's browser shows on each dev tenant's front page: its display name as
+    the document's title and in the page's text, and the theme's styles. A "healthy"
+    blank 200 (no theme installed) fails here."""
+    names = {t["id"]: t["name"] for t in yaml.safe_load(fleet.read_text())["tenants"]}
+    with browser_context() as ctx:
+        for tenant, name in names.items():
+            url = f"http://{tenant}.wpdev.localhost:{port}/"
+            view = look_at(ctx, url)
+            assert (view.status, view.url) == (200, url)
+            assert view.title == name, view
+            assert name in view.text, view
+            assert view.theme_css, f"no style from a theme on {url}: {view.stylesheets}"
