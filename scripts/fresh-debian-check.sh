@@ -10,7 +10,8 @@
 #
 #   make deps       with the network (installs what `make demo` needs)
 #   make demo       in its own network namespace (only loopback: ports never collide with
-#                   the host's) and its own PID namespace (its daemons end with it)
+#                   the host's) and its own PID namespace (its daemons end with it); then
+#                   each dev tenant's front page must have its title and a theme
 #   make test-deps  with the network
 #   make test       in its own network and PID namespaces, with CI=true
 #
@@ -221,7 +222,35 @@ run_step bootstrap bootstrap || exit 1
 run_step prepare prepare || exit 1
 run_step clone clone || exit 1
 run_step "make-deps" in_root net 'make deps' || true
-run_step "make-demo" in_root isolated 'make demo' || true
+# The demo's daemons end with make demo's namespaces: its pages are looked at in the same
+# namespaces, right after it, and reported as a step of their own.
+cat >"$ROOT/root/demo-pages.py" <<'PY'
+"""Each dev tenant's front page has the tenant's display name as its <title>, and a theme."""
+import html, re, sys, urllib.request
+import yaml
+fleet = yaml.safe_load(open(sys.argv[1]))
+dev = fleet["environments"][0]
+port = dev["local"]["http_port"]
+bad = 0
+for tenant in fleet["tenants"]:
+    host = dev["domain"].format(tenant=tenant["id"])
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Host": f"{host}:{port}"})
+    body = urllib.request.urlopen(request, timeout=30).read().decode("utf-8", "replace")
+    found = re.search(r"<title>(.*?)</title>", body, re.S)
+    title = html.unescape(found.group(1)).strip() if found else None
+    theme = re.search(r"/wp-content/themes/([\w-]+)/", body)
+    ok = title == tenant["name"] and theme is not None
+    bad += not ok
+    print(f"{'ok  ' if ok else 'BAD '} {host}: title {title!r}, theme {theme and theme.group(1)!r},"
+          f" {len(body)} bytes")
+sys.exit(1 if bad else 0)
+PY
+run_step "make-demo" in_root isolated 'make demo; rc=$?
+  if [ $rc -eq 0 ]; then .venv/bin/python /root/demo-pages.py examples/local/fleet.yaml \
+    >/root/demo-pages.log 2>&1; echo $? >/root/demo-pages.rc; fi; exit $rc' || true
+if [ -f "$ROOT/root/demo-pages.rc" ]; then
+  run_step "demo-front-pages" bash -c 'cat "$1/root/demo-pages.log"; exit "$(cat "$1/root/demo-pages.rc")"' _ "$ROOT" || true
+fi
 if [ -z "$SKIP_TEST" ]; then
   run_step "make-test-deps" in_root net 'make test-deps' || true
   run_step "make-test" in_root isolated 'CI=true make test' || true
