@@ -98,6 +98,7 @@ fi
 
 # --- cleanup: whatever happens, nothing of the fresh machine is left running or mounted
 cleanup() {
+  set +e +o pipefail  # a cleanup step that finds nothing must not stop the next one
   local pid root
   for pid in $(ls /proc | grep -E '^[0-9]+$'); do
     root="$(readlink "/proc/$pid/root" 2>/dev/null || true)"
