@@ -11,7 +11,8 @@ what="${1:-runtime}"
 VENV="${VENV:-.venv}"
 
 APT_PACKAGES=(mariadb-server mariadb-client php-fpm php-mysql php-cli php-curl php-xml
-  php-mbstring php-zip nginx wordpress curl openssl ca-certificates python3-venv)
+  php-mbstring php-zip nginx wordpress wordpress-theme-twentytwentythree curl openssl
+  ca-certificates python3-venv)
 # Keep apt from pulling in apache2 / mod_php to satisfy `wordpress`'s dependencies.
 APT_EXCLUDE=(apache2- apache2-bin- libapache2-mod-php- libapache2-mod-php8.2-)
 
