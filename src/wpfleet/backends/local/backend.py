@@ -145,7 +145,8 @@ class LocalBackend(Backend):
             timeout=3.0,
         )
         ok, detail = front_page_verdict(reply, ctx.tenant.name, t.host)  # a blank 200 is not ok
-        return TenantHealth(ctx.names.tenant, True, ok, url, f"GET /: {detail}")
+        detail = f"GET / -> {reply.status}" if ok else f"GET /: {detail}"
+        return TenantHealth(ctx.names.tenant, True, ok, url, detail)
 
     # --- credentials ---------------------------------------------------------------------------
     def basic_auth_credentials(self) -> Credentials | None:
