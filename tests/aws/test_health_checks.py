@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +71,8 @@ def test_checks_on_what_moto_fakes(tmp_path: Path, base: BaseEnv, store: SqliteS
     missing = {name: c.run() for name, c in checks.items()}
     assert [n for n, r in missing.items() if r.ok] == ["logs"]  # no errors logged: fine
     assert "not found" in missing["secret"].detail and "missing" in missing["service"].detail
-    assert missing["http"].detail.startswith("alpha.wpsit.example.test: no answer")
+    http = missing["http"].detail
+    assert http.startswith("http://alpha.wpsit.example.test via 127.0.0.1:9: no answer"), http
     make_tenants_directly(base, ["alpha"])
     assert checks["service"].run().ok and checks["running"].run().ok
     target = checks["target"].run()  # moto registers no targets for ECS: empty = unhealthy
@@ -111,23 +114,73 @@ def test_logs_check_finds_fatal_and_sqlstate_since_the_deploy(
     )
 
 
-def test_https_check_wants_401_without_and_200_with_basic_auth(
-    tmp_path: Path, base: BaseEnv, store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+def test_logs_check_follows_next_token_past_an_empty_page(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore
 ) -> None:
-    """A stand-in for CloudFront + the basic-auth Lambda@Edge (moto serves no traffic)."""
+    """AWS: FilterLogEvents "can return an empty page, or a page with fewer results than
+    requested, while nextToken says more remain"
+    (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html).
+    moto returns everything on one page, so both pages are stubbed here: page 1 empty
+    with a nextToken, the error on page 2."""
+    loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")])
+    backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
+    ctx = make_ctx(loaded, "alpha", store)
+    event = {
+        "logStreamName": "alpha/wordpress/0123", "timestamp": int(ctx.started_at * 1000) + 5,
+        "message": "PHP Fatal error: Uncaught Error on page two", "eventId": "1",
+    }  # fmt: skip
+    sent: list[dict[str, Any]] = []
+
+    def pages(name: str, params: dict[str, Any]) -> Any:
+        if name != "logs.FilterLogEvents":
+            return None
+        body = json.loads(params.get("body") or b"{}")
+        sent.append(body)
+        if "Fatal" not in body["filterPattern"]:
+            return stub({"events": [], "searchedLogStreams": []})
+        if "nextToken" not in body:
+            return stub({"events": [], "nextToken": "page-2"})
+        return stub({"events": [event]})
+
+    with recording() as rec:
+        rec.fail = pages
+        result = checks_by_name(backend, ctx)["logs"].run()
+    assert not result.ok and "page two" in result.detail, result.detail
+    assert [b.get("nextToken") for b in sent if "Fatal" in b["filterPattern"]] == [None, "page-2"]
+
+
+def stub(parsed: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """A ``before-call`` handler's answer: AWS's response without sending the call."""
+    from types import SimpleNamespace
+
+    http = SimpleNamespace(status_code=200, headers={}, text="", content=b"")
+    return http, {**parsed, "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+
+def test_https_check_wants_401_without_and_the_page_with_basic_auth(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore
+) -> None:
+    """A stand-in for CloudFront + the basic-auth Lambda@Edge (moto serves no traffic):
+    the https check runs in sit as well as prod (seeds, phase 3B), after the DNS phase."""
     import base64
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     from wpfleet.backends.aws import checks as aws_checks
     from wpfleet.backends.aws.web import Site
+    from wpfleet.checks.site import HttpsCheck
 
     good = "Basic " + base64.b64encode(b"bbws-sit:s3cret").decode()
+    page = b"<html><head><title>Alpha Bakery</title></head><body><h1>Alpha Bakery</h1>"
+    page += b"<p>Fresh bread every morning.</p></body></html>"
 
     class Edge(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            self.send_response(200 if self.headers.get("Authorization") == good else 401)
+            authed = self.headers.get("Authorization") == good
+            self.send_response(200 if authed else 401)
+            self.send_header("Content-Type", "text/html")
             self.end_headers()
+            self.wfile.write(page if authed else b"")
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -139,22 +192,19 @@ def test_https_check_wants_401_without_and_200_with_basic_auth(
         tmp_path / "fleet.yaml", base, [tenant("alpha")], env_extra={"basic_auth": True}
     )
     backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)
-    ctx = make_ctx(loaded, "alpha", store)
-
-    def fake_site(_t: Any, with_auth: bool = True, public: bool = False) -> Site:
-        auth = ("bbws-sit", "s3cret") if with_auth else None
-        return Site(host="alpha.wpsit.example.test", base=address, auth=auth)
-
-    monkeypatch.setattr(aws_checks, "site", fake_site)
-    check = aws_checks.HttpsCheck(backend.tenant(ctx))
+    t = backend.tenant(make_ctx(loaded, "alpha", store))
+    https = [c for c in backend.checks(t.ctx) if c.name == "https"]
+    assert len(https) == 1 and https[0].after_dns  # sit, not only prod
+    edge = Site(host="alpha.wpsit.example.test", base=address)
+    expect = aws_checks.expectations(t, public=True)
+    assert expect.basic_auth
+    login = replace(expect, credentials=lambda: ("bbws-sit", "s3cret"))
     try:
-        result = check.run()
-        assert result.ok and "401 without credentials, 200 with" in result.detail
-        monkeypatch.setattr(
-            aws_checks, "site",
-            lambda _t, with_auth=True, public=False: fake_site(_t, True, public),
-        )  # fmt: skip
-        assert not check.run().ok  # answering without credentials is a failure
+        result = HttpsCheck(edge, login).run()
+        assert result.ok and "401 without credentials, HTTP 200 with" in result.detail
+        assert "front page of 'Alpha Bakery'" in result.detail
+        wrong = replace(expect, credentials=lambda: ("bbws-sit", "nope"))
+        assert not HttpsCheck(edge, wrong).run().ok
     finally:
         server.shutdown()
 
@@ -171,6 +221,7 @@ def test_site_goes_straight_to_the_alb_before_dns(
     via_alb = site(t)
     assert via_alb.connect_to == f"{lb['LoadBalancers'][0]['DNSName']}:80"
     assert via_alb.base == "http://alpha.wpsit.example.test"  # the listener is HTTP here
+    assert via_alb.extra_headers == {"CloudFront-Forwarded-Proto": "https"}
     assert site(t, public=True).base == "https://alpha.wpsit.example.test"
 
 
@@ -214,10 +265,10 @@ def test_pinned_tls_checks_the_tenant_host_name(tmp_path: Path) -> None:
     try:
         ok = Site(host=host, base=f"https://{host}", connect_to=f"127.0.0.1:{port}",
                   context=trust).request("/")  # fmt: skip
-        assert ok.status == 200 and "Alpha" in ok.body and seen == [host]
+        assert ok.status == 200 and "Alpha" in ok.text and seen == [host]
         wrong = Site(host="beta.wpsit.example.test", base="https://beta.wpsit.example.test",
                      connect_to=f"127.0.0.1:{port}", context=trust).request("/")  # fmt: skip
-        assert wrong.status == 0 and "certificate" in wrong.body.lower()
+        assert wrong.status == 0 and "certificate" in wrong.error.lower()
     finally:
         server.shutdown()
 

@@ -2,12 +2,17 @@
 
 The verify runner (``wpfleet.checks.verify``) polls failing checks with backoff until a
 deadline; a check must therefore be cheap, side-effect free and safe to repeat.
+
+A check never crashes its caller: ``run`` turns any exception raised by ``ask`` into a
+failed answer that names the error. This module imports nothing else from wpfleet but
+the error type, so backends may subclass ``Check`` for their infrastructure checks.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from dataclasses import dataclass
+
+from wpfleet.errors import WpfleetError
 
 
 @dataclass(frozen=True)
@@ -17,15 +22,34 @@ class CheckResult:
     detail: str = ""
 
 
-class Check(ABC):
+def failure_detail(exc: BaseException) -> str:
+    """An exception as a one-line detail (no traceback: details go into reports)."""
+    if isinstance(exc, WpfleetError):
+        return exc.message
+    return f"{type(exc).__name__}: {exc}"
+
+
+class Check:
     #: stable name used in reports: secret, service, running, target, http, logs,
-    #: wp-title, wp-admin ...
+    #: wp-title, wp-admin, basic-auth, https
     name: str
     description: str = ""
+    #: asks through the public DNS name: a deploy asks it after its DNS phase (sit/prod
+    #: verify the rest before DNS, as the seeds' phase 3B says)
+    after_dns: bool = False
 
-    @abstractmethod
     def run(self) -> CheckResult:
-        """Ask once; never raise for a failing answer (return ok=False with a detail)."""
+        """Ask once. Never raises: an unexpected error is a failed check naming it."""
+        try:
+            return self.ask()
+        except WpfleetError as exc:  # an expected failure (AWS refused, file unreadable)
+            return self.result(False, exc.message)
+        except Exception as exc:
+            return self.result(False, f"check failed: {failure_detail(exc)}")
+
+    def ask(self) -> CheckResult:
+        """The question itself; a failing answer is ``ok=False`` with a detail."""
+        raise NotImplementedError(f"{type(self).__name__} asks nothing")
 
     def result(self, ok: bool, detail: str = "") -> CheckResult:
         return CheckResult(self.name, ok, detail)

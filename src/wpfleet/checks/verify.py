@@ -15,16 +15,14 @@ Guarantees:
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from wpfleet.checks.base import Check
-
-JITTER = 0.1
+from wpfleet.checks.base import Check, failure_detail
+from wpfleet.checks.poll import Backoff, until
 
 
 @dataclass
@@ -84,15 +82,9 @@ def ask(check: Check) -> tuple[bool, str]:
     """One attempt; an exception is a failed answer, reported without its traceback."""
     try:
         result = check.run()
-    except Exception as exc:
-        return False, f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # a check must not crash verify: its error is its answer
+        return False, failure_detail(exc)
     return bool(result.ok), str(result.detail)
-
-
-def backoff(round_no: int, first_delay: float, max_delay: float) -> float:
-    """The wait before re-asking in round ``round_no`` (1-based), jitter included."""
-    base = min(max_delay, first_delay * 2 ** (round_no - 1))
-    return base + random.uniform(0, JITTER * base)
 
 
 def run_checks(
@@ -113,7 +105,6 @@ def run_checks(
     docstring for the guarantees. ``clock``/``sleep`` drive the polling (inject fakes in
     tests), ``now`` stamps the report."""
     started_at, start = now(), clock()
-    end = start + deadline
     outcomes = [CheckOutcome(c.name, False, "not asked yet", 0, 0.0) for c in checks]
 
     def ask_round(indexes: list[int]) -> None:
@@ -125,10 +116,10 @@ def run_checks(
             if on_progress is not None:
                 on_progress(replace(o))  # a snapshot: ``o`` changes on the next attempt
 
-    ask_round(list(range(len(checks))))
-    round_no = 1
-    while (failing := [i for i, o in enumerate(outcomes) if not o.ok]) and clock() < end:
-        sleep(min(backoff(round_no, first_delay, max_delay), max(0.0, end - clock())))
-        ask_round(failing)
-        round_no += 1
+    def attempt() -> bool | None:
+        """Ask the checks that have not passed yet; True once none is left."""
+        ask_round([i for i, o in enumerate(outcomes) if not o.ok])
+        return True if all(o.ok for o in outcomes) else None
+
+    until(attempt, deadline, Backoff(first_delay, max_delay), clock=clock, sleep=sleep)
     return VerifyReport(tenant, env, deployment_id, started_at, now(), outcomes)

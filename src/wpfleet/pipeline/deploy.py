@@ -190,7 +190,7 @@ class Pipeline:
             executor.apply(steps)
             changed_before = changed_before or any(s.op is not Op.NOOP for s in steps)
             if self._verify_after(phase):
-                outcome.report = self._verify(ctx)
+                outcome.report = self._verify(ctx, phase, outcome.report)
                 if not outcome.report.ok:
                     failed = [o.name for o in outcome.report.outcomes if not o.ok]
                     raise VerifyFailedError(
@@ -200,7 +200,9 @@ class Pipeline:
                     )
 
     def _verify_after(self, phase: Phase) -> bool:
-        return phase is (Phase.DNS if self.env.is_prod else Phase.INFRA)
+        """prod verifies after DNS; the others after INFRA, and their ``after_dns``
+        checks (https through the public name) after DNS."""
+        return phase is Phase.DNS or (phase is Phase.INFRA and not self.env.is_prod)
 
     def _fail(
         self,
@@ -276,15 +278,26 @@ class Pipeline:
         self.store.put_document(f"release/{self.env.name}/{ctx.tenant.id}", release)
 
     # --- verify --------------------------------------------------------------------------
-    def _verify(self, ctx: TenantContext) -> VerifyReport:
+    def _verify(
+        self, ctx: TenantContext, phase: Phase | None = None, earlier: VerifyReport | None = None
+    ) -> VerifyReport:
+        """Run the checks due after ``phase`` (None: all), adding to ``earlier``."""
+        checks = self.backend.checks(ctx)
+        if phase is not None and not self.env.is_prod:
+            checks = [c for c in checks if c.after_dns == (phase is Phase.DNS)]
+        if earlier is not None and not checks:
+            return earlier
         report = run_checks(
-            Faults.from_env().wrap_checks(self.backend.checks(ctx)),
+            Faults.from_env().wrap_checks(checks),
             tenant=ctx.tenant.id,
             env=self.env.name,
             deployment_id=ctx.deployment_id,
             deadline=self.verify_deadline,
             on_progress=lambda o: self.on_check(ctx.tenant.id, o),
         )
+        if earlier is not None:
+            report.outcomes = earlier.outcomes + report.outcomes
+            report.started_at = earlier.started_at
         self._save_report(report)
         return report
 

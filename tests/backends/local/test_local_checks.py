@@ -27,6 +27,31 @@ def test_every_check_passes_on_a_deployed_tenant(local_stack: LocalStack, env: s
     assert [r for r in results if not r.ok] == []
 
 
+def test_http_check_wants_the_themed_front_page(local_stack: LocalStack) -> None:
+    """Real WordPress with Debian's twentytwentythree passes; with its theme gone it
+    answers a blank 200, which fails naming what was missing."""
+    backend = local_stack.backends["dev"]
+    ctx = local_stack.ctx("dev", "bravo")
+    http = next(c for c in backend.checks(ctx) if c.name == "http")
+    result = http.run()
+    assert result.ok and f"<title> {ctx.tenant.name!r}" in result.detail, result.detail
+    themes = backend.tenant(ctx).files.content / "themes"
+    theme = themes / "twentytwentythree"
+    assert theme.is_symlink(), sorted(p.name for p in themes.iterdir())
+    hidden = themes.parent / "twentytwentythree.hidden"
+    theme.rename(hidden)
+    try:
+        reply = probe.request(backend.platform.port, ctx.names.host, "/")
+        assert reply.status == 200 and reply.body == b""  # what WordPress does without a theme
+        result = http.run()
+        assert not result.ok
+        assert "no <title>" in result.detail and "a blank page" in result.detail
+        assert "HTTP 200, text/html; charset=UTF-8, 0 bytes" in result.detail
+    finally:
+        hidden.rename(theme)
+    assert http.run().ok
+
+
 def test_checks_fail_for_a_tenant_that_is_not_deployed(local_stack: LocalStack) -> None:
     ctx = local_stack.ctx("dev", "delta")
     results = {c.name: c.run() for c in local_stack.backends["dev"].checks(ctx)}

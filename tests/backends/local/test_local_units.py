@@ -150,28 +150,3 @@ def test_pool_without_root_has_no_user_lines(
     text = PoolSpec("dev-alpha", tmp_path / "a.sock", 20001, 20001, "www-data", None).render()
     assert "user =" not in text and "listen.owner" not in text
     assert "listen = " in text
-
-
-@pytest.mark.parametrize(
-    "status,location,ok",
-    [
-        (200, "", True),
-        (301, "http://shop.dev.localhost:8080/en/", True),
-        (302, "http://shop.dev.localhost:8080/wp-login.php", True),
-        (301, "http://shop.dev.localhost:8080/", False),  # a redirect to itself: a loop
-        (500, "", False),
-    ],
-)
-def test_http_check_accepts_redirects_but_not_a_loop(status: int, location: str, ok: bool) -> None:
-    from types import SimpleNamespace
-
-    from wpfleet.backends.local import checks, probe
-
-    class Stub(checks.HttpCheck):
-        def __init__(self) -> None:
-            self.t = SimpleNamespace(host="shop.dev.localhost")  # type: ignore[assignment]
-
-        def get(self, path: str, *, auth: bool = True) -> probe.Reply:
-            return probe.Reply(status, {"location": location} if location else {})
-
-    assert Stub().run().ok is ok

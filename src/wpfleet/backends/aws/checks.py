@@ -1,35 +1,27 @@
-"""The seeds' six checks on AWS (secret, service, running, target, http, logs) plus the
-WordPress-level ones (wp-title, wp-admin). Each asks once and never raises for a
-failing answer; the verify runner polls them to a deadline."""
+"""The AWS backend's part of verify: its infrastructure checks (secret, service ACTIVE,
+running = desired, targets healthy, logs free of errors) and its site probes (the ALB or
+``http_check_address``; the public name through CloudFront for ``https``). The WordPress
+checks are the shared ones in ``wpfleet.checks.site``. Each asks once; the verify runner
+polls them to a deadline."""
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from wpfleet.backends.aws import ecs, elbv2, logs, secretsmanager
 from wpfleet.backends.aws.res_wordpress import site
 from wpfleet.backends.aws.tenant import TenantAws
+from wpfleet.backends.aws.web import Site
 from wpfleet.checks.base import Check, CheckResult
-from wpfleet.errors import WpfleetError
+from wpfleet.checks.probe import Reply
+from wpfleet.checks.site import HttpsCheck, SiteExpectations, in_report_order, site_checks
 
-OK_STATUSES = (200, 301, 302)
 ERROR_TERMS = ("Fatal", "SQLSTATE")
 
 
 class AwsCheck(Check):
     def __init__(self, t: TenantAws) -> None:
         self.t = t
-
-    def run(self) -> CheckResult:
-        try:
-            return self.ask()
-        except WpfleetError as exc:
-            return self.result(False, exc.message)
-
-    def ask(self) -> CheckResult:
-        raise NotImplementedError
 
 
 class SecretCheck(AwsCheck):
@@ -87,16 +79,6 @@ class TargetCheck(AwsCheck):
         return self.result(all(s == "healthy" for s in states), f"targets: {states}")
 
 
-class HttpCheck(AwsCheck):
-    name = "http"
-    description = "GET / answers 200, 301 or 302"
-
-    def ask(self) -> CheckResult:
-        reply = site(self.t).request("/")
-        detail = f"HTTP {reply.status}" if reply.status else f"no answer: {reply.body}"
-        return self.result(reply.status in OK_STATUSES, f"{self.t.names.host}: {detail}")
-
-
 class LogsCheck(AwsCheck):
     name = "logs"
     description = "no Fatal / SQLSTATE in the tenant's logs since the deploy started"
@@ -105,77 +87,78 @@ class LogsCheck(AwsCheck):
         group = f"/ecs/{self.t.env}"
         start_ms = int(self.t.ctx.started_at * 1000)
         hits: list[str] = []
+        complete = True
         for term in ERROR_TERMS:  # one call per term: moto honours a single term only
-            events = logs.filter_log_events(
+            search = logs.filter_log_events(
                 self.t.aws, group, f"{self.t.names.log_stream_prefix}/", term, start_ms
             )
-            hits += [str(e.get("message", ""))[:200] for e in events]
+            hits += [str(e.get("message", ""))[:200] for e in search.events]
+            complete = complete and search.complete
         if hits:
             return self.result(False, f"{len(hits)} error line(s), first: {hits[0]}")
+        if not complete:
+            return self.result(
+                False, f"{group}: searched {logs.MAX_PAGES} pages, AWS says more remain"
+            )
         return self.result(True, f"no {' / '.join(ERROR_TERMS)} in {group}")
 
 
-class WpTitleCheck(AwsCheck):
-    name = "wp-title"
-    description = "the home page's title is the tenant's name"
-
-    def ask(self) -> CheckResult:
-        reply = site(self.t).request("/")
-        match = re.search(r"<title>(.*?)</title>", reply.body, re.S | re.I)
-        title = html.unescape(match.group(1)).strip() if match else ""
-        want = self.t.ctx.tenant.name
-        return self.result(want in title, f"title {title!r} (want {want!r})")
-
-
-class WpAdminCheck(AwsCheck):
-    name = "wp-admin"
-    description = "/wp-admin/ redirects to the login page"
-
-    def ask(self) -> CheckResult:
-        reply = site(self.t).request("/wp-admin/")
-        location = reply.headers.get("Location", "")
-        ok = reply.status in (301, 302) and "wp-login.php" in location
-        return self.result(ok, f"HTTP {reply.status} → {location or 'no redirect'}")
-
-
-class HttpsCheck(AwsCheck):
-    """The seeds' "Test HTTPS Endpoint" after DNS: the public URL answers through
-    CloudFront; with basic auth, 401 without credentials and 200/30x with them."""
-
-    name = "https"
-    description = "https://{host} answers (basic auth: 401 without, 200/30x with)"
-
-    def ask(self) -> CheckResult:
-        public = site(self.t, with_auth=False, public=True)
-        anonymous = public.request("/")
-        if not self.t.ctx.env.basic_auth:
-            ok = anonymous.status in OK_STATUSES
-            return self.result(ok, f"{public.base}: HTTP {anonymous.status or anonymous.body}")
-        if anonymous.status != 401:
-            return self.result(
-                False, f"{public.base}: HTTP {anonymous.status} without credentials (want 401)"
-            )
-        authed = site(self.t, public=True).request("/")
-        ok = authed.status in OK_STATUSES
-        return self.result(ok, f"{public.base}: 401 without credentials, {authed.status} with")
-
-
-ALL: tuple[Callable[[TenantAws], AwsCheck], ...] = (
+INFRA: tuple[Callable[[TenantAws], AwsCheck], ...] = (
     SecretCheck,
     ServiceCheck,
     RunningCheck,
     TargetCheck,
-    HttpCheck,
     LogsCheck,
-    WpTitleCheck,
-    WpAdminCheck,
 )
 
 
+def expectations(t: TenantAws, *, public: bool) -> SiteExpectations:
+    """The ALB and ``http_check_address`` have no basic auth (it is CloudFront's, by
+    Lambda@Edge); the public name has the environment's."""
+
+    def login() -> tuple[str, str] | None:
+        from wpfleet.backends.aws.platform import basic_auth_credentials
+
+        creds = basic_auth_credentials(t.aws, t.ctx.fleet_name, t.env)
+        return (creds.username, creds.password) if creds else None
+
+    gated = public and bool(t.ctx.env.basic_auth)
+    return SiteExpectations(t.ctx.tenant.name, t.names.host, gated, login)
+
+
+class TenantSite:
+    """A ``SiteProbe`` that finds its way in (``res_wordpress.site``: AWS calls) when
+    first asked, not when the checks are built: a missing listener fails a check, it
+    does not stop verify."""
+
+    def __init__(self, t: TenantAws, *, public: bool) -> None:
+        self.t, self.public = t, public
+        self._site: Site | None = None
+
+    def resolve(self) -> Site:
+        if self._site is None:
+            self._site = site(self.t, with_auth=False, public=self.public)
+        return self._site
+
+    @property
+    def where(self) -> str:
+        return self._site.where if self._site else f"the site of {self.t.names.host}"
+
+    def get(
+        self,
+        path: str,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+    ) -> Reply:
+        return self.resolve().get(path, headers, auth)
+
+
 def checks_for(t: TenantAws) -> list[Check]:
-    """The six + WordPress checks; ``https`` too where verify runs after DNS (prod) and
-    the site is reached through its public name (no ``http_check_address``)."""
-    out: list[Check] = [make(t) for make in ALL]
-    if t.ctx.env.is_prod and t.settings.hosted_zone_id and not t.settings.http_check_address:
-        out.append(HttpsCheck(t))
-    return out
+    """The infrastructure checks and the WordPress checks through the ALB (or
+    ``http_check_address``); ``https`` too, through the public name, wherever the deploy
+    makes the DNS record (sit and prod, after the DNS phase: ``after_dns``)."""
+    out: list[Check] = [make(t) for make in INFRA]
+    out += site_checks(TenantSite(t, public=False), expectations(t, public=False))
+    if t.settings.hosted_zone_id and not t.settings.http_check_address:
+        out.append(HttpsCheck(TenantSite(t, public=True), expectations(t, public=True)))
+    return in_report_order(out)

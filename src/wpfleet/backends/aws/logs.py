@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from wpfleet.backends.aws.session import AwsSession
 
@@ -12,20 +12,47 @@ def log_group_exists(aws: AwsSession, name: str) -> bool:
     return any(g["logGroupName"] == name for g in resp.get("logGroups", []))
 
 
+#: pages of FilterLogEvents read before giving up (each may be empty; see below)
+MAX_PAGES = 50
+
+
+class LogSearch(NamedTuple):
+    events: list[dict[str, Any]]
+    #: False when MAX_PAGES were read and AWS still said more remain
+    complete: bool
+
+
 def filter_log_events(
     aws: AwsSession, group: str, stream_prefix: str, term: str, start_ms: int, limit: int = 5
-) -> list[dict[str, Any]]:
-    """Events containing ``term`` in streams starting with ``stream_prefix`` (one term per
-    call: moto honours only one; it also ignores the stream prefix, so it is applied
-    here too)."""
-    resp = aws.call(
-        "logs",
-        "filter_log_events",
-        logGroupName=group,
-        logStreamNamePrefix=stream_prefix,
-        filterPattern=f'"{term}"',
-        startTime=start_ms,
-        limit=limit,
-    )
-    events = resp.get("events", [])
-    return [e for e in events if str(e.get("logStreamName", "")).startswith(stream_prefix)]
+) -> LogSearch:
+    """Up to ``limit`` events containing ``term`` in streams starting with
+    ``stream_prefix`` (one term per call: moto honours only one; it also ignores the
+    stream prefix, so it is applied here too).
+
+    Follows ``nextToken``: AWS documents that a page may hold fewer events than asked,
+    or none at all, while ``nextToken`` says more remain
+    (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_FilterLogEvents.html).
+    """
+    found: list[dict[str, Any]] = []
+    token: str | None = None
+    for _ in range(MAX_PAGES):
+        extra: dict[str, Any] = {"nextToken": token} if token else {}
+        resp = aws.call(
+            "logs",
+            "filter_log_events",
+            logGroupName=group,
+            logStreamNamePrefix=stream_prefix,
+            filterPattern=f'"{term}"',
+            startTime=start_ms,
+            limit=limit,
+            **extra,
+        )
+        found += [
+            e
+            for e in resp.get("events", [])
+            if str(e.get("logStreamName", "")).startswith(stream_prefix)
+        ]
+        token = resp.get("nextToken")
+        if len(found) >= limit or not token:
+            return LogSearch(found[:limit], True)
+    return LogSearch(found[:limit], False)

@@ -8,10 +8,9 @@ deletes it, so ``delete`` has nothing to do.
 
 from __future__ import annotations
 
-import time
-
 from wpfleet.backends.aws.tenant import AwsResource, TenantAws
-from wpfleet.backends.aws.web import Site
+from wpfleet.backends.aws.web import BEHIND_CLOUDFRONT, Site
+from wpfleet.checks.poll import Backoff, until
 from wpfleet.engine.resource import Fact, Phase, State
 from wpfleet.errors import BackendError
 
@@ -25,7 +24,7 @@ def site(t: TenantAws, with_auth: bool = True, public: bool = False) -> Site:
     address = t.settings.http_check_address
     if address and not public:
         base = address if "://" in address else f"http://{address}"
-        return Site(host=t.names.host, base=base)
+        return Site(host=t.names.host, base=base, extra_headers=BEHIND_CLOUDFRONT)
     if not public and t.settings.listener_arn:
         listener, lb = t.listener(), t.load_balancer()
         scheme = "https" if listener.get("Protocol") == "HTTPS" else "http"
@@ -33,6 +32,7 @@ def site(t: TenantAws, with_auth: bool = True, public: bool = False) -> Site:
             host=t.names.host,
             base=f"{scheme}://{t.names.host}",
             connect_to=f"{lb['DNSName']}:{listener.get('Port', 443)}",
+            extra_headers=BEHIND_CLOUDFRONT,
         )
     auth = None
     if with_auth and t.ctx.env.basic_auth:
@@ -48,9 +48,10 @@ def is_installed(t: TenantAws) -> bool | None:
     reply = site(t).request(INSTALL)
     if reply.status == 0 or reply.status >= 500:
         return None
-    if "Already Installed" in reply.body:
+    page = reply.text
+    if "Already Installed" in page:
         return True
-    if 'id="setup"' in reply.body or 'name="weblog_title"' in reply.body:
+    if 'id="setup"' in page or 'name="weblog_title"' in page:
         return False
     return None
 
@@ -61,21 +62,16 @@ SITE_DEADLINE = 600.0
 
 def wait_for_site(t: TenantAws, deadline: float | None = None) -> bool:
     """``is_installed`` once the site answers; polls with growing delays until then."""
-    limit = time.monotonic() + (SITE_DEADLINE if deadline is None else deadline)
-    delay = 1.0
-    while True:
-        state = is_installed(t)
-        if state is not None:
-            return state
-        if time.monotonic() >= limit:
-            raise BackendError(
-                f"the site of {t.tenant} in {t.env} did not answer {INSTALL} in time",
-                hint="check the service's tasks and logs (`wpfleet verify`), then re-run deploy",
-                code="WordPressUnreachable",
-                retryable=True,
-            )
-        t.aws.sleep(min(delay, max(0.0, limit - time.monotonic())))
-        delay = min(delay * 2, 30.0)
+    limit = SITE_DEADLINE if deadline is None else deadline
+    state = until(lambda: is_installed(t), limit, Backoff(1.0, 30.0), sleep=t.aws.sleep)
+    if state is None:
+        raise BackendError(
+            f"the site of {t.tenant} in {t.env} did not answer {INSTALL} in time",
+            hint="check the service's tasks and logs (`wpfleet verify`), then re-run deploy",
+            code="WordPressUnreachable",
+            retryable=True,
+        )
+    return state
 
 
 class WordPressInstall(AwsResource):

@@ -1,4 +1,5 @@
-"""HTTP to a tenant's site, without following redirects (a 301/302 is an answer).
+"""HTTP to a tenant's site on AWS, through the one HTTP client
+(``wpfleet.checks.probe``), without following redirects (a 301/302 is an answer).
 
 Three ways in, chosen by ``res_wordpress.site``:
 - through ``aws.http_check_address`` with a Host header (tests: a local WordPress);
@@ -6,52 +7,33 @@ Three ways in, chosen by ``res_wordpress.site``:
   checked against the tenant's host name, so this works before the DNS phase has made
   the public record (sit verifies before DNS) and without CloudFront's basic auth;
 - by the public name ``https://{host}`` (after DNS), with the environment's basic auth.
+
+The first two stand in for CloudFront, so they send ``CloudFront-Forwarded-Proto:
+https`` (the task definition's WORDPRESS_CONFIG_EXTRA turns HTTPS on for it). They must
+not rely on ``X-Forwarded-Proto``: an ALB overwrites that header with its listener's
+protocol (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/x-forwarded-headers.html),
+and with FORCE_SSL_ADMIN WordPress would then redirect /wp-admin/ to https.
 """
 
 from __future__ import annotations
 
-import base64
-import http.client
-import socket
 import ssl
-import urllib.error
 import urllib.parse
-import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from wpfleet.checks.probe import HttpProbe, Reply
+
 TIMEOUT = 15.0
+#: what CloudFront adds to an origin request made over HTTPS
+BEHIND_CLOUDFRONT = {"CloudFront-Forwarded-Proto": "https"}
 
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-class _PinnedHTTPS(http.client.HTTPSConnection):
-    """HTTPS to ``address`` while SNI and the certificate check use ``host``."""
-
-    def __init__(
-        self, host: str, address: str, port: int, context: ssl.SSLContext, timeout: float
-    ) -> None:
-        super().__init__(host, port, context=context, timeout=timeout)
-        self._address = address
-        self._pinned_context = context
-
-    def connect(self) -> None:
-        sock = socket.create_connection((self._address, self.port), self.timeout)
-        self.sock = self._pinned_context.wrap_socket(sock, server_hostname=self.host)
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: str
+__all__ = ["BEHIND_CLOUDFRONT", "Reply", "Site"]
 
 
 @dataclass(frozen=True)
 class Site:
-    """Where and how to reach one tenant's site."""
+    """Where and how to reach one tenant's site; a ``SiteProbe`` for the checks."""
 
     host: str
     base: str  # e.g. http://127.0.0.1:8081 or https://goldencrust.wpsit.kimmyai.io
@@ -59,58 +41,39 @@ class Site:
     #: "address:port" to dial instead of the base URL's host (the ALB's DNS name)
     connect_to: str | None = None
     context: ssl.SSLContext | None = field(default=None, compare=False)
+    #: sent with every request (``BEHIND_CLOUDFRONT`` when standing in for CloudFront)
+    extra_headers: Mapping[str, str] = field(default_factory=dict)
 
-    def headers(self, form: bool) -> dict[str, str]:
-        out = {"Host": self.host, "User-Agent": "wpfleet", "X-Forwarded-Proto": "https"}
-        if form:
-            out["Content-Type"] = "application/x-www-form-urlencoded"
-        if self.auth:
-            token = base64.b64encode(f"{self.auth[0]}:{self.auth[1]}".encode()).decode()
-            out["Authorization"] = f"Basic {token}"
-        return out
+    def probe(self) -> HttpProbe:
+        parts = urllib.parse.urlsplit(self.base)
+        tls = parts.scheme == "https"
+        if self.connect_to:
+            address, _, port = self.connect_to.rpartition(":")
+            dial = (address, int(port))
+        else:
+            dial = (parts.hostname or self.host, parts.port or (443 if tls else 80))
+        return HttpProbe(
+            dial[0], dial[1], self.host, tls_name=self.host if tls else None,
+            default_headers=self.extra_headers, context=self.context, timeout=TIMEOUT,
+        )  # fmt: skip
+
+    @property
+    def where(self) -> str:
+        return self.probe().where
+
+    def get(
+        self,
+        path: str,
+        headers: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+    ) -> Reply:
+        return self.probe().get(path, headers, auth)
 
     def request(self, path: str, data: dict[str, str] | None = None) -> Reply:
-        """One request; a connection failure is a Reply with status 0 and the reason."""
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        try:
-            if self.connect_to:
-                return self._pinned(path, body)
-            return self._plain(path, body)
-        except urllib.error.HTTPError as exc:
-            return Reply(exc.code, dict(exc.headers or {}), _text(exc.read()))
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            return Reply(0, {}, str(getattr(exc, "reason", exc)))
-
-    def _plain(self, path: str, body: bytes | None) -> Reply:
-        req = urllib.request.Request(
-            self.base.rstrip("/") + path, data=body, headers=self.headers(body is not None)
-        )
-        context = self.context or ssl.create_default_context()
-        opener = urllib.request.build_opener(
-            _NoRedirect, urllib.request.HTTPSHandler(context=context)
-        )
-        with opener.open(req, timeout=TIMEOUT) as resp:
-            return Reply(resp.status, dict(resp.headers), _text(resp.read()))
-
-    def _pinned(self, path: str, body: bytes | None) -> Reply:
-        assert self.connect_to is not None
-        address, _, port = self.connect_to.rpartition(":")
-        conn: http.client.HTTPConnection
-        if urllib.parse.urlsplit(self.base).scheme == "https":
-            context = self.context or ssl.create_default_context()
-            conn = _PinnedHTTPS(self.host, address, int(port), context, TIMEOUT)
-        else:
-            conn = http.client.HTTPConnection(address, int(port), timeout=TIMEOUT)
-        try:
-            conn.request(
-                "POST" if body is not None else "GET", path, body=body,
-                headers=self.headers(body is not None),
-            )  # fmt: skip
-            resp = conn.getresponse()
-            return Reply(resp.status, dict(resp.getheaders()), _text(resp.read()))
-        finally:
-            conn.close()
-
-
-def _text(raw: bytes) -> str:
-    return raw[:500_000].decode("utf-8", "replace")
+        """One request with the site's own login (if any); ``data`` makes it a form POST.
+        A connection failure is a Reply with status 0 and the reason."""
+        if data is None:
+            return self.probe().get(path, auth=self.auth)
+        body = urllib.parse.urlencode(data).encode()
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        return self.probe().request("POST", path, body=body, headers=form, auth=self.auth)

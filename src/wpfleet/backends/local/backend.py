@@ -18,7 +18,7 @@ from wpfleet.backends.base import (
     TenantHealth,
 )
 from wpfleet.backends.local import probe, secretfiles
-from wpfleet.backends.local.checks import OK_STATUSES, checks_for
+from wpfleet.backends.local.checks import checks_for
 from wpfleet.backends.local.db_resources import DB_HOST, TenantDatabase, TenantDbUser, TenantSecret
 from wpfleet.backends.local.infra_resources import (
     TenantContent,
@@ -31,6 +31,7 @@ from wpfleet.backends.local.platform import LocalPlatform
 from wpfleet.backends.local.tenant import LocalTenant
 from wpfleet.backends.local.wp_resource import WordPressInstall
 from wpfleet.checks.base import Check
+from wpfleet.checks.site import front_page_verdict
 from wpfleet.config.load import LoadedFleet
 from wpfleet.config.models import Environment
 from wpfleet.engine.resource import Resource
@@ -143,10 +144,9 @@ class LocalBackend(Backend):
             address=self.platform.nginx.bind,
             timeout=3.0,
         )
-        ok = reply.status in OK_STATUSES
-        return TenantHealth(
-            ctx.names.tenant, True, ok, url, f"GET / -> {reply.status or reply.error}"
-        )
+        ok, detail = front_page_verdict(reply, ctx.tenant.name, t.host)  # a blank 200 is not ok
+        detail = f"GET / -> {reply.status}" if ok else f"GET /: {detail}"
+        return TenantHealth(ctx.names.tenant, True, ok, url, detail)
 
     # --- credentials ---------------------------------------------------------------------------
     def basic_auth_credentials(self) -> Credentials | None:

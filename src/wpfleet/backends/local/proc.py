@@ -16,11 +16,11 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from wpfleet.backends.local import safefs
+from wpfleet.checks import poll
 from wpfleet.errors import BackendError
 
 SBIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
@@ -148,15 +148,9 @@ def stop_pid(pid: int | None, *, timeout: float = 15.0) -> None:
 def wait_for(
     predicate: Callable[[], bool], timeout: float, *, step: float = 0.005, max_step: float = 0.05
 ) -> bool:
-    """Poll ``predicate`` with a gently growing interval until true or ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if predicate():
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(step)
-        step = min(step * 1.3, max_step)
+    """Poll ``predicate`` with a gently growing interval until true or ``timeout`` (the
+    shared polling helper, tuned for local processes that answer in milliseconds)."""
+    return poll.wait_for(predicate, timeout, poll.Backoff(step, max_step, factor=1.3, jitter=0.0))
 
 
 def tcp_open(host: str, port: int, timeout: float = 0.2) -> bool:
