@@ -208,7 +208,10 @@ def ensure_edge_role(aws: AwsSession, env: str) -> str:
 
 
 def ensure_basic_auth_function(aws: AwsSession, env: str, zip_bytes: bytes) -> str:
-    """Create or update the function; returns the ARN of a published version."""
+    """Create or update the function; returns the ARN of a published, Active version.
+
+    Every step waits for Lambda's state machine (``lambda_.wait``): publishing while an
+    update is in progress, or associating a Pending version, is refused by AWS."""
     name = basic_auth_function(env)
     current = lambda_.get_function(aws, name)
     code_sha = _lambda_sha(zip_bytes)
@@ -226,10 +229,22 @@ def ensure_basic_auth_function(aws: AwsSession, env: str, zip_bytes: bytes) -> s
             Tags=T.env_tags(env, name),
             Description=f"wpfleet basic auth for {env}",
         )
-        return _versioned(created)
+        lambda_.wait(aws, "function_active_v2", name)
+        return _active_version(aws, name, created)
+    lambda_.wait(aws, "function_active_v2", name)  # an earlier run's create may be Pending
+    lambda_.wait(aws, "function_updated_v2", name)  # ... or its update still in progress
     if current["Configuration"].get("CodeSha256") != code_sha:
         lambda_.update_function_code(aws, name, zip_bytes)
-    return _versioned(lambda_.publish_version(aws, name))
+        lambda_.wait(aws, "function_updated_v2", name)
+    return _active_version(aws, name, lambda_.publish_version(aws, name))
+
+
+def _active_version(aws: AwsSession, name: str, published: dict[str, Any]) -> str:
+    """The version's ARN once the version is Active (CloudFront refuses it before)."""
+    version = str(published.get("Version", "1"))
+    if version != "$LATEST":
+        lambda_.wait(aws, "published_version_active", name, version)
+    return _versioned(published)
 
 
 #: a new IAM role takes a few seconds before Lambda may assume it
