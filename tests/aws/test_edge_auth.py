@@ -17,10 +17,12 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.aws.conftest import KeepAssociations
 from tests.aws.infra import ENV, BaseEnv, tenant, write_fleet
 from wpfleet.backends.aws import lambda_
 from wpfleet.backends.aws import session as aws_session
 from wpfleet.backends.aws.backend import AwsBackend
+from wpfleet.errors import ValidationError
 from wpfleet.state.sqlite import SqliteStore
 
 pytestmark = pytest.mark.aws
@@ -157,7 +159,11 @@ def basic_auth_backend(tmp_path: Path, base: BaseEnv, store: SqliteStore) -> Aws
 
 
 def test_bootstrap_waits_for_active_before_publishing_and_associating(
-    tmp_path: Path, base: BaseEnv, store: SqliteStore, lambda_like: LambdaLike
+    tmp_path: Path,
+    base: BaseEnv,
+    store: SqliteStore,
+    lambda_like: LambdaLike,
+    keep_edge_associations: KeepAssociations,
 ) -> None:
     """Create (function and version Pending), then a code change (update InProgress):
     neither the publish nor the association is refused, because both wait."""
@@ -174,3 +180,46 @@ def test_bootstrap_waits_for_active_before_publishing_and_associating(
     assert lambda_like.refused == []
     versions = base.client("lambda", "us-east-1").list_versions_by_function(FunctionName=FUNCTION)
     assert len([v for v in versions["Versions"] if v["Version"] != "$LATEST"]) == 2
+
+
+def add_behavior(base: BaseEnv, path: str) -> None:
+    """Someone adds a cache behavior (e.g. for static assets) in the console."""
+    cf = base.client("cloudfront", "us-east-1")
+    found = cf.get_distribution_config(Id=base.distribution_id)
+    config = found["DistributionConfig"]
+    behavior = {**config["DefaultCacheBehavior"], "PathPattern": path}
+    behavior.pop("LambdaFunctionAssociations", None)
+    items = [*(config.get("CacheBehaviors", {}).get("Items") or []), behavior]
+    config["CacheBehaviors"] = {"Quantity": len(items), "Items": items}
+    cf.update_distribution(
+        Id=base.distribution_id, DistributionConfig=config, IfMatch=found["ETag"]
+    )
+
+
+def test_every_cache_behavior_asks_for_the_password(
+    tmp_path: Path,
+    base: BaseEnv,
+    store: SqliteStore,
+    lambda_like: LambdaLike,
+    keep_edge_associations: KeepAssociations,
+) -> None:
+    """A ``/wp-content/*`` behavior without the viewer-request function would serve the
+    site to anyone: platform up puts it on every behavior, preflight refuses one
+    without it and names it."""
+    add_behavior(base, "/wp-content/*")
+    backend = basic_auth_backend(tmp_path, base, store)
+    status = backend.platform_up()
+    assert set(keep_edge_associations.by_path) == {"*", "/wp-content/*"}
+    for assoc in keep_edge_associations.by_path.values():
+        (item,) = assoc["Items"]
+        assert item["EventType"] == "viewer-request"
+        assert item["LambdaFunctionARN"].endswith(f":function:{FUNCTION}:1")
+    by_name = {c.name: c for c in status.components}
+    assert by_name["basic-auth-behaviors"].running, by_name["basic-auth-behaviors"].detail
+    assert status.up, [c for c in status.components if not c.running]
+    backend.preflight()
+    add_behavior(base, "/static/*")
+    later = basic_auth_backend(tmp_path, base, store)
+    store.delete_document(f"aws/preflight/{ENV}")  # a passed preflight is cached
+    with pytest.raises(ValidationError, match=r"without the basic-auth.*/static/\*.*platform up"):
+        later.preflight()

@@ -76,6 +76,7 @@ def base_components(
     """Each base resource the environment names: present or missing (and the fix)."""
     s = aws.settings
     out: list[ComponentStatus] = []
+    found_cf = None
 
     def add(name: str, ok: bool, what: str) -> None:
         detail = what if ok else f"{what} not found; " + DISCOVER.format(env=env.name)
@@ -115,6 +116,8 @@ def base_components(
         )
     if s.certificate_arn:
         out.append(certificate_status(aws, env, s.certificate_arn))
+    if env.basic_auth and found_cf is not None:
+        out.append(basic_auth_coverage(aws, env))
     return out
 
 
@@ -276,22 +279,65 @@ def _versioned(config: dict[str, Any]) -> str:
     return f"{arn}:{version}"
 
 
+def cache_behaviors(config: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(path pattern, behavior) of every cache behavior, the default one first: each is
+    a way into the origin, so each must carry the basic-auth function."""
+    more = (config.get("CacheBehaviors") or {}).get("Items") or []
+    default = ("default (*)", config["DefaultCacheBehavior"])
+    return [default, *((str(b.get("PathPattern")), b) for b in more)]
+
+
 def associate_viewer_request(aws: AwsSession, dist_id: str, function_arn: str) -> None:
+    """Put the version on the viewer-request trigger of EVERY cache behavior (a
+    ``/wp-content/*`` behavior without it would serve the site without the password)."""
     found = cloudfront.get_distribution_config(aws, dist_id)
     if found is None:
         return
     config, etag = found
-    behavior = config["DefaultCacheBehavior"]
-    items = [
-        a
-        for a in (behavior.get("LambdaFunctionAssociations", {}).get("Items") or [])
-        if a.get("EventType") != "viewer-request"
-    ]
-    items.append(
-        {"LambdaFunctionARN": function_arn, "EventType": "viewer-request", "IncludeBody": False}
-    )
-    behavior["LambdaFunctionAssociations"] = {"Quantity": len(items), "Items": items}
+    for _path, behavior in cache_behaviors(config):
+        items = [
+            a
+            for a in (behavior.get("LambdaFunctionAssociations", {}).get("Items") or [])
+            if a.get("EventType") != "viewer-request"
+        ]
+        items.append(
+            {"LambdaFunctionARN": function_arn, "EventType": "viewer-request", "IncludeBody": False}
+        )
+        behavior["LambdaFunctionAssociations"] = {"Quantity": len(items), "Items": items}
     cloudfront.update_distribution(aws, dist_id, config, etag)
+
+
+def unprotected_behaviors(aws: AwsSession, env: str, dist_id: str) -> list[str]:
+    """Path patterns of the cache behaviors whose viewer-request trigger is not the
+    environment's basic-auth function (any published version of it)."""
+    found = cloudfront.get_distribution_config(aws, dist_id)
+    if found is None:
+        return []
+    marker = f":function:{basic_auth_function(env)}:"
+    out = []
+    for path, behavior in cache_behaviors(found[0]):
+        items = behavior.get("LambdaFunctionAssociations", {}).get("Items") or []
+        if not any(
+            a.get("EventType") == "viewer-request" and marker in str(a.get("LambdaFunctionARN"))
+            for a in items
+        ):
+            out.append(path)
+    return out
+
+
+def basic_auth_coverage(aws: AwsSession, env: Environment) -> ComponentStatus:
+    """Whether every cache behavior of the distribution asks for the password."""
+    dist_id = aws.settings.cloudfront_distribution_id or ""
+    missing = unprotected_behaviors(aws, env.name, dist_id)
+    if missing:
+        return ComponentStatus(
+            "basic-auth-behaviors",
+            False,
+            f"CloudFront distribution {dist_id}: cache behaviors without the basic-auth "
+            f"viewer-request function: {', '.join(missing)}; run "
+            f"`wpfleet platform up --env {env.name}` to attach it to every behavior",
+        )
+    return ComponentStatus("basic-auth-behaviors", True, "every cache behavior asks for it")
 
 
 def bootstrap_basic_auth(aws: AwsSession, fleet: str, env: str) -> str:
