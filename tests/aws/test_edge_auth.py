@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
 
 from tests.aws.conftest import KeepAssociations
-from tests.aws.infra import ENV, BaseEnv, tenant, write_fleet
+from tests.aws.infra import ENV, BaseEnv, injected_error, tenant, write_fleet
 from wpfleet.backends.aws import lambda_
 from wpfleet.backends.aws import session as aws_session
 from wpfleet.backends.aws.backend import AwsBackend
@@ -28,15 +27,6 @@ from wpfleet.state.sqlite import SqliteStore
 pytestmark = pytest.mark.aws
 
 FUNCTION = f"{ENV}-wpfleet-basic-auth"
-
-
-def aws_error(code: str, message: str, status: int) -> tuple[Any, dict[str, Any]]:
-    http = SimpleNamespace(status_code=status, headers={}, text="", content=b"")
-    parsed = {
-        "Error": {"Code": code, "Message": message},
-        "ResponseMetadata": {"HTTPStatusCode": status},
-    }
-    return http, parsed
 
 
 class LambdaLike:
@@ -111,11 +101,11 @@ class LambdaLike:
 
     def _publish(self, **_: Any) -> Any:
         if self.updating:
-            return aws_error(
+            return injected_error(
                 "ResourceConflictException",
+                409,
                 "The operation cannot be performed at this time. An update is in progress "
                 f"for resource: arn:aws:lambda:us-east-1:123456789012:function:{FUNCTION}",
-                409,
             )
         return None
 
@@ -133,11 +123,11 @@ class LambdaLike:
         for arn in self.associating:
             if self.version_pending.get(arn.rsplit(":", 1)[-1]):
                 self.refused.append(arn)
-                return aws_error(
+                return injected_error(
                     "InvalidLambdaFunctionAssociation",
+                    400,
                     f"The function must be in an Active state. The current state for "
                     f"function {arn} is Pending",
-                    400,
                 )
         return None
 
