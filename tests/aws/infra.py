@@ -346,11 +346,14 @@ class Recorder:
         self.bodies.append((event_name.rsplit(".", 1)[-1], str(body or "")))
 
 
-def injected_error(code: str, status: int = 400) -> tuple[Any, dict[str, Any]]:
-    """What a ``before-call`` handler returns to fail a call without sending it."""
+def injected_error(
+    code: str, status: int = 400, message: str | None = None
+) -> tuple[Any, dict[str, Any]]:
+    """What a ``before-call`` handler returns to fail a call without sending it (give
+    AWS's real ``message`` where wpfleet reads it)."""
     http = SimpleNamespace(status_code=status, headers={}, text="", content=b"")
     parsed = {
-        "Error": {"Code": code, "Message": f"injected {code}"},
+        "Error": {"Code": code, "Message": message or f"injected {code}"},
         "ResponseMetadata": {"HTTPStatusCode": status},
     }
     return http, parsed

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectTimeoutError
 
 from tests.aws.infra import (
     ENV,
@@ -84,6 +84,24 @@ def test_throttled_three_times_gives_up_retryable() -> None:
     with pytest.raises(BackendError) as err:
         call_with_retry(fn, "x.y", sleep=lambda _s: None)
     assert calls["n"] == 3 and err.value.retryable
+
+
+def test_connect_timeout_is_retried_like_throttling() -> None:
+    """botocore raises ConnectTimeoutError when the TCP connection is not made within
+    ``connect_timeout`` (a dropped SYN, a congested NAT): the request never reached AWS,
+    so it is retried like throttling."""
+    attempts = {"n": 0}
+
+    def fn() -> str:
+        attempts["n"] += 1
+        if attempts["n"] < 3:
+            raise ConnectTimeoutError(endpoint_url="https://ecs.eu-west-1.amazonaws.com/")
+        return "ok"
+
+    assert call_with_retry(fn, "ecs.describe_services", sleep=lambda _s: None) == "ok"
+    assert attempts["n"] == 3
+    err = translate(ConnectTimeoutError(endpoint_url="https://x/"), "ecs.run_task")
+    assert isinstance(err, BackendError) and err.retryable and err.code == "ConnectTimeoutError"
 
 
 def test_non_retryable_is_raised_at_once() -> None:

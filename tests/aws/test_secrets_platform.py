@@ -160,7 +160,7 @@ def test_wildcard_certificate_must_cover_the_domain(
 
 
 def test_platform_up_bootstraps_basic_auth_with_only_a_hash(
-    tmp_path: Path, base: BaseEnv, store: SqliteStore
+    tmp_path: Path, base: BaseEnv, store: SqliteStore, keep_edge_associations: object
 ) -> None:
     loaded = write_fleet(
         tmp_path / "fleet.yaml", base, [tenant("alpha")], env_extra={"basic_auth": True}

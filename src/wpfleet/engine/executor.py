@@ -9,7 +9,11 @@ Guarantees:
   on has succeeded (for deletions: after everything that depends on it is gone);
 - on failure nothing new starts, running steps finish, and exactly what this deployment
   changed is undone in reverse order: created → deleted, updated → restored (never torn
-  down), adopted → released.
+  down), adopted → released;
+- a CREATE whose create call was refused because the thing already exists
+  (``ConflictError``) made nothing: it is journaled ``refused`` (not ``failed``) and is
+  never undone, so a rollback cannot delete what someone else, or an earlier deployment
+  that a stale read missed, made.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 
 from wpfleet.engine.faults import Faults
 from wpfleet.engine.resource import Op, Resource, State, Step
-from wpfleet.errors import WpfleetError
+from wpfleet.errors import ConflictError, WpfleetError
 from wpfleet.state.base import JournalEntry, StateStore
 
 DEFAULT_CONCURRENCY = 4
@@ -163,14 +167,19 @@ class Executor:
         self.faults.at(step.id)
         self.guard()
         self._journal(step.id, step.op, "started", before=step.before)
+        change = Change(step.id, step.op, step.before)
         with self._lock:
-            self.changes.append(Change(step.id, step.op, step.before))
+            self.changes.append(change)
         self.on_event(StepEvent(step.id, step.op, "started"))
         try:
             self._perform(step, resource)
             self.faults.at(f"{step.id}@after")
         except BaseException as exc:
-            self._journal(step.id, step.op, "failed", error=describe(exc))
+            refused = step.op is Op.CREATE and isinstance(exc, ConflictError)
+            if refused:  # nothing was made: nothing to undo
+                with self._lock:
+                    self.changes.remove(change)
+            self._journal(step.id, step.op, "refused" if refused else "failed", error=describe(exc))
             self.on_event(
                 StepEvent(step.id, step.op, "failed", time.monotonic() - started, describe(exc))
             )
@@ -180,9 +189,7 @@ class Executor:
 
     def _perform(self, step: Step, resource: Resource) -> None:
         if step.op is Op.CREATE:
-            self._own(resource)
-            resource.create()
-            self._own(resource)
+            self._create(resource)
         elif step.op is Op.UPDATE:
             resource.update(resource.desired())
         elif step.op is Op.ADOPT:
@@ -192,6 +199,19 @@ class Executor:
         elif step.op is Op.DELETE:
             resource.delete()
             self.store.forget_owned(self.env, self.tenant, resource.id)
+
+    def _create(self, resource: Resource) -> None:
+        """Recorded as ours first (a killed run's half-made resource stays recognisable);
+        a create refused as a conflict puts the ownership record back as it was."""
+        owned_before = resource.id in self.store.owned(self.env, self.tenant)
+        self._own(resource)
+        try:
+            resource.create()
+        except ConflictError:
+            if resource.standalone and not owned_before:
+                self.store.forget_owned(self.env, self.tenant, resource.id)
+            raise
+        self._own(resource)
 
     def _own(self, resource: Resource) -> None:
         if resource.standalone:
@@ -261,7 +281,7 @@ def _dependencies(
 def changes_from_journal(entries: Iterable[JournalEntry]) -> list[Change]:
     """Changes a killed deployment made (or may have made) and did not undo."""
     entries = list(entries)
-    undone = {e.step_id for e in entries if e.status in ("undone",)}
+    undone = {e.step_id for e in entries if e.status in ("undone", "refused")}
     seen: dict[str, Change] = {}
     for entry in entries:
         if entry.status == "started" and entry.step_id not in undone:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.errors import absent_on_not_found
 from wpfleet.backends.aws.session import AwsSession
+from wpfleet.errors import BackendError
 
 
 def describe_file_system(aws: AwsSession, fs_id: str) -> dict[str, Any] | None:
@@ -23,6 +25,41 @@ def describe_access_points(aws: AwsSession, fs_id: str) -> list[dict[str, Any]]:
 
 def create_access_point(aws: AwsSession, **spec: Any) -> dict[str, Any]:
     return dict(aws.call("efs", "create_access_point", **spec))
+
+
+def describe_access_point(aws: AwsSession, ap_id: str) -> dict[str, Any] | None:
+    found = absent_on_not_found(
+        lambda: aws.call("efs", "describe_access_points", AccessPointId=ap_id)
+    )
+    points = (found or {}).get("AccessPoints", [])
+    return dict(points[0]) if points else None
+
+
+def wait_access_point_available(
+    aws: AwsSession, ap_id: str, *, timeout: float = 120.0
+) -> dict[str, Any]:
+    """Poll (growing pauses, a deadline) until the access point is ``available``.
+
+    CreateAccessPoint answers with LifeCycleState ``creating``; a task that mounts the
+    access point before it is available fails to start, so the task definition and the
+    service wait for this."""
+    deadline = time.monotonic() + timeout
+    delay = 1.0
+    while True:
+        point = describe_access_point(aws, ap_id)
+        state = (point or {}).get("LifeCycleState")
+        if point is not None and state == "available":
+            return point
+        if state in ("error", "deleting", "deleted") or time.monotonic() >= deadline:
+            raise BackendError(
+                f"EFS access point {ap_id} is {state or 'gone'}, not available"
+                + ("" if state else f" after {timeout:.0f} s"),
+                code="AccessPointNotAvailable",
+                retryable=state in ("creating", None),
+                hint="re-run the deploy; if it stays so, read the access point in the EFS console",
+            )
+        aws.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+        delay = min(delay * 2, 10.0)
 
 
 def delete_access_point(aws: AwsSession, ap_id: str) -> None:

@@ -18,6 +18,7 @@ from typing import TypeVar
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
+    ConnectTimeoutError,
     EndpointConnectionError,
     ReadTimeoutError,
 )
@@ -159,7 +160,9 @@ def translate(exc: Exception, what: str) -> WpfleetError:
         # a 5xx is the server's fault, whatever its code (moto answers some with HTML)
         retryable = code in RETRYABLE_CODES or status >= 500
         return BackendError(message, code=code, retryable=retryable)
-    if isinstance(exc, EndpointConnectionError | ConnectionClosedError | ReadTimeoutError):
+    # a connect timeout never reached AWS, so a retry cannot repeat a change
+    transient = EndpointConnectionError | ConnectTimeoutError | ConnectionClosedError
+    if isinstance(exc, transient | ReadTimeoutError):
         return BackendError(f"{what}: {exc}", code=type(exc).__name__, retryable=True)
     return BackendError(f"{what}: {exc}", code=type(exc).__name__)
 

@@ -76,6 +76,7 @@ def base_components(
     """Each base resource the environment names: present or missing (and the fix)."""
     s = aws.settings
     out: list[ComponentStatus] = []
+    found_cf = None
 
     def add(name: str, ok: bool, what: str) -> None:
         detail = what if ok else f"{what} not found; " + DISCOVER.format(env=env.name)
@@ -115,6 +116,8 @@ def base_components(
         )
     if s.certificate_arn:
         out.append(certificate_status(aws, env, s.certificate_arn))
+    if env.basic_auth and found_cf is not None:
+        out.append(basic_auth_coverage(aws, env))
     return out
 
 
@@ -208,7 +211,10 @@ def ensure_edge_role(aws: AwsSession, env: str) -> str:
 
 
 def ensure_basic_auth_function(aws: AwsSession, env: str, zip_bytes: bytes) -> str:
-    """Create or update the function; returns the ARN of a published version."""
+    """Create or update the function; returns the ARN of a published, Active version.
+
+    Every step waits for Lambda's state machine (``lambda_.wait``): publishing while an
+    update is in progress, or associating a Pending version, is refused by AWS."""
     name = basic_auth_function(env)
     current = lambda_.get_function(aws, name)
     code_sha = _lambda_sha(zip_bytes)
@@ -226,10 +232,22 @@ def ensure_basic_auth_function(aws: AwsSession, env: str, zip_bytes: bytes) -> s
             Tags=T.env_tags(env, name),
             Description=f"wpfleet basic auth for {env}",
         )
-        return _versioned(created)
+        lambda_.wait(aws, "function_active_v2", name)
+        return _active_version(aws, name, created)
+    lambda_.wait(aws, "function_active_v2", name)  # an earlier run's create may be Pending
+    lambda_.wait(aws, "function_updated_v2", name)  # ... or its update still in progress
     if current["Configuration"].get("CodeSha256") != code_sha:
         lambda_.update_function_code(aws, name, zip_bytes)
-    return _versioned(lambda_.publish_version(aws, name))
+        lambda_.wait(aws, "function_updated_v2", name)
+    return _active_version(aws, name, lambda_.publish_version(aws, name))
+
+
+def _active_version(aws: AwsSession, name: str, published: dict[str, Any]) -> str:
+    """The version's ARN once the version is Active (CloudFront refuses it before)."""
+    version = str(published.get("Version", "1"))
+    if version != "$LATEST":
+        lambda_.wait(aws, "published_version_active", name, version)
+    return _versioned(published)
 
 
 #: a new IAM role takes a few seconds before Lambda may assume it
@@ -261,22 +279,65 @@ def _versioned(config: dict[str, Any]) -> str:
     return f"{arn}:{version}"
 
 
+def cache_behaviors(config: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(path pattern, behavior) of every cache behavior, the default one first: each is
+    a way into the origin, so each must carry the basic-auth function."""
+    more = (config.get("CacheBehaviors") or {}).get("Items") or []
+    default = ("default (*)", config["DefaultCacheBehavior"])
+    return [default, *((str(b.get("PathPattern")), b) for b in more)]
+
+
 def associate_viewer_request(aws: AwsSession, dist_id: str, function_arn: str) -> None:
+    """Put the version on the viewer-request trigger of EVERY cache behavior (a
+    ``/wp-content/*`` behavior without it would serve the site without the password)."""
     found = cloudfront.get_distribution_config(aws, dist_id)
     if found is None:
         return
     config, etag = found
-    behavior = config["DefaultCacheBehavior"]
-    items = [
-        a
-        for a in (behavior.get("LambdaFunctionAssociations", {}).get("Items") or [])
-        if a.get("EventType") != "viewer-request"
-    ]
-    items.append(
-        {"LambdaFunctionARN": function_arn, "EventType": "viewer-request", "IncludeBody": False}
-    )
-    behavior["LambdaFunctionAssociations"] = {"Quantity": len(items), "Items": items}
+    for _path, behavior in cache_behaviors(config):
+        items = [
+            a
+            for a in (behavior.get("LambdaFunctionAssociations", {}).get("Items") or [])
+            if a.get("EventType") != "viewer-request"
+        ]
+        items.append(
+            {"LambdaFunctionARN": function_arn, "EventType": "viewer-request", "IncludeBody": False}
+        )
+        behavior["LambdaFunctionAssociations"] = {"Quantity": len(items), "Items": items}
     cloudfront.update_distribution(aws, dist_id, config, etag)
+
+
+def unprotected_behaviors(aws: AwsSession, env: str, dist_id: str) -> list[str]:
+    """Path patterns of the cache behaviors whose viewer-request trigger is not the
+    environment's basic-auth function (any published version of it)."""
+    found = cloudfront.get_distribution_config(aws, dist_id)
+    if found is None:
+        return []
+    marker = f":function:{basic_auth_function(env)}:"
+    out = []
+    for path, behavior in cache_behaviors(found[0]):
+        items = behavior.get("LambdaFunctionAssociations", {}).get("Items") or []
+        if not any(
+            a.get("EventType") == "viewer-request" and marker in str(a.get("LambdaFunctionARN"))
+            for a in items
+        ):
+            out.append(path)
+    return out
+
+
+def basic_auth_coverage(aws: AwsSession, env: Environment) -> ComponentStatus:
+    """Whether every cache behavior of the distribution asks for the password."""
+    dist_id = aws.settings.cloudfront_distribution_id or ""
+    missing = unprotected_behaviors(aws, env.name, dist_id)
+    if missing:
+        return ComponentStatus(
+            "basic-auth-behaviors",
+            False,
+            f"CloudFront distribution {dist_id}: cache behaviors without the basic-auth "
+            f"viewer-request function: {', '.join(missing)}; run "
+            f"`wpfleet platform up --env {env.name}` to attach it to every behavior",
+        )
+    return ComponentStatus("basic-auth-behaviors", True, "every cache behavior asks for it")
 
 
 def bootstrap_basic_auth(aws: AwsSession, fleet: str, env: str) -> str:

@@ -38,7 +38,8 @@ class AccessPoint(AwsResource):
         return {"path": self.names.efs_path, "uid": WWW_DATA, "gid": WWW_DATA, "permissions": "755"}
 
     def create(self) -> None:
-        """ClientToken makes a repeated create (a killed run) return the same access point."""
+        """ClientToken makes a repeated create (a killed run) return the same access point;
+        it is used (task definition, service) only once it is available."""
         created = efs.create_access_point(
             self.aws,
             ClientToken=self.names.access_point[:64],
@@ -54,6 +55,8 @@ class AccessPoint(AwsResource):
             },
             Tags=T.as_key_value(self.t.tags(self.names.access_point)),
         )
+        if created.get("LifeCycleState") != "available":  # AWS answers "creating"
+            created = efs.wait_access_point_available(self.aws, created["AccessPointId"])
         created.setdefault("Tags", T.as_key_value(self.t.tags(self.names.access_point)))
         self.t.remember(f"ap:{self.names.access_point}", created)
 

@@ -10,8 +10,9 @@ import json
 from typing import Any
 
 from wpfleet.backends.aws import tags as T
-from wpfleet.backends.aws.errors import absent_on_not_found
+from wpfleet.backends.aws.errors import AwsInvalid, absent_on_not_found
 from wpfleet.backends.aws.session import AwsSession
+from wpfleet.errors import NotFoundError
 
 
 def describe_secret(aws: AwsSession, name: str) -> dict[str, Any] | None:
@@ -24,41 +25,55 @@ def describe_secret(aws: AwsSession, name: str) -> dict[str, Any] | None:
     return dict(found)
 
 
-def list_secrets_named(aws: AwsSession, names: list[str]) -> dict[str, dict[str, Any]]:
-    """Metadata of the secrets among ``names`` that exist, in one listing: the name filter
-    matches by prefix, so the common prefix is listed and exact names are kept."""
-    prefix = _common_prefix(names)
-    if not prefix:
-        return {n: m for n in names if (m := describe_secret(aws, n)) is not None}
-    found = aws.paginate(
-        "secretsmanager",
-        "list_secrets",
-        "SecretList",
-        Filters=[{"Key": "name", "Values": [prefix]}],
-    )
-    return {s["Name"]: dict(s) for s in found if s["Name"] in names and not s.get("DeletedDate")}
-
-
-def _common_prefix(names: list[str]) -> str:
-    first, last = min(names), max(names)
-    size = next((i for i, (a, b) in enumerate(zip(first, last, strict=False)) if a != b),
-                min(len(first), len(last)))  # fmt: skip
-    return first[:size]
+#: CreateSecret's refusal of a name whose secret is scheduled for deletion: AWS answers
+#: it for the recovery window, and for a short while even after a forced deletion
+SCHEDULED_FOR_DELETION = "scheduled for deletion"
+CREATE_TRIES = 8
 
 
 def create_secret(
     aws: AwsSession, name: str, value: dict[str, Any], tags: dict[str, str], description: str
 ) -> dict[str, Any]:
-    return dict(
-        aws.call(
-            "secretsmanager",
-            "create_secret",
-            Name=name,
-            Description=description,
-            SecretString=json.dumps(value),
-            Tags=T.as_key_value(tags),
-        )
+    """Create the secret. A name still scheduled for deletion (a destroy, or a rolled-back
+    first deploy, not long ago) is restored and given the new value; when it cannot be
+    restored (a forced deletion still being completed) the create is retried with
+    growing pauses until the name is free."""
+    for attempt in range(CREATE_TRIES):
+        try:
+            return dict(
+                aws.call(
+                    "secretsmanager",
+                    "create_secret",
+                    Name=name,
+                    Description=description,
+                    SecretString=json.dumps(value),
+                    Tags=T.as_key_value(tags),
+                )
+            )
+        except AwsInvalid as exc:
+            if SCHEDULED_FOR_DELETION not in exc.message or attempt == CREATE_TRIES - 1:
+                raise
+        restored = _restore(aws, name, value, tags)
+        if restored is not None:
+            return restored
+        aws.sleep(min(2.0 * 2**attempt, 20.0))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _restore(
+    aws: AwsSession, name: str, value: dict[str, Any], tags: dict[str, str]
+) -> dict[str, Any] | None:
+    """RestoreSecret, then the new value and our tags; None when it is not restorable
+    (a forced deletion: the name frees itself shortly)."""
+    try:
+        aws.call("secretsmanager", "restore_secret", SecretId=name)
+    except (NotFoundError, AwsInvalid):
+        return None
+    put = aws.call(
+        "secretsmanager", "put_secret_value", SecretId=name, SecretString=json.dumps(value)
     )
+    tag_resource(aws, name, tags)
+    return {"ARN": put["ARN"], "Name": name}
 
 
 def get_secret_value(aws: AwsSession, name: str) -> dict[str, Any]:

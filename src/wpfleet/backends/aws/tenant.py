@@ -101,19 +101,12 @@ class TenantAws:
     # forgets its key, so a later read in the same run sees the change. The verify checks
     # never use these: they ask live.
     def secret_meta(self, name: str) -> dict[str, Any] | None:
-        """A secret's metadata. The tenant's own secrets are listed together (one call
-        for both: a name filter on ``{env}-{tenant}-``); others are described."""
-        own = (self.names.db_secret, self.names.admin_secret)
-        if name not in own:
-            return self.cache.get(
-                f"secret:{name}", lambda: secretsmanager.describe_secret(self.aws, name)
-            )
-        with self.cache.lock:
-            if f"secret:{name}" not in self.cache.values:
-                found = secretsmanager.list_secrets_named(self.aws, list(own))
-                for each in own:
-                    self.cache.values.setdefault(f"secret:{each}", found.get(each))
-            return self.cache.values[f"secret:{name}"]
+        """A secret's metadata from DescribeSecret, never from ListSecrets: AWS documents
+        that ListSecrets may not show changes of the last few minutes, and a secret
+        missed there would be planned as a CREATE."""
+        return self.cache.get(
+            f"secret:{name}", lambda: secretsmanager.describe_secret(self.aws, name)
+        )
 
     def access_point(self) -> dict[str, Any] | None:
         from wpfleet.backends.aws.res_iam import find_access_point
