@@ -10,11 +10,13 @@ Guarantees:
   deadline itself;
 - a check that raises counts as failed with ``"ExceptionType: message"`` as its detail:
   no traceback reaches a report;
-- ``on_progress`` is called after every attempt of every check, with its outcome so far.
+- ``on_progress`` is called after every attempt of every check, with its outcome so far;
+  an error there (a closed terminal) changes nothing about the verification.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -84,9 +86,9 @@ def ask(check: Check) -> tuple[bool, str]:
     """One attempt; an exception is a failed answer, reported without its traceback."""
     try:
         result = check.run()
-    except Exception as exc:
-        return False, f"{type(exc).__name__}: {exc}"
-    return bool(result.ok), str(result.detail)
+        return bool(result.ok), str(result.detail)
+    except Exception as exc:  # a crashing check is a failed check (issue 11)
+        return False, f"{type(exc).__name__}: {exc}"[:500]
 
 
 def backoff(round_no: int, first_delay: float, max_delay: float) -> float:
@@ -123,7 +125,8 @@ def run_checks(
             o.ok, o.detail, o.attempts = ok, detail, o.attempts + 1
             o.seconds = round(clock() - start, 3)
             if on_progress is not None:
-                on_progress(replace(o))  # a snapshot: ``o`` changes on the next attempt
+                with contextlib.suppress(Exception):  # output is not the verification
+                    on_progress(replace(o))  # a snapshot: ``o`` changes on the next attempt
 
     ask_round(list(range(len(checks))))
     round_no = 1

@@ -15,6 +15,7 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
+from wpfleet import grammar
 from wpfleet.backends.local import probe, proc
 from wpfleet.backends.local.paths import EnvPaths, TenantPaths, is_root
 from wpfleet.engine import faults
@@ -36,6 +37,12 @@ class VhostSpec:
     htpasswd: Path | None
 
     def body(self) -> str:
+        """The server block. Every value in it passes ``grammar.config_token`` here, so no
+        name or path can end a directive or open a block (issue 11)."""
+        for value in (self.tenant, self.host, self.listen, self.core, self.socket):
+            grammar.config_token(value)
+        for value in (self.files.root, self.htpasswd or "-"):
+            grammar.config_token(value)
         auth = (
             f'    auth_basic "restricted";\n    auth_basic_user_file {self.htpasswd};\n'
             if self.htpasswd

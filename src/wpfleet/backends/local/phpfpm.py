@@ -14,6 +14,7 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wpfleet import grammar
 from wpfleet.backends.local import proc
 from wpfleet.backends.local.paths import EnvPaths, is_root
 from wpfleet.engine import faults
@@ -39,6 +40,12 @@ class PoolSpec:
     max_children: int = 5
 
     def render(self) -> str:
+        """The pool file. Every value in it passes ``grammar.config_token`` here, so no
+        name or path can start a directive of its own (issue 11)."""
+        values = [self.name, self.socket, self.user, self.group, self.listen_owner]
+        for value in [*values, self.error_log, self.tmp_dir, *self.open_basedir]:
+            if value is not None:
+                grammar.config_token(value)
         lines = [f"; written by wpfleet\n[{self.name}]"]
         if self.user is not None and is_root():
             lines += [f"user = {self.user}", f"group = {self.group}"]

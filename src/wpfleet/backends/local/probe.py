@@ -49,7 +49,7 @@ def request(
         headers_lower = {k.lower(): v for k, v in resp.getheaders()}
         cookies = [v for k, v in resp.getheaders() if k.lower() == "set-cookie"]
         return Reply(resp.status, headers_lower, data, cookies=cookies)
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: bad header
         return Reply(0, error=f"{type(exc).__name__}: {exc}")
     finally:
         conn.close()
