@@ -55,6 +55,7 @@ class TenantContent(Resource):
             "bundled_themes": bundled_themes(),
             "mail_plugin": True,
             "logs": True,
+            "private_logs": True,  # nginx logs 0750: no other tenant reads them
         }
 
     def create(self) -> None:

@@ -23,6 +23,15 @@ from wpfleet.errors import BackendError
 FPM_BINARY = "php-fpm8.2"
 READY_LINE = b"ready to handle connections"
 SHARED_POOL = "shared"
+DISABLED_FUNCTIONS = (
+    "exec",
+    "shell_exec",
+    "system",
+    "passthru",
+    "proc_open",
+    "popen",
+    "pcntl_exec",
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,9 @@ class PoolSpec:
     open_basedir: list[Path] = field(default_factory=list)
     tmp_dir: Path | None = None
     max_children: int = 5
+    #: PHP's ways to run a command: with them, open_basedir and the pool's uid are the
+    #: only fence left (issue 11); WordPress core needs none of them
+    disable_functions: tuple[str, ...] = DISABLED_FUNCTIONS
 
     def render(self) -> str:
         """The pool file. Every value in it passes ``grammar.config_token`` here, so no
@@ -62,6 +74,9 @@ class PoolSpec:
             "php_admin_flag[log_errors] = on",
             "php_admin_flag[display_errors] = off",
         ]
+        if self.disable_functions:
+            disabled = ",".join(self.disable_functions)
+            lines.append(f"php_admin_value[disable_functions] = {grammar.config_token(disabled)}")
         if self.error_log:
             lines.append(f"php_admin_value[error_log] = {self.error_log}")
         if self.open_basedir:
