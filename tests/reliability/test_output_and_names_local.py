@@ -73,7 +73,8 @@ def test_hostile_display_names_deploy_and_render_escaped(
         assert code == 200
         assert "<script>alert(1)" not in body
         title = body.split("<title>", 1)[1].split("</title>", 1)[0]
-        assert html.unescape(title).startswith(name), title
+        shown = name.replace("--", "\u2014")  # WordPress's wptexturize makes -- a dash
+        assert html.unescape(title).startswith(shown), title
         # the users table survived the name, and the admin can still be looked up
         assert fleet.http("dev", tenant, "/wp-login.php")[0] == 200
         assert fleet.cli("destroy", tenant, "--env", "dev", "--yes").code == 0
