@@ -28,6 +28,9 @@ RELOAD_POINTS = [
     "nginx:reload",
     "nginx:reload@after",
 ]
+#: inside the WordPress install: half the template's tables copied, all but the
+#: options, cloned but not yet given the tenant's own options
+MID_INSTALL = ["wordpress:table", "wordpress:options", "wordpress:settings"]
 
 
 def kill_then_converge(fleet: Fleet, tenant: str, point: str) -> None:
@@ -41,7 +44,7 @@ def kill_then_converge(fleet: Fleet, tenant: str, point: str) -> None:
     assert {s["op"] for s in steps} == {"noop"}, (point, steps)
 
 
-@pytest.mark.parametrize("point", RELOAD_POINTS)
+@pytest.mark.parametrize("point", RELOAD_POINTS + MID_INSTALL)
 def test_kill_at_a_config_test_or_reload_is_resumed_at_the_first_attempt(
     fleet: Fleet, point: str
 ) -> None:
@@ -51,4 +54,20 @@ def test_kill_at_a_config_test_or_reload_is_resumed_at_the_first_attempt(
         kill_then_converge(fleet, tenant, point)
     finally:
         assert fleet.cli("destroy", tenant, "--env", "dev", "--yes").code == 0
+    assert_nothing_left(fleet, tenant)
+
+
+@pytest.mark.parametrize("point", ["php-fpm:reload", "nginx:test", "wordpress:options"])
+def test_kill_then_a_failing_deploy_rolls_back_to_nothing(fleet: Fleet, point: str) -> None:
+    """The killed run's half-made resources are inherited by the next run; when that run
+    fails, its rollback removes them too: no database, user, pool, vhost, file, secret
+    or ownership record is left."""
+    tenant = "hotel"
+    first_deploy_steps(fleet, tenant)
+    killed = fleet.sub("deploy", tenant, "--env", "dev", env={"WPFLEET_INJECT_KILL": point})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    res = fleet.cli(
+        "deploy", tenant, "--env", "dev", env={"WPFLEET_INJECT_FAULT": "infra/wordpress@after"}
+    )
+    assert res.code == 4, res.err
     assert_nothing_left(fleet, tenant)

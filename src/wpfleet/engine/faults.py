@@ -6,7 +6,8 @@ patching code: ``WPFLEET_INJECT_FAULT`` raises an ``InjectedFault`` and
 comma-separated list of ``STEP_ID`` (before the change), ``STEP_ID@after`` (after it),
 ``undo:STEP_ID`` (fail the rollback of that step), ``verify:CHECK`` (that check
 always fails) or a named point inside a resource (``nginx:test``, ``nginx:reload``,
-``php-fpm:test``, ``php-fpm:reload``, each also with ``@after``; see ``point``).
+``php-fpm:test``, ``php-fpm:reload``, each also with ``@after``; inside the WordPress
+install ``wordpress:table``, ``wordpress:options``, ``wordpress:settings``; see ``point``).
 ``WPFLEET_INJECT_SLEEP`` holds ``POINT=SECONDS`` pairs and pauses there (to hold a
 lock open in concurrency tests).
 Unset, they cost one dict lookup each.
