@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from wpfleet.errors import NameLimitError, ValidationError
 
-TENANT_ID_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$")
-ENV_NAME_RE = re.compile(r"^[a-z][a-z0-9]{0,9}$")
+# Used with fullmatch: ``$`` alone would accept a trailing newline.
+TENANT_ID_RE = re.compile(r"[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*")
+ENV_NAME_RE = re.compile(r"[a-z][a-z0-9]{0,9}")
 
 TENANT_ID_RULE = (
     "a tenant id is lower-case ASCII letters, digits and single dashes, starts with a "
@@ -38,19 +39,19 @@ def check_tenant_id(tenant: str) -> None:
     """Refuse an id that is unsafe anywhere it is used (SQL, shell, DNS, file names)."""
     if not tenant:
         raise ValidationError("tenant id is empty", hint=TENANT_ID_RULE)
-    if not TENANT_ID_RE.match(tenant):
-        raise ValidationError(f"tenant id {tenant!r} is not valid", hint=TENANT_ID_RULE)
+    if not TENANT_ID_RE.fullmatch(tenant):
+        raise ValidationError(f"tenant id {tenant!r:.80} is not valid", hint=TENANT_ID_RULE)
     if len(tenant) > 63:
         raise ValidationError(
-            f"tenant id {tenant!r} is {len(tenant)} characters; a DNS label allows 63",
+            f"tenant id {tenant!r:.80} is {len(tenant)} characters; a DNS label allows 63",
             hint="choose a shorter tenant id",
         )
 
 
 def check_env_name(env: str) -> None:
-    if not ENV_NAME_RE.match(env):
+    if not ENV_NAME_RE.fullmatch(env):
         raise ValidationError(
-            f"environment name {env!r} is not valid",
+            f"environment name {env!r:.80} is not valid",
             hint="use 1-10 lower-case letters or digits, starting with a letter (dev, sit, prod)",
         )
 
@@ -188,9 +189,13 @@ class TenantNames:
 
 def tenant_names(tenant: str, env: str, domain_pattern: str) -> TenantNames:
     """Derive and check every name of ``tenant`` in ``env``; raise naming what breaks."""
+    from wpfleet import grammar  # grammar builds on this module's tenant-id rule
+
     check_tenant_id(tenant)
     check_env_name(env)
+    grammar.check_domain_pattern(domain_pattern)
     names = TenantNames(tenant=tenant, env=env, host=host_for(tenant, domain_pattern))
+    grammar.check_host(names.host)
     names.check()
     return names
 

@@ -144,7 +144,7 @@ class HttpProbe:
                 data,
                 cookies=[v for k, v in pairs if k.lower() == "set-cookie"],
             )
-        except (OSError, http.client.HTTPException) as exc:
+        except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: bad header
             return Reply(0, error=f"{type(exc).__name__}: {exc}")
         finally:
             conn.close()

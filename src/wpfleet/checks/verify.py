@@ -10,11 +10,13 @@ Guarantees:
   deadline itself;
 - a check that raises counts as failed with ``"ExceptionType: message"`` as its detail:
   no traceback reaches a report;
-- ``on_progress`` is called after every attempt of every check, with its outcome so far.
+- ``on_progress`` is called after every attempt of every check, with its outcome so far;
+  an error there (a closed terminal) changes nothing about the verification.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -114,7 +116,8 @@ def run_checks(
             o.ok, o.detail, o.attempts = ok, detail, o.attempts + 1
             o.seconds = round(clock() - start, 3)
             if on_progress is not None:
-                on_progress(replace(o))  # a snapshot: ``o`` changes on the next attempt
+                with contextlib.suppress(Exception):  # output is not the verification
+                    on_progress(replace(o))  # a snapshot: ``o`` changes on the next attempt
 
     def attempt() -> bool | None:
         """Ask the checks that have not passed yet; True once none is left."""

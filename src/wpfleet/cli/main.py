@@ -37,7 +37,15 @@ def _load_commands() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return the exit status (the console script exits with it)."""
+    """Run the CLI and return the exit status (the console script exits with it). A
+    closed stdout or stderr never stops a command (``output.guarded_streams``)."""
+    from wpfleet.cli.output import guarded_streams
+
+    with guarded_streams():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     _load_commands()
     args = hoist_global_options(sys.argv[1:] if argv is None else argv)
     verbose = "-v" in args or "--verbose" in args

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,6 +28,62 @@ OP_STYLE = {
     "adopt": "cyan",
     "noop": "dim",
 }
+
+
+class GuardedStream:
+    """stdout/stderr that survive a reader going away (``wpfleet deploy | head -1``).
+
+    Output is not the deployment: after the first EPIPE the stream swallows everything
+    (its file descriptor is pointed at /dev/null, so the interpreter's last flush at exit
+    does not fail either), and the command carries on and exits with its own status.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return int(self._inner.write(text))
+            except (BrokenPipeError, ConnectionResetError):
+                self._break()
+            except OSError as exc:
+                if exc.errno != errno.EPIPE:
+                    raise
+                self._break()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self._inner.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                self._break()
+
+    def _break(self) -> None:
+        self.broken = True
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._inner.fileno())
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+@contextlib.contextmanager
+def guarded_streams() -> Iterator[None]:
+    """Run the CLI with ``GuardedStream`` around sys.stdout and sys.stderr."""
+    saved = sys.stdout, sys.stderr
+    if not isinstance(sys.stdout, GuardedStream):
+        sys.stdout = GuardedStream(sys.stdout)
+    if not isinstance(sys.stderr, GuardedStream):
+        sys.stderr = GuardedStream(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def stdout() -> Console:
@@ -103,7 +162,7 @@ class Progress:
         self._console = None if self.json else stderr()
 
     def _line(self, tenant: str, text: str, record: dict[str, Any]) -> None:
-        with self._lock:
+        with self._lock, contextlib.suppress(OSError, ValueError):  # never stops the work
             if self.json:
                 record = {"ts": round(time.time(), 3), "tenant": tenant, **record}
                 sys.stderr.write(json.dumps(record) + "\n")

@@ -3,8 +3,10 @@ names and their limits, ports, priorities, approvals, images, Fargate sizes."""
 
 from __future__ import annotations
 
-from wpfleet import naming
-from wpfleet.config.models import Fleet, TenantOverride
+from collections.abc import Callable
+
+from wpfleet import grammar, naming
+from wpfleet.config.models import Fleet, Tenant, TenantOverride
 from wpfleet.config.resolve import resolve_tenant
 from wpfleet.errors import ConfigProblem, ValidationError
 
@@ -12,6 +14,7 @@ from wpfleet.errors import ConfigProblem, ValidationError
 def check_fleet(fleet: Fleet, name: str) -> list[ConfigProblem]:
     """Every cross-field rule, all at once: names, limits, ports, priorities, approvals."""
     out: list[ConfigProblem] = []
+    out += _problem(name, "fleet", grammar.check_fleet_name, fleet.fleet)
     out += _check_environments(fleet, name)
     out += _check_tenants(fleet, name)
     return out
@@ -24,7 +27,7 @@ def _check_environments(fleet: Fleet, name: str) -> list[ConfigProblem]:
     seen: dict[str, int] = {}
     ports: dict[int, str] = {}
     for env in fleet.environments:
-        where = f"environments[{env.name}]"
+        where = f"environments[{grammar.label(env.name, 20)}]"
         try:
             naming.check_env_name(env.name)
         except ValidationError as exc:
@@ -32,17 +35,10 @@ def _check_environments(fleet: Fleet, name: str) -> list[ConfigProblem]:
         if env.name in seen:
             out.append(ConfigProblem(name, where, "duplicate environment", "rename one"))
         seen[env.name] = 1
-        if "{tenant}" not in env.domain:
-            out.append(
-                ConfigProblem(
-                    name,
-                    f"{where}.domain",
-                    f"domain {env.domain!r} has no {{tenant}} placeholder",
-                    'write it like "{tenant}.wpdev.localhost"',
-                )
-            )
+        out += _problem(name, f"{where}.domain", grammar.check_domain_pattern, env.domain)
         if env.backend == "local":
             ls = env.local_settings
+            out += _problem(name, f"{where}.local.bind", grammar.check_bind, ls.bind)
             for port, what in ((ls.http_port, "http_port"), (ls.db_port, "db_port")):
                 if port in ports:
                     out.append(
@@ -93,10 +89,11 @@ def _check_tenants(fleet: Fleet, name: str) -> list[ConfigProblem]:
     env_names = {e.name for e in fleet.environments}
     seen: set[str] = set()
     for tenant in fleet.tenants:
-        where = f"tenants[{tenant.id}]"
+        where = f"tenants[{grammar.label(tenant.id)}]"
         if tenant.id in seen:
             out.append(ConfigProblem(name, where, "duplicate tenant id", "remove one"))
         seen.add(tenant.id)
+        out += _check_tenant_values(tenant, where, name)
         try:
             naming.check_tenant_id(tenant.id)
         except ValidationError as exc:
@@ -106,6 +103,8 @@ def _check_tenants(fleet: Fleet, name: str) -> list[ConfigProblem]:
             if tenant.environments is not None and env.name not in tenant.environments:
                 continue
             names = naming.TenantNames(tenant.id, env.name, naming.host_for(tenant.id, env.domain))
+            if not grammar.domain_problem(env.domain):
+                out += _problem(name, f"{where}.id", grammar.check_host, names.host)
             for problem in names.problems():
                 out.append(
                     ConfigProblem(
@@ -137,6 +136,29 @@ def _check_tenants(fleet: Fleet, name: str) -> list[ConfigProblem]:
     out += _check_pinned_priorities_unique(fleet, name)
     out += _check_images(fleet, name)
     out += _check_fargate_sizes(fleet, name)
+    return out
+
+
+def _problem(
+    name: str, where: str, check: Callable[[str], None], value: str
+) -> list[ConfigProblem]:
+    """A grammar check as a list of problems (empty when ``value`` passes)."""
+    try:
+        check(value)
+    except ValidationError as exc:
+        return [ConfigProblem(name, where, exc.message, exc.hint or "")]
+    return []
+
+
+def _check_tenant_values(tenant: Tenant, where: str, name: str) -> list[ConfigProblem]:
+    """Display names (also per-environment overrides), admin user and e-mail."""
+    out = _problem(name, f"{where}.name", grammar.check_display_name, tenant.name)
+    out += _problem(name, f"{where}.admin_user", grammar.check_admin_user, tenant.admin_user)
+    out += _problem(name, f"{where}.admin_email", grammar.check_email, tenant.admin_email)
+    for env_name, override in tenant.overrides.items():
+        if override.name is not None:
+            key = f"{where}.overrides.{grammar.label(env_name, 20)}.name"
+            out += _problem(name, key, grammar.check_display_name, override.name)
     return out
 
 

@@ -4,9 +4,12 @@ They let the test suite fail or kill a real deployment at any step boundary with
 patching code: ``WPFLEET_INJECT_FAULT`` raises an ``InjectedFault`` and
 ``WPFLEET_INJECT_KILL`` sends SIGKILL to the deploying process. Each holds a
 comma-separated list of ``STEP_ID`` (before the change), ``STEP_ID@after`` (after it),
-``undo:STEP_ID`` (fail the rollback of that step) or ``verify:CHECK`` (that check
-always fails). ``WPFLEET_INJECT_SLEEP`` holds
-``POINT=SECONDS`` pairs and pauses there (to hold a lock open in concurrency tests).
+``undo:STEP_ID`` (fail the rollback of that step), ``verify:CHECK`` (that check
+always fails) or a named point inside a resource (``nginx:test``, ``nginx:reload``,
+``php-fpm:test``, ``php-fpm:reload``, each also with ``@after``; inside the WordPress
+install ``wordpress:table``, ``wordpress:options``, ``wordpress:settings``; see ``point``).
+``WPFLEET_INJECT_SLEEP`` holds ``POINT=SECONDS`` pairs and pauses there (to hold a
+lock open in concurrency tests).
 Unset, they cost one dict lookup each.
 """
 
@@ -65,3 +68,10 @@ class _Failing(Check):
 
     def run(self) -> CheckResult:
         return self.result(False, f"injected fault at verify:{self.name}")
+
+
+def point(name: str) -> None:
+    """A named seam inside a resource (``nginx:test``, ``php-fpm:reload@after`` ...), for
+    kills and faults finer than a step boundary. Costs three environment lookups unset."""
+    if any(os.environ.get(var) for var in (FAULT_VAR, KILL_VAR, SLEEP_VAR)):
+        Faults.from_env().at(name)

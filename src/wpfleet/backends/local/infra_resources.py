@@ -55,6 +55,7 @@ class TenantContent(Resource):
             "bundled_themes": bundled_themes(),
             "mail_plugin": True,
             "logs": True,
+            "private_logs": True,  # nginx logs 0750: no other tenant reads them
         }
 
     def create(self) -> None:
@@ -180,9 +181,18 @@ class TenantPool(Resource):
     def read(self) -> Fact | None:
         path = self.fpm.pool_file(self.t.pool_name)
         digest = file_hash(path)
-        if digest is None or not (self.t.own_pool or self.membership.exists()):
+        if not (self.t.own_pool or self.membership.exists()):
             return None
-        return Fact({"pool": self.t.pool_name, "socket": str(self.t.socket), "hash": digest})
+        if digest is None and not (self.t.own_pool and self.fpm.still_loaded(path)):
+            return None
+        return Fact(
+            {
+                "pool": self.t.pool_name,
+                "socket": str(self.t.socket),
+                "hash": digest,
+                "loaded": self.fpm.is_loaded(self.t.pool_name),
+            }
+        )
 
     def desired(self) -> State:
         if not self.t.own_pool:
@@ -193,6 +203,7 @@ class TenantPool(Resource):
             "pool": self.t.pool_name,
             "socket": str(self.t.socket),
             "hash": digest.hexdigest()[:16],
+            "loaded": True,  # written is not enough: the running master must have it
         }
 
     def create(self) -> None:
@@ -234,15 +245,24 @@ class TenantVhost(Resource):
         try:
             text = path.read_text()
         except FileNotFoundError:
-            return None
+            if not self.nginx.still_loaded(path):
+                return None
+            return Fact({"host": self.t.host, "hash": None, "basic_auth": None, "loaded": False})
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
         basic_auth = "auth_basic_user_file" in text
-        return Fact({"host": self.t.host, "hash": digest, "basic_auth": basic_auth, "config": text})
+        loaded = self.nginx.is_loaded(self.t.id)
+        state = {"host": self.t.host, "hash": digest, "basic_auth": basic_auth, "config": text}
+        return Fact({**state, "loaded": loaded})
 
     def desired(self) -> State:
         spec = self.t.vhost_spec()
         digest = hashlib.sha256(spec.render().encode()).hexdigest()[:16]
-        return {"host": self.t.host, "hash": digest, "basic_auth": spec.htpasswd is not None}
+        return {
+            "host": self.t.host,
+            "hash": digest,
+            "basic_auth": spec.htpasswd is not None,
+            "loaded": True,  # written is not enough: the running nginx must have it
+        }
 
     def create(self) -> None:
         wordpress.ensure_nginx_logs(self.t.files)  # the vhost names files in it

@@ -12,12 +12,13 @@ import hashlib
 import os
 import re
 import signal
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from wpfleet import grammar
 from wpfleet.backends.local import probe, proc
 from wpfleet.backends.local.paths import EnvPaths, TenantPaths, is_root
+from wpfleet.engine import faults
 from wpfleet.errors import BackendError
 
 PING_PATH = "/.wpfleet-ping"
@@ -36,6 +37,12 @@ class VhostSpec:
     htpasswd: Path | None
 
     def body(self) -> str:
+        """The server block. Every value in it passes ``grammar.config_token`` here, so no
+        name or path can end a directive or open a block (issue 11)."""
+        for value in (self.tenant, self.host, self.listen, self.core, self.socket):
+            grammar.config_token(value)
+        for value in (self.files.root, self.htpasswd or "-"):
+            grammar.config_token(value)
         auth = (
             f'    auth_basic "restricted";\n    auth_basic_user_file {self.htpasswd};\n'
             if self.htpasswd
@@ -98,7 +105,15 @@ class Nginx:
         self.pid_file = paths.run / "nginx.pid"
         self.error_log = paths.logs / "nginx-error.log"
         self.lock = paths.locks / "nginx.lock"
-        self.stamp = proc.ReloadStamp(paths.run / "nginx.reloaded")
+        self.loaded = proc.LoadedConfigs(paths.run / "nginx.loaded", self.config_files)
+
+    def config_files(self) -> list[Path]:
+        """Every file the master reads: its own config and the vhosts."""
+        return [self.conf, *sorted(self.paths.vhosts.glob("*.conf"))]
+
+    def is_loaded(self, tenant: str) -> bool:
+        """True when the running master serves exactly the vhost file now on disk."""
+        return self.loaded.holds(self.vhost_file(tenant))
 
     @property
     def listen(self) -> str:
@@ -142,9 +157,17 @@ class Nginx:
         proc.ensure_dir(self.paths.nginx / "tmp", mode=0o755)
         return proc.write_file(self.conf, self.render_master())
 
+    def still_loaded(self, path: Path) -> bool:
+        """True when the running master loaded ``path`` and no reload has dropped it yet
+        (a run killed between removing the file and the reload)."""
+        return self.running() and str(path) in self.loaded.loaded()
+
     def start(self) -> None:
+        """Start the master; what it reads at start is what it has loaded."""
+        snapshot = self.loaded.snapshot()
         argv = ["nginx", "-e", str(self.error_log), "-c", str(self.conf), "-g", "daemon off;"]
         proc.spawn(argv, self.paths.logs / "nginx.out")
+        self.loaded.record(snapshot)
 
     def wait_ready(self, timeout: float = 10.0) -> None:
         def ready() -> bool:
@@ -165,28 +188,29 @@ class Nginx:
         """Write a vhost's text, test the whole configuration, reload, wait until that
         version answers. A configuration nginx refuses is taken back at once (the previous
         text restored, or the file removed), so one tenant's bad vhost never blocks the
-        reloads of every other tenant."""
+        reloads of every other tenant. A file already written but never loaded (a run
+        killed before its reload) is tested and reloaded all the same."""
         path = self.vhost_file(tenant)
         with proc.file_lock(self.lock):  # tested alone: another tenant's write waits
             previous = path.read_text() if path.exists() else None
             changed = proc.write_file(path, text)
-            if changed:
+            if changed or not self.loaded.holds(path):
                 try:
                     self.test_config()
                 except BackendError:
-                    if previous is None:
+                    if changed and previous is None:
                         path.unlink(missing_ok=True)
-                    else:
+                    elif changed and previous is not None:
                         proc.write_file(path, previous)
                     raise
-        if changed:
-            with proc.file_lock(self.lock):  # a reload begun since our write covers it
-                if not self.stamp.covers(path):
-                    self.reload()
+        with proc.file_lock(self.lock):  # a reload begun since our write covers it
+            if not self.loaded.holds(path):
+                self.reload()
         self.wait_vhost(host, vhost_fingerprint(text))
 
     def test_config(self) -> None:
         """``nginx -t`` on the whole configuration (as the reload would read it)."""
+        faults.point("nginx:test")
         proc.run(
             ["nginx", "-t", "-q", "-e", str(self.error_log), "-c", str(self.conf)],
             what="nginx -t (the new vhost was refused and taken back)",
@@ -196,9 +220,9 @@ class Nginx:
     def remove_vhost(self, tenant: str, host: str) -> None:
         with proc.file_lock(self.lock):
             path = self.vhost_file(tenant)
-            if not path.exists():
+            if not (path.exists() or self.still_loaded(path)):
                 return
-            path.unlink()
+            path.unlink(missing_ok=True)
             self.reload()
         self.wait_vhost(host, None)
 
@@ -213,11 +237,13 @@ class Nginx:
         if pid is None:
             return
         old_workers = proc.child_pids(pid)
-        signalled = time.time_ns()
+        snapshot = self.loaded.snapshot()
+        faults.point("nginx:reload")
         os.kill(pid, signal.SIGHUP)
+        faults.point("nginx:reload@after")
         if not proc.wait_for(lambda: not old_workers & proc.child_pids(pid), 10.0):
             raise BackendError(f"nginx did not finish reloading: {_tail(self.error_log)}")
-        self.stamp.mark(signalled)
+        self.loaded.record(snapshot)
 
     def answering_version(self, host: str) -> str | None:
         reply = probe.request(self.port, host, PING_PATH, timeout=2.0, address=self.bind)

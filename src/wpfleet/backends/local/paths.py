@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from wpfleet import grammar, naming
 from wpfleet.config.load import LoadedFleet
+from wpfleet.errors import ValidationError
+from wpfleet.naming import TENANT_ID_RULE
 
 ROOT_RUNTIME_BASE = Path("/var/lib/wpfleet")
 RUNTIME_ENV_VAR = "WPFLEET_RUNTIME_DIR"
+#: a tenant id, or the template's "0template": one plain path component
+TENANT_DIR_RE = re.compile(r"[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*")
 
 
 def is_root() -> bool:
@@ -25,14 +31,50 @@ def is_root() -> bool:
 
 
 def runtime_root(loaded: LoadedFleet, env: str) -> Path:
-    """The environment's runtime directory (see the module docstring for the rules)."""
+    """The environment's runtime directory (see the module docstring for the rules).
+
+    The fleet and environment names are checked again here (not only in validation), and
+    the result must resolve to a place under its base: a name is never a path."""
+    grammar.check_fleet_name(loaded.fleet.fleet)
+    naming.check_env_name(env)
     override = os.environ.get(RUNTIME_ENV_VAR)
     if override:
-        return Path(override).resolve() / env
-    if is_root():
+        base = Path(override).resolve()
+        root = base / env
+    elif is_root():
         digest = hashlib.sha256(str(loaded.path).encode()).hexdigest()[:8]
-        return ROOT_RUNTIME_BASE / f"{loaded.fleet.fleet}-{digest}" / env
-    return loaded.state_dir / "local" / env
+        base = ROOT_RUNTIME_BASE
+        root = base / f"{loaded.fleet.fleet}-{digest}" / env
+    else:
+        base = loaded.state_dir
+        root = base / "local" / env
+    root = under(base, root)
+    try:
+        grammar.config_token(root)
+    except ValidationError as exc:
+        raise ValidationError(
+            f"the runtime directory {root} cannot be named in nginx or php-fpm configuration",
+            hint=f"set {RUNTIME_ENV_VAR} to a plain path (letters, digits, / . _ -)",
+        ) from exc
+    return root
+
+
+def under(base: Path, path: Path) -> Path:
+    """``path`` resolved, refused unless it stays under ``base`` (resolved too)."""
+    resolved, root = path.resolve(), base.resolve()
+    if not resolved.is_relative_to(root):
+        raise ValidationError(
+            f"{path} resolves to {resolved}, outside {root}",
+            hint="names must not contain '..' or '/'; check the fleet file and symlinks",
+        )
+    return resolved
+
+
+def check_component(name: str) -> str:
+    """A tenant id (or the template's directory name) as one path component."""
+    if not TENANT_DIR_RE.fullmatch(name):
+        raise ValidationError(f"{name!r:.80} cannot be a directory name", hint=TENANT_ID_RULE)
+    return name
 
 
 @dataclass(frozen=True)
@@ -114,10 +156,10 @@ class EnvPaths:
         return self.secrets / "basic-auth.json"
 
     def tenant_secret(self, tenant: str) -> Path:
-        return self.secrets / "tenants" / f"{tenant}.json"
+        return under(self.secrets, self.secrets / "tenants" / f"{check_component(tenant)}.json")
 
     def tenant(self, tenant: str) -> TenantPaths:
-        return TenantPaths(self.tenants / tenant)
+        return TenantPaths(under(self.tenants, self.tenants / check_component(tenant)))
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,27 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wpfleet import grammar
 from wpfleet.backends.local import proc
 from wpfleet.backends.local.paths import EnvPaths, is_root
+from wpfleet.engine import faults
 from wpfleet.errors import BackendError
 
 FPM_BINARY = "php-fpm8.2"
 READY_LINE = b"ready to handle connections"
 SHARED_POOL = "shared"
+DISABLED_FUNCTIONS = (
+    "exec",
+    "shell_exec",
+    "system",
+    "passthru",
+    "proc_open",
+    "popen",
+    "pcntl_exec",
+)
 
 
 @dataclass(frozen=True)
@@ -37,8 +47,17 @@ class PoolSpec:
     open_basedir: list[Path] = field(default_factory=list)
     tmp_dir: Path | None = None
     max_children: int = 5
+    #: PHP's ways to run a command: with them, open_basedir and the pool's uid are the
+    #: only fence left (issue 11); WordPress core needs none of them
+    disable_functions: tuple[str, ...] = DISABLED_FUNCTIONS
 
     def render(self) -> str:
+        """The pool file. Every value in it passes ``grammar.config_token`` here, so no
+        name or path can start a directive of its own (issue 11)."""
+        values = [self.name, self.socket, self.user, self.group, self.listen_owner]
+        for value in [*values, self.error_log, self.tmp_dir, *self.open_basedir]:
+            if value is not None:
+                grammar.config_token(value)
         lines = [f"; written by wpfleet\n[{self.name}]"]
         if self.user is not None and is_root():
             lines += [f"user = {self.user}", f"group = {self.group}"]
@@ -55,6 +74,9 @@ class PoolSpec:
             "php_admin_flag[log_errors] = on",
             "php_admin_flag[display_errors] = off",
         ]
+        if self.disable_functions:
+            disabled = ",".join(self.disable_functions)
+            lines.append(f"php_admin_value[disable_functions] = {grammar.config_token(disabled)}")
         if self.error_log:
             lines.append(f"php_admin_value[error_log] = {self.error_log}")
         if self.open_basedir:
@@ -79,7 +101,15 @@ class PhpFpm:
         self.pid_file = paths.run / "php-fpm.pid"
         self.log = paths.logs / "php-fpm.log"
         self.lock = paths.locks / "php-fpm.lock"
-        self.stamp = proc.ReloadStamp(paths.run / "php-fpm.reloaded")
+        self.loaded = proc.LoadedConfigs(paths.run / "php-fpm.loaded", self.config_files)
+
+    def config_files(self) -> list[Path]:
+        """Every file the master reads: its own config and the pools."""
+        return [self.conf, *sorted(self.paths.pools.glob("*.conf"))]
+
+    def is_loaded(self, pool: str) -> bool:
+        """True when the running master runs exactly the pool file now on disk."""
+        return self.loaded.holds(self.pool_file(pool))
 
     def pid(self) -> int | None:
         return proc.read_pid(self.pid_file)
@@ -122,11 +152,19 @@ class PhpFpm:
         with proc.file_lock(self.lock):
             self._reload()
 
+    def still_loaded(self, path: Path) -> bool:
+        """True when the running master loaded ``path`` and no reload has dropped it yet
+        (a run killed between removing the file and the reload)."""
+        return self.running() and str(path) in self.loaded.loaded()
+
     def start(self) -> None:
+        """Start the master; what it reads at start is what it has loaded."""
+        snapshot = self.loaded.snapshot()
         argv = [FPM_BINARY, "--nodaemonize", "--fpm-config", str(self.conf)]
         if is_root():
             argv.append("--allow-to-run-as-root")
         proc.spawn(argv, self.paths.logs / "php-fpm.out")
+        self.loaded.record(snapshot)
 
     def wait_ready(self, pools: list[str], timeout: float = 15.0) -> None:
         def ready() -> bool:
@@ -139,14 +177,16 @@ class PhpFpm:
         proc.stop_pid(self.pid())
 
     def apply_pool(self, spec: PoolSpec) -> None:
-        """Write the pool and reload php-fpm when it changed; wait for its socket."""
+        """Write the pool and reload php-fpm unless the running master already loaded
+        exactly this text (a file written by a run killed before its reload is not
+        loaded); wait for its socket."""
         path = self.pool_file(spec.name)
         previous = path.read_text() if path.exists() else None
-        if proc.write_file(path, spec.render()):
-            with proc.file_lock(self.lock):
-                if not self.stamp.covers(path):
-                    self._test_or_restore(path, previous)
-                    self._reload()
+        proc.write_file(path, spec.render())
+        with proc.file_lock(self.lock):  # a reload begun since our write covers it
+            if not self.loaded.holds(path):
+                self._test_or_restore(path, previous)
+                self._reload()
         self.wait_ready([spec.name])
 
     def _test_or_restore(self, path: Path, previous: str | None) -> None:
@@ -156,6 +196,7 @@ class PhpFpm:
         if is_root():
             argv.append("--allow-to-run-as-root")
         try:
+            faults.point("php-fpm:test")
             proc.run(argv, what="php-fpm -t")
         except BackendError:
             if previous is None:
@@ -165,10 +206,11 @@ class PhpFpm:
             raise
 
     def remove_pool(self, pool: str) -> None:
+        """Remove the pool file and reload, so its workers stop."""
         with proc.file_lock(self.lock):
             path = self.pool_file(pool)
-            if path.exists():
-                path.unlink()
+            if path.exists() or self.still_loaded(path):
+                path.unlink(missing_ok=True)
                 self._reload()
                 self.socket(pool).unlink(missing_ok=True)
 
@@ -178,15 +220,17 @@ class PhpFpm:
         if pid is None:
             return
         offset = _size(self.log)
-        signalled = time.time_ns()
+        snapshot = self.loaded.snapshot()
+        faults.point("php-fpm:reload")
         os.kill(pid, signal.SIGUSR2)
+        faults.point("php-fpm:reload@after")
 
         def reloaded() -> bool:
             return READY_LINE in _read_from(self.log, offset)
 
         if not proc.wait_for(reloaded, 15.0):
             raise BackendError(f"php-fpm did not finish reloading: {_tail(self.log)}")
-        self.stamp.mark(signalled)
+        self.loaded.record(snapshot)
 
 
 def _size(path: Path) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import logging
 import os
 import shutil
@@ -185,23 +186,55 @@ def file_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-class ReloadStamp:
-    """When the last completed reload of a daemon was signalled (a file, so that several
-    wpfleet processes agree). A config file written before that moment has been picked
-    up, so threads that queued on the reload lock can skip their own reload."""
+class LoadedConfigs:
+    """What the running daemon last loaded: a hash per config file, written only AFTER a
+    reload (or start) completed, from a snapshot taken just before it was signalled.
 
-    def __init__(self, path: Path) -> None:
+    A file on disk is "written"; it is "loaded" only when its hash matches this record. A
+    run killed between writing a file and the reload (or during the config test) leaves
+    the file written but not loaded, so the next run still reloads (issue 11, defect 1).
+    The snapshot is conservative: a file changed after it is taken reads as not loaded
+    and costs at most one extra reload. Kept in a file so that several wpfleet processes
+    agree; read and written under the daemon's reload lock.
+    """
+
+    def __init__(self, path: Path, files: Callable[[], list[Path]]) -> None:
         self.path = path
+        self.files = files
 
-    def covers(self, config: Path) -> bool:
+    def snapshot(self) -> dict[str, str]:
+        """The hash of every config file the daemon would read now."""
+        out = {}
+        for file in self.files():
+            digest = content_hash(file)
+            if digest is not None:
+                out[str(file)] = digest
+        return out
+
+    def record(self, snapshot: dict[str, str]) -> None:
+        lines = "".join(f"{digest} {name}\n" for name, digest in sorted(snapshot.items()))
+        write_file(self.path, lines, mode=0o600)
+
+    def loaded(self) -> dict[str, str]:
         try:
-            stamp = int(self.path.read_text())
-            return config.stat().st_mtime_ns < stamp
-        except (OSError, ValueError):
-            return False
+            text = self.path.read_text()
+        except OSError:
+            return {}
+        pairs = (line.split(" ", 1) for line in text.splitlines() if " " in line)
+        return {name: digest for digest, name in pairs}
 
-    def mark(self, signalled_ns: int) -> None:
-        write_file(self.path, f"{signalled_ns}\n")
+    def holds(self, config: Path) -> bool:
+        """True when the running daemon loaded exactly the text now in ``config``."""
+        digest = content_hash(config)
+        return digest is not None and self.loaded().get(str(config)) == digest
+
+
+def content_hash(path: Path) -> str | None:
+    """A short content hash of a file, None when it is absent."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return None
 
 
 def write_file(path: Path, text: str, *, mode: int = 0o644, uid: int = -1, gid: int = -1) -> bool:

@@ -249,16 +249,40 @@ def copy_themes(themes: int, themes_path: Path, uid: int, gid: int) -> None:
         )
 
 
+NGINX_LOGS_MODE = 0o750
+NGINX_LOG_MODE = 0o640
+
+
 def ensure_nginx_logs(files: TenantPaths) -> None:
     """The root-owned directory of the tenant's nginx logs, which its vhost names (nginx
-    refuses a configuration whose log directory is missing)."""
+    refuses a configuration whose log directory is missing). 0750 root:root (the
+    operator's own user and group when not root): other tenants' PHP cannot read who
+    visited (issue 11); the master opens the files as root. The log files are made
+    here, 0640, before nginx would create them 0644; older ones are tightened."""
     ru, rg = (0, 0) if os.geteuid() == 0 else (-1, -1)
     proc.ensure_dir(files.root, mode=0o755)
     with (
         safefs.opendir(files.root) as root,
-        safefs.subdir(root, "nginx-logs", mode=0o755, uid=ru, gid=rg),
+        safefs.subdir(root, "nginx-logs", mode=NGINX_LOGS_MODE, uid=ru, gid=rg) as logs,
     ):
-        pass
+        for name in (files.nginx_access_log.name, files.nginx_error_log.name):
+            # made here first (nginx would create them 0644), appended to by nginx later
+            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK
+            fd = os.open(name, flags, NGINX_LOG_MODE, dir_fd=logs)
+            try:
+                if os.fstat(fd).st_mode & 0o037:
+                    os.fchmod(fd, NGINX_LOG_MODE)
+            finally:
+                os.close(fd)
+
+
+def private_nginx_logs(files: TenantPaths) -> bool:
+    """True when no one but root (and the operator's group) can read the nginx logs."""
+    try:
+        mode = files.nginx_logs.lstat().st_mode
+    except FileNotFoundError:
+        return False
+    return mode & 0o7777 == NGINX_LOGS_MODE
 
 
 def content_state(files: TenantPaths) -> dict[str, Any] | None:
@@ -274,6 +298,7 @@ def content_state(files: TenantPaths) -> dict[str, Any] | None:
         "themes": themes,
         "mail_plugin": mail_plugin,
         "logs": files.logs.is_dir(),
+        "private_logs": private_nginx_logs(files),
     }
 
 

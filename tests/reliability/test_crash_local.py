@@ -1,0 +1,73 @@
+"""Crash matrix on the local backend: SIGKILL of a real ``wpfleet deploy`` process at
+every config test and reload of nginx and php-fpm, and in the middle of the WordPress
+install. The next deploy must succeed at its FIRST attempt, leave only noops, and a
+destroy must leave nothing behind.
+
+The kill points inside the resources are the named seams of ``wpfleet.engine.faults``
+(``nginx:test`` ...), so the code under test is the real deploy path, unpatched. Before
+issue 11's fix, a kill at ``*:test`` or ``*:reload`` left a file written but never
+loaded; the next deploy planned a noop for it, its checks failed and it rolled back.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from tests.e2e.test_failures_local import assert_nothing_left, first_deploy_steps
+from tests.reliability.conftest import Fleet
+
+pytestmark = [pytest.mark.stack, pytest.mark.slow]
+
+RELOAD_POINTS = [
+    "php-fpm:test",
+    "php-fpm:reload",
+    "php-fpm:reload@after",
+    "nginx:test",
+    "nginx:reload",
+    "nginx:reload@after",
+]
+#: inside the WordPress install: half the template's tables copied, all but the
+#: options, cloned but not yet given the tenant's own options
+MID_INSTALL = ["wordpress:table", "wordpress:options", "wordpress:settings"]
+
+
+def kill_then_converge(fleet: Fleet, tenant: str, point: str) -> None:
+    """A deploy killed at ``point``; then one plain deploy must succeed and converge."""
+    killed = fleet.sub("deploy", tenant, "--env", "dev", env={"WPFLEET_INJECT_KILL": point})
+    assert killed.returncode == -signal.SIGKILL, f"{point} was never reached: {killed.stderr}"
+    res = fleet.cli("deploy", tenant, "--env", "dev", "--verify-deadline", "8")
+    assert res.code == 0, f"after a kill at {point}, the first deploy failed: {res.err}"
+    assert fleet.http("dev", tenant, "/")[0] == 200
+    steps = fleet.cli("-o", "json", "plan", tenant, "--env", "dev").json()["steps"]  # type: ignore[index]
+    assert {s["op"] for s in steps} == {"noop"}, (point, steps)
+
+
+@pytest.mark.parametrize("point", RELOAD_POINTS + MID_INSTALL)
+def test_kill_at_a_config_test_or_reload_is_resumed_at_the_first_attempt(
+    fleet: Fleet, point: str
+) -> None:
+    tenant = "kilo"
+    first_deploy_steps(fleet, tenant)  # starts from nothing
+    try:
+        kill_then_converge(fleet, tenant, point)
+    finally:
+        assert fleet.cli("destroy", tenant, "--env", "dev", "--yes").code == 0
+    assert_nothing_left(fleet, tenant)
+
+
+@pytest.mark.parametrize("point", ["php-fpm:reload", "nginx:test", "wordpress:options"])
+def test_kill_then_a_failing_deploy_rolls_back_to_nothing(fleet: Fleet, point: str) -> None:
+    """The killed run's half-made resources are inherited by the next run; when that run
+    fails, its rollback removes them too: no database, user, pool, vhost, file, secret
+    or ownership record is left."""
+    tenant = "hotel"
+    first_deploy_steps(fleet, tenant)
+    killed = fleet.sub("deploy", tenant, "--env", "dev", env={"WPFLEET_INJECT_KILL": point})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    res = fleet.cli(
+        "deploy", tenant, "--env", "dev", env={"WPFLEET_INJECT_FAULT": "infra/wordpress@after"}
+    )
+    assert res.code == 4, res.err
+    assert_nothing_left(fleet, tenant)
