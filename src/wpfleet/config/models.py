@@ -95,10 +95,36 @@ class AwsSettings(Strict):
     scheme: Literal["https", "http"] = "https"
 
 
+NotifyEvent = Literal[
+    "deployment.succeeded",
+    "deployment.failed",
+    "deployment.rolled-back",
+    "approval.requested",
+    "approval.decided",
+    "drift.found",
+    "cost.anomaly",
+]
+
+
+class SmtpSettings(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str = "wpfleet@localhost"
+    starttls: bool = False
+    username: str | None = None
+    #: ``env:NAME``: the password is read from that variable, never from the fleet file
+    password: str | None = Field(default=None, pattern=r"^env:[A-Za-z_][A-Za-z0-9_]*$")
+
+
 class Notify(Strict):
+    #: a Slack incoming-webhook URL, or ``env:NAME`` to read it from a variable
     slack_webhook: str | None = None
+    #: a generic JSON webhook (URL or ``env:NAME``): receives the event as JSON
     webhook: str | None = None
     email: list[str] = Field(default_factory=list)
+    smtp: SmtpSettings | None = None
+    #: which events to send (default: all), e.g. ["deployment.failed", "drift.found"]
+    events: list[NotifyEvent] = Field(default_factory=list)
 
 
 class Environment(Strict):

@@ -56,3 +56,38 @@ def get_cost_and_usage(aws: AwsSession, env: str, days: int, today: dt.date) -> 
 def _tenant_of(key: str) -> str:
     """Cost Explorer spells a tag group ``wpfleet:tenant$goldencrust``."""
     return key.split("$", 1)[1] if "$" in key else key
+
+
+@dataclass
+class ServiceCosts:
+    currency: str = "USD"
+    #: service name -> ISO day -> amount
+    by_service: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def get_cost_by_service(aws: AwsSession, env: str, days: int, today: dt.date) -> ServiceCosts:
+    """Daily unblended cost per AWS service of environment ``env``'s account (the seeds'
+    service_breakdown.py). Not filtered by tag: base resources (RDS, ALB, NAT) carry most
+    of an environment's cost and are shared by its tenants."""
+    start, end = today - dt.timedelta(days=days), today
+    params: dict[str, Any] = {
+        "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
+        "Granularity": "DAILY",
+        "Metrics": ["UnblendedCost"],
+        "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
+    }
+    out = ServiceCosts()
+    token: str | None = None
+    while True:
+        request: dict[str, Any] = {**params, **({"NextPageToken": token} if token else {})}
+        page = aws.call("ce", "get_cost_and_usage", region=CE_REGION, **request)
+        for period in page.get("ResultsByTime", []):
+            day = period["TimePeriod"]["Start"]
+            for group in period.get("Groups", []):
+                metric = group["Metrics"]["UnblendedCost"]
+                out.currency = metric.get("Unit", out.currency)
+                daily = out.by_service.setdefault(group["Keys"][0], {})
+                daily[day] = daily.get(day, 0.0) + float(metric["Amount"])
+        token = page.get("NextPageToken")
+        if not token:
+            return out
