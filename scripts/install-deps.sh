@@ -14,9 +14,9 @@ VENV="${VENV:-.venv}"
 APT_PACKAGES=(mariadb-server mariadb-client php-fpm php-mysql php-cli php-curl php-xml
   php-mbstring php-zip nginx wordpress wordpress-theme-twentytwentythree curl openssl
   ca-certificates python3-venv)
-# The tests also look at the demo's pages in a real browser (Playwright drives it) and
-# run the Lambda@Edge handler under node.
-if [ "$what" = "test" ]; then APT_PACKAGES+=(chromium nodejs); fi
+# The tests also look at the demo's pages in a real browser (Playwright drives it; the
+# node in its wheel needs libatomic1) and run the Lambda@Edge handler under node.
+if [ "$what" = "test" ]; then APT_PACKAGES+=(chromium libatomic1 nodejs); fi
 # Keep apt from pulling in apache2 / mod_php to satisfy `wordpress`'s dependencies.
 APT_EXCLUDE=(apache2- apache2-bin- libapache2-mod-php- libapache2-mod-php8.2-)
 

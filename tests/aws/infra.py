@@ -88,11 +88,14 @@ def start_mariadb(root: Path) -> MariaDB:
     )
     if os.geteuid() == 0:
         shutil.chown(root, "mysql", "mysql")
-    subprocess.run(
+    done = subprocess.run(
         ["mariadb-install-db", f"--defaults-file={cnf}", "--auth-root-authentication-method=normal",
          "--skip-test-db"],
-        check=True, capture_output=True,
+        capture_output=True, text=True,
     )  # fmt: skip
+    if done.returncode != 0:  # say why: the exit status alone told nothing on a fresh machine
+        raise RuntimeError(f"mariadb-install-db failed ({done.returncode}) in {root}:\n"
+                           f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}")  # fmt: skip
     proc = subprocess.Popen(
         ["mariadbd", f"--defaults-file={cnf}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
