@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from wpfleet.checks.base import Check, CheckResult
 from wpfleet.checks.page import (
     AUTH_REQUIRED,
+    OK_STATUSES,
     REDIRECTS,
     read_page,
     status_ok,
@@ -86,8 +87,9 @@ def front_page_verdict(reply: Reply, name: str, host: str) -> tuple[bool, str]:
             return False, f"HTTP {reply.status} to {location} (redirects to itself: a loop)"
         return True, f"HTTP {reply.status} to {location}"
     if reply.status != 200:
-        hint = " (no basic-auth login was sent)" if reply.status == AUTH_REQUIRED else ""
-        return False, f"{reply.summary}{hint}, want 200, 301 or 302"
+        hint = " (basic auth: no login, or a wrong one)" if reply.status == AUTH_REQUIRED else ""
+        want = ", ".join(str(s) for s in sorted(OK_STATUSES))
+        return False, f"{reply.summary}{hint}, want one of {want}"
     page = read_page(reply.status, reply.header("content-type"), reply.body)
     problems = page.problems(name)
     if problems:

@@ -9,6 +9,7 @@ from typing import Any
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.errors import absent_on_not_found
 from wpfleet.backends.aws.session import AwsSession
+from wpfleet.checks import poll
 from wpfleet.errors import BackendError
 
 #: describe_services takes at most 10 services per call
@@ -103,17 +104,19 @@ def wait_until_drained(
 ) -> None:
     """Wait while a deleted service is DRAINING: AWS refuses to create a service of the
     same name until it is INACTIVE (moto skips the draining, so this returns at once)."""
-    deadline = clock() + timeout
-    delay = 2.0
-    while any(s.get("status") == "DRAINING" for s in describe_services(aws, cluster, [name])):
-        if clock() + delay > deadline:
-            raise BackendError(
-                f"ECS service {name} is still draining after {timeout:.0f}s",
-                hint="wait for its tasks to stop, then re-run the command",
-                retryable=True,
-            )
-        sleep(delay)
-        delay = min(delay * 1.5, 30.0)
+
+    def drained() -> bool:
+        return not any(
+            s.get("status") == "DRAINING" for s in describe_services(aws, cluster, [name])
+        )
+
+    backoff = poll.Backoff(2.0, 30.0, factor=1.5, jitter=0.0)
+    if not poll.wait_for(drained, timeout, backoff, clock=clock, sleep=sleep):
+        raise BackendError(
+            f"ECS service {name} is still draining after {timeout:.0f}s",
+            hint="wait for its tasks to stop, then re-run the command",
+            retryable=True,
+        )
 
 
 def tag_resource(aws: AwsSession, arn: str, tags: dict[str, str]) -> None:
