@@ -242,6 +242,7 @@ class TenantAws:
 
     def rule_quota(self) -> int:
         """The account's rules-per-ALB quota (adjustable), default 100."""
+
         def load() -> int:
             found = elbv2.account_limit(self.aws, limits.RULES_QUOTA_NAME)
             return found if found is not None else limits.RULES_PER_ALB
