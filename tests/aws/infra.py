@@ -22,6 +22,7 @@ import pymysql
 import yaml
 
 from wpfleet.backends.aws import session as aws_session
+from wpfleet.backends.aws.efs_policy import required_policy
 from wpfleet.backends.base import TenantContext
 from wpfleet.config.load import LoadedFleet, load_fleet
 from wpfleet.pipeline.context import tenant_context
@@ -170,6 +171,11 @@ def create_base_env(url: str, db: MariaDB) -> BaseEnv:
         DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
     )["Listeners"][0]["ListenerArn"]  # fmt: skip
     efs_id = c("efs").create_file_system(CreationToken=f"{ENV}-efs")["FileSystemId"]
+    # the policy tenant isolation needs (preflight refuses a file system without it)
+    fs_arn = f"arn:aws:elasticfilesystem:{REGION}:{ACCOUNT}:file-system/{efs_id}"
+    c("efs").put_file_system_policy(
+        FileSystemId=efs_id, Policy=json.dumps(required_policy(ACCOUNT, fs_arn))
+    )
     c("logs").create_log_group(logGroupName=f"/ecs/{ENV}")
     c("rds").create_db_instance(
         DBInstanceIdentifier=f"{ENV}-mysql", DBInstanceClass="db.t3.micro", Engine="mysql",

@@ -66,10 +66,40 @@ def _show(cfg: Settings, statuses: list[PlatformStatus]) -> int:
 
 
 @platform_app.command("up")
-def up(ctx: typer.Context, env: str = ENV_OPTION) -> int:
+def up(
+    ctx: typer.Context,
+    env: str = ENV_OPTION,
+    fix: bool = typer.Option(
+        False,
+        "--fix",
+        help="aws: also apply the EFS file-system policy that tenant isolation needs "
+        "(requires IAM authorization and an access point; see the README).",
+    ),
+) -> int:
     """Start the platform (idempotent: a running platform is left alone)."""
     cfg = settings(ctx)
+    if fix:
+        _fix(cfg, env)
     return _show(cfg, _run(cfg, env, "up"))
+
+
+def _fix(cfg: Settings, env_name: str | None) -> None:
+    """Repairs only aws base-resource settings (the EFS policy), before ``up``."""
+    from wpfleet.backends import get_backend
+    from wpfleet.cli.output import stdout
+    from wpfleet.errors import UsageError
+    from wpfleet.state import open_store
+
+    loaded = cfg.load()
+    env = loaded.fleet.env(env_name) if env_name else None
+    if env is None or env.backend != "aws":
+        raise UsageError("--fix repairs an aws environment's base resources: give --env NAME")
+    backend = get_backend(loaded, env, open_store(loaded, env))
+    try:
+        for done in backend.platform_fix():  # type: ignore[attr-defined]
+            stdout().print(done)
+    finally:
+        backend.close()
 
 
 @platform_app.command("down")

@@ -86,7 +86,6 @@ class AwsSettings(Strict):
     rds_instance: str | None = None
     rds_master_secret: str | None = None
     db_mode: Literal["direct", "ecs-task"] = "direct"
-    db_init_task: str | None = None
     hosted_zone_id: str | None = None
     cloudfront_domain: str | None = None
     cloudfront_distribution_id: str | None = None

@@ -12,7 +12,15 @@ import json
 import time
 from typing import Any
 
-from wpfleet.backends.aws import cloudwatch, ecs, elbv2, platform, s3, secretsmanager
+from wpfleet.backends.aws import (
+    cloudwatch,
+    ecs,
+    efs_policy,
+    elbv2,
+    platform,
+    s3,
+    secretsmanager,
+)
 from wpfleet.backends.aws.checks import checks_for
 from wpfleet.backends.aws.discover import Discovered, discover
 from wpfleet.backends.aws.res_database import AdminSecret, Database, DbSecret, DbUser
@@ -90,7 +98,7 @@ class AwsBackend(Backend):
             if missing:
                 self.store.delete_document(key)
                 raise ValidationError(
-                    f"environment {self.env.name}: base resources missing: "
+                    f"environment {self.env.name}: base resources missing or unsafe: "
                     + "; ".join(c.detail for c in missing),
                     hint=f"fix the aws: block (`wpfleet platform discover --env {self.env.name}`)",
                 )
@@ -126,6 +134,17 @@ class AwsBackend(Backend):
         if self.env.basic_auth:
             platform.bootstrap_basic_auth(self.aws, self.loaded.fleet.fleet, self.env.name)
         return self.platform_status()
+
+    def platform_fix(self) -> list[str]:
+        """``platform up --fix``: the base-resource settings wpfleet may repair (never
+        create): the EFS file-system policy that tenant isolation needs."""
+        self.aws.check_account()
+        done = []
+        efs_id = self.settings.efs_id
+        if efs_id and efs_policy.fix(self.aws, efs_id):
+            done.append(f"applied wpfleet's file-system policy to EFS {efs_id}")
+        self.store.delete_document(f"aws/preflight/{self.env.name}")
+        return done
 
     def discover(self) -> Discovered:
         """The environment's ``aws:`` block as found by names and tags (read only)."""

@@ -14,16 +14,31 @@ from typing import Any
 
 from wpfleet.backends.aws import ecs, iam
 from wpfleet.backends.aws.tenant import TenantAws
-from wpfleet.errors import BackendError
+from wpfleet.errors import BackendError, ValidationError
 from wpfleet.naming import DB_INIT_POLICY
 
-DB_INIT_IMAGE = "mariadb:11"
+#: MySQL 8.4 LTS client (Oracle Linux image: it has curl). RDS presents a certificate of
+#: the RDS CA, which no client image trusts: the task downloads the RDS global bundle
+#: (over HTTPS, checked with the image's CAs) and the client verifies the server's
+#: certificate and host name against it (``--ssl-mode=VERIFY_IDENTITY``). The task runs
+#: in the VPC, so it needs a route to truststore.pki.rds.amazonaws.com (NAT or a proxy).
+#: The mariadb:11 client would verify by default too, without that CA, and fail.
+DB_INIT_IMAGE = "mysql:8.4"
+RDS_CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
 CONTAINER = "db-init"
 ACTIONS = ("create-database", "drop-database", "create-user", "drop-user")
 
 #: runs inside the container; every value it needs is an environment variable that
 #: ECS fills from Secrets Manager (MYSQL_PWD, TENANT_PASSWORD) or from the definition.
+#: With RDS_CA_URL (always set in the task definition) the client verifies RDS's
+#: certificate and name against the downloaded bundle; without it (tests against a local
+#: MariaDB) it connects as the client's defaults say.
 SCRIPT = r"""set -eu
+TLS=""
+if [ -n "${RDS_CA_URL:-}" ]; then
+  curl -fsS --retry 3 -o /tmp/rds-ca.pem "$RDS_CA_URL"
+  TLS="--ssl-mode=VERIFY_IDENTITY --ssl-ca=/tmp/rds-ca.pem"
+fi
 U="'$DB_USER'@'%'"
 CS="CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 PW="IDENTIFIED BY '$TENANT_PASSWORD'"
@@ -36,7 +51,8 @@ case "$WPFLEET_ACTION" in
   *) echo "unknown action $WPFLEET_ACTION" >&2; exit 2 ;;
 esac
 # the SQL holds the tenant's password: stdin (printf is a builtin), never argv
-printf '%s\n' "$SQL" | mariadb -h "$DB_HOST" -P "$DB_PORT" -u "$MASTER_USERNAME"
+# shellcheck disable=SC2086 # TLS is two options or none
+printf '%s\n' "$SQL" | mysql $TLS -h "$DB_HOST" -P "$DB_PORT" -u "$MASTER_USERNAME"
 echo "wpfleet db-init $WPFLEET_ACTION done"
 """
 
@@ -44,8 +60,8 @@ echo "wpfleet db-init $WPFLEET_ACTION done"
 def task_definition(t: TenantAws) -> dict[str, Any]:
     names = t.names
     host, port = t.db_endpoint()
-    master = t.secret_arn(t.require("rds_master_secret"))
-    tenant_secret = t.secret_arn(names.db_secret)
+    master = full_secret_arn(t, t.require("rds_master_secret"))
+    tenant_secret = full_secret_arn(t, names.db_secret)
     return {
         "family": names.db_init_family,
         "networkMode": "awsvpc",
@@ -59,6 +75,7 @@ def task_definition(t: TenantAws) -> dict[str, Any]:
                 "image": DB_INIT_IMAGE,
                 "essential": True,
                 "memory": 512,  # moto's run_task needs memory on every container
+                "mountPoints": [],  # as ECS describes it: an unchanged spec compares equal
                 "command": ["sh", "-c", SCRIPT],
                 "environment": [
                     {"name": "DB_HOST", "value": host},
@@ -66,6 +83,7 @@ def task_definition(t: TenantAws) -> dict[str, Any]:
                     {"name": "DB_NAME", "value": names.database},
                     {"name": "DB_GRANT", "value": names.database.replace("_", "\\_")},
                     {"name": "DB_USER", "value": names.db_user},
+                    {"name": "RDS_CA_URL", "value": RDS_CA_BUNDLE_URL},
                 ],
                 "secrets": [
                     {"name": "MASTER_USERNAME", "valueFrom": f"{master}:username::"},
@@ -84,6 +102,20 @@ def task_definition(t: TenantAws) -> dict[str, Any]:
         ],
         "tags": [{"key": k, "value": v} for k, v in t.tags(names.db_init_family).items()],
     }
+
+
+def full_secret_arn(t: TenantAws, name: str) -> str:
+    """The secret's complete ARN (with AWS's 6-character suffix). A partial ARN in
+    ``valueFrom`` only works by chance: ECS documents the full ARN, and a partial one
+    that happens to end in ``-`` and 6 characters is taken for a full one."""
+    meta = t.secret_meta(name)
+    if meta is None:
+        raise ValidationError(
+            f"db-init for {t.tenant} in {t.env}: secret {name} does not exist",
+            hint="the tenant's secret is created by the deploy before the database; the "
+            "master secret must be aws.rds_master_secret",
+        )
+    return str(meta["ARN"])
 
 
 def role_policy(t: TenantAws) -> dict[str, Any]:
@@ -110,7 +142,8 @@ def role_policy(t: TenantAws) -> dict[str, Any]:
 
 
 def ensure_prerequisites(t: TenantAws) -> str:
-    """The db-init role and task definition; returns the task definition ARN."""
+    """The db-init role and task definition; returns the task definition ARN. The latest
+    ACTIVE revision is reused when it is what this run would register."""
     role = t.names.db_init_role
     if t.role(role) is None:
         iam.create_role(
@@ -120,16 +153,60 @@ def ensure_prerequisites(t: TenantAws) -> str:
             t.tags(role),
             f"wpfleet db-init for {t.tenant} in {t.env}",
         )
-    t.changed(f"role:{role}")
-    iam.put_role_policy(t.aws, role, DB_INIT_POLICY, role_policy(t))
-    return str(ecs.register_task_definition(t.aws, **task_definition(t))["taskDefinitionArn"])
+        t.changed(f"role:{role}")
+    if iam.get_role_policy(t.aws, role, DB_INIT_POLICY) != role_policy(t):
+        iam.put_role_policy(t.aws, role, DB_INIT_POLICY, role_policy(t))
+    spec = task_definition(t)
+    found = ecs.find_task_definition(t.aws, spec["family"])
+    if found is not None and _same(found[0], spec):
+        return str(found[0]["taskDefinitionArn"])
+    return str(ecs.register_task_definition(t.aws, **spec)["taskDefinitionArn"])
+
+
+def _same(described: dict[str, Any], spec: dict[str, Any]) -> bool:
+    from wpfleet.backends.aws.res_infra import canonical
+
+    top = ("executionRoleArn", "cpu", "memory")
+    same_top = all(str(described.get(k)) == str(spec[k]) for k in top)
+    commands = [c.get("command") for c in described.get("containerDefinitions", [])]
+    wanted = [c.get("command") for c in spec["containerDefinitions"]]
+    return same_top and commands == wanted and canonical(described) == canonical(spec)
+
+
+def remove_prerequisites(t: TenantAws) -> None:
+    """Destroy: the tenant's db-init task-definition revisions and its role go too."""
+    family = t.names.db_init_family
+    for arn in ecs.list_task_definitions(t.aws, family):
+        if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family:
+            ecs.deregister_task_definition(t.aws, arn)
+    iam.delete_role(t.aws, t.names.db_init_role)
+    t.changed(f"role:{t.names.db_init_role}")
+
+
+#: ECS cannot assume a role for a few seconds after IAM created it (IAM is eventually
+#: consistent): RunTask answers this, or the task stops before its container starts
+ROLE_NOT_ASSUMABLE = ("unable to assume the role", "ResourceInitializationError")
+LAUNCH_TRIES = 6
 
 
 def run_action(t: TenantAws, action: str, *, timeout: float = 300.0) -> dict[str, Any]:
-    """Run one action as a task and wait for it (moto runs no task: see ``wait_for``)."""
+    """Run one action as a task and wait for it; a launch that fails because the new
+    role is not assumable yet is retried with growing pauses."""
     if action not in ACTIONS:
         raise ValueError(action)
     arn = ensure_prerequisites(t)
+    for attempt in range(LAUNCH_TRIES):
+        try:
+            return _launch_and_wait(t, arn, action, timeout)
+        except BackendError as exc:
+            retry = any(m in exc.message for m in ROLE_NOT_ASSUMABLE)
+            if not retry or attempt == LAUNCH_TRIES - 1:
+                raise
+        t.aws.sleep(min(2.0 * 2**attempt, 30.0))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _launch_and_wait(t: TenantAws, arn: str, action: str, timeout: float) -> dict[str, Any]:
     cluster = t.require("cluster")
     tasks = ecs.run_task(
         t.aws,
@@ -154,8 +231,7 @@ def run_action(t: TenantAws, action: str, *, timeout: float = 300.0) -> dict[str
             ]
         },
     )
-    task = tasks[0]
-    return wait_for(t, cluster, str(task["taskArn"]), action, timeout)
+    return wait_for(t, cluster, str(tasks[0]["taskArn"]), action, timeout)
 
 
 def wait_for(

@@ -19,6 +19,18 @@ def describe_file_system(aws: AwsSession, fs_id: str) -> dict[str, Any] | None:
     return dict(systems[0]) if systems else None
 
 
+def describe_file_system_policy(aws: AwsSession, fs_id: str) -> str | None:
+    """The policy JSON, or None when the file system has none (PolicyNotFound)."""
+    found = absent_on_not_found(
+        lambda: aws.call("efs", "describe_file_system_policy", FileSystemId=fs_id)
+    )
+    return str(found["Policy"]) if found and found.get("Policy") else None
+
+
+def put_file_system_policy(aws: AwsSession, fs_id: str, policy: str) -> None:
+    aws.call("efs", "put_file_system_policy", FileSystemId=fs_id, Policy=policy)
+
+
 def describe_access_points(aws: AwsSession, fs_id: str) -> list[dict[str, Any]]:
     return aws.paginate("efs", "describe_access_points", "AccessPoints", FileSystemId=fs_id)
 

@@ -85,6 +85,19 @@ def describe_rules(aws: AwsSession, listener_arn: str) -> list[dict[str, Any]]:
     return aws.paginate("elbv2", "describe_rules", "Rules", ListenerArn=listener_arn)
 
 
+def describe_listeners(aws: AwsSession, lb_arn: str) -> list[dict[str, Any]]:
+    return aws.paginate("elbv2", "describe_listeners", "Listeners", LoadBalancerArn=lb_arn)
+
+
+def account_limit(aws: AwsSession, name: str) -> int | None:
+    """One of the account's ELB quotas (``rules-per-application-load-balancer`` ...),
+    as DescribeAccountLimits reports it; None when it is not reported."""
+    for limit in aws.paginate("elbv2", "describe_account_limits", "Limits"):
+        if limit.get("Name") == name:
+            return int(limit["Max"])
+    return None
+
+
 def create_rule(aws: AwsSession, **spec: Any) -> dict[str, Any]:
     return dict(aws.call("elbv2", "create_rule", **spec)["Rules"][0])
 

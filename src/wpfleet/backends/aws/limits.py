@@ -5,8 +5,11 @@ from __future__ import annotations
 from wpfleet import naming
 from wpfleet.errors import ValidationError
 
-#: rules per ALB (default rules excluded; raisable) and target groups per ALB (not)
+#: rules per ALB, all listeners together (default rules excluded): the default quota,
+#: used when DescribeAccountLimits does not report it (it is adjustable); target groups
+#: per ALB cannot be raised
 RULES_PER_ALB = 100
+RULES_QUOTA_NAME = "rules-per-application-load-balancer"
 TARGET_GROUPS_PER_ALB = 100
 
 
@@ -51,12 +54,16 @@ def check_target_group_name(name: str) -> None:
         )
 
 
-def check_room_on_alb(rules: int, target_groups: int, where: str) -> None:
-    """A new tenant needs one more rule and one more target group on the ALB."""
-    if rules >= RULES_PER_ALB:
+def check_room_on_alb(
+    rules: int, target_groups: int, where: str, rule_quota: int = RULES_PER_ALB
+) -> None:
+    """A new tenant needs one more rule and one more target group on the ALB.
+    ``rules`` counts the rules of all the ALB's listeners; ``rule_quota`` is the
+    account's (adjustable) quota."""
+    if rules >= rule_quota:
         raise ValidationError(
-            f"{where}: the ALB already has {rules} listener rules; AWS allows "
-            f"{RULES_PER_ALB} per ALB (default rule excluded)",
+            f"{where}: the ALB already has {rules} listener rules on all its listeners; "
+            f"the account's quota allows {rule_quota} per ALB (default rules excluded)",
             hint="raise the quota, or give part of the fleet its own ALB (another environment)",
         )
     if target_groups >= TARGET_GROUPS_PER_ALB:

@@ -20,6 +20,7 @@ from wpfleet.backends.aws import (
     cloudfront,
     ecs,
     efs,
+    efs_policy,
     elbv2,
     iam,
     lambda_,
@@ -92,7 +93,10 @@ def base_components(
             f"ALB listener {s.listener_arn}",
         )
     if s.efs_id:
-        add("efs", efs.describe_file_system(aws, s.efs_id) is not None, f"EFS {s.efs_id}")
+        fs = efs.describe_file_system(aws, s.efs_id)
+        add("efs", fs is not None, f"EFS {s.efs_id}")
+        if fs is not None:
+            out.append(efs_policy.status(aws, env.name, s.efs_id))
     group = naming.log_group(env.name)
     add("log-group", logs.log_group_exists(aws, group), f"log group {group}")
     if s.rds_instance:

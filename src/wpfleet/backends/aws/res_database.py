@@ -177,6 +177,8 @@ class _DatabaseServerResource(AwsResource):
 class Database(_DatabaseServerResource):
     id = "database/database"
     description = "MySQL database (utf8mb4)"
+    #: in ecs-task mode its task reads the tenant's secret (by full ARN)
+    depends_on = ("database/secret",)
 
     def read(self) -> Fact | None:
         if not self.direct:
@@ -203,6 +205,8 @@ class Database(_DatabaseServerResource):
     def delete(self) -> None:
         if not self.direct:
             self.run_task("drop-database")
+            # the last db-init action of a destroy (the user depends on the database)
+            dbinit.remove_prerequisites(self.t)
             return
         with self.connect() as conn:
             mysql.drop_database(conn, self.names.database)

@@ -306,7 +306,9 @@ def find_target_group(t: TenantAws) -> dict[str, Any] | None:
 
 
 def count_rules(t: TenantAws) -> int:
-    return sum(1 for r in t.rules() if not r.get("IsDefault"))
+    """Rules on ALL the ALB's listeners (the quota is per load balancer), default ones
+    excluded; the listener wpfleet uses is read through the run's rule cache."""
+    return sum(1 for r in t.rules() if not r.get("IsDefault")) + t.other_listener_rules()
 
 
 class TargetGroup(AwsResource):
@@ -335,7 +337,10 @@ class TargetGroup(AwsResource):
         limits.check_target_group_name(self.names.target_group)
         if find_target_group(self.t) is None:
             limits.check_room_on_alb(
-                count_rules(self.t), len(self.t.lb_target_groups()), f"{self.t.env}"
+                count_rules(self.t),
+                len(self.t.lb_target_groups()),
+                f"{self.t.env}",
+                self.t.rule_quota(),
             )
         return {
             "name": self.names.target_group,

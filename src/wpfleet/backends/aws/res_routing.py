@@ -61,7 +61,7 @@ class ListenerRule(AwsResource):
             naming.check_priority(pinned)
             out["priority"] = pinned
         if self.find() is None:
-            limits.check_room_on_alb(count_rules(self.t), 0, self.t.env)
+            limits.check_room_on_alb(count_rules(self.t), 0, self.t.env, self.t.rule_quota())
             if pinned is not None:
                 priorities.check_pinned(self.t, pinned, None)
         return out

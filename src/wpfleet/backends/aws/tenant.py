@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from wpfleet.backends.aws import ecs, elbv2, iam, secretsmanager
+from wpfleet.backends.aws import ecs, elbv2, iam, limits, secretsmanager
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.session import AwsSession
 from wpfleet.backends.base import TenantContext
@@ -224,6 +224,30 @@ class TenantAws:
         """Every rule of the listener (paginated), read once per run until changed."""
         arn = self.require("listener_arn")
         return self.cache.get("rules", lambda: elbv2.describe_rules(self.aws, arn))
+
+    def other_listener_rules(self) -> int:
+        """Rules (not default ones) on the ALB's other listeners, read once per run."""
+        lb, own = self.listener()["LoadBalancerArn"], self.require("listener_arn")
+
+        def load() -> int:
+            others = [x for x in elbv2.describe_listeners(self.aws, lb) if x["ListenerArn"] != own]
+            return sum(
+                1
+                for x in others
+                for r in elbv2.describe_rules(self.aws, x["ListenerArn"])
+                if not r.get("IsDefault")
+            )
+
+        return self.cache.get(f"other-listener-rules:{lb}", load)
+
+    def rule_quota(self) -> int:
+        """The account's rules-per-ALB quota (adjustable), default 100."""
+
+        def load() -> int:
+            found = elbv2.account_limit(self.aws, limits.RULES_QUOTA_NAME)
+            return found if found is not None else limits.RULES_PER_ALB
+
+        return self.cache.get("rule-quota", load)
 
     def rules_changed(self) -> None:
         self.cache.forget("rules", "all-target-groups")
