@@ -57,7 +57,9 @@ def test_no_secret_in_argv_env_logs_state_or_reports_across_crashes(fleet: Fleet
                 assert proc.returncode == -signal.SIGKILL
             outputs.append(proc.stdout + proc.stderr)
     recorded = log.read_bytes().decode("utf-8", "replace")
-    assert "nginx" in recorded and "php" in recorded and "PATH=" in recorded, "the shims recorded nothing"
+    assert "nginx" in recorded and "php" in recorded and "PATH=" in recorded, (
+        "the shims recorded nothing"
+    )
     assert sampler.samples > 10
     secrets = fleet.secret_values()
     assert len(secrets) >= 6, "db admin, basic auth, and the tenants' db and admin passwords"
