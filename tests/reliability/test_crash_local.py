@@ -71,3 +71,39 @@ def test_kill_then_a_failing_deploy_rolls_back_to_nothing(fleet: Fleet, point: s
     )
     assert res.code == 4, res.err
     assert_nothing_left(fleet, tenant)
+
+
+def content_fingerprint(fleet: Fleet, tenant: str) -> dict[str, tuple[int, int]]:
+    """(rows, CHECKSUM TABLE) of the tables that hold a site's content."""
+    from wpfleet.backends.local.mariadb import AdminDb
+    from wpfleet.backends.local.paths import EnvPaths
+    from wpfleet.config.load import load_fleet
+
+    db = AdminDb(EnvPaths.for_env(load_fleet(fleet.path), "dev"), fleet.ports["dev_db"])
+    out = {}
+    for table in ("wp_posts", "wp_users", "wp_comments", "wp_postmeta"):
+        name = f"`{tenant}_db`.`{table}`"
+        rows = db.query(f"SELECT COUNT(*) FROM {name}")[0][0]
+        checksum = db.query(f"CHECKSUM TABLE {name}")[0][1]
+        out[table] = (int(rows), int(checksum))
+    return out
+
+
+@pytest.mark.parametrize("point", ["infra/wordpress", "infra/wordpress@after"])
+def test_kill_during_an_update_loses_no_content(fleet: Fleet, point: str) -> None:
+    """A renamed tenant's redeploy killed around the WordPress step: the content of the
+    running release (row counts and checksums) is intact, and the next run converges."""
+    tenant = "foxtrot"
+    assert fleet.cli("deploy", tenant, "--env", "dev").code == 0
+    before = content_fingerprint(fleet, tenant)
+    assert before["wp_posts"][0] > 0
+    original = fleet.path.read_text()
+    try:
+        fleet.path.write_text(original.replace("name: Foxtrot Tech", "name: Foxtrot Renamed"))
+        kill_then_converge(fleet, tenant, point)
+        assert content_fingerprint(fleet, tenant) == before
+        assert "Foxtrot Renamed" in fleet.http("dev", tenant, "/")[2]
+    finally:
+        fleet.path.write_text(original)
+    assert fleet.cli("destroy", tenant, "--env", "dev", "--yes").code == 0
+    assert_nothing_left(fleet, tenant)

@@ -6,6 +6,7 @@ validation error: never a traceback, never anything created."""
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -28,7 +29,7 @@ hostile_text = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=4)),
 )
 
 FUZZ = settings(
-    max_examples=40,
+    max_examples=int(os.environ.get("WPFLEET_FUZZ_EXAMPLES", "40")),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

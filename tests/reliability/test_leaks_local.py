@@ -1,0 +1,85 @@
+"""The leak scanner over a run with crashes and rollbacks (issue 11, suite part 3).
+
+Every command runs as a real process through PATH shims that record argv and
+environment; /proc is sampled every 20 ms meanwhile. The run includes a killed deploy,
+its resumption, a deploy that fails and rolls back, verification reports and a destroy,
+because error paths are where secrets tend to slip into messages.
+"""
+
+from __future__ import annotations
+
+import signal
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.conftest import Fleet
+from tests.reliability.leaks import (
+    ProcSampler,
+    dump_sqlite,
+    encodings,
+    find_leaks,
+    make_shims,
+    text_files,
+)
+
+pytestmark = [pytest.mark.stack, pytest.mark.slow]
+
+RUN = [
+    (("deploy", "alpha", "--env", "sit"), {}, 0),
+    (("deploy", "bravo", "--env", "dev"), {"WPFLEET_INJECT_KILL": "nginx:reload"}, -9),
+    (("-v", "deploy", "bravo", "--env", "dev"), {}, 0),
+    (("deploy", "charlie", "--env", "dev"), {"WPFLEET_INJECT_FAULT": "infra/wordpress@after"}, 4),
+    (("--log-format", "json", "-v", "deploy", "delta", "--env", "sit"), {}, 0),
+    (("verify", "alpha", "--env", "sit", "--format", "junit"), {}, 0),
+    (("-o", "json", "verify", "bravo", "--env", "dev"), {}, 0),
+    (("-o", "json", "status"), {}, 0),
+    (("history", "bravo"), {}, 0),
+    (("destroy", "bravo", "--env", "dev", "--yes"), {}, 0),
+    (("destroy", "delta", "--env", "sit", "--yes"), {}, 0),
+]
+
+
+def test_no_secret_in_argv_env_logs_state_or_reports_across_crashes(fleet: Fleet) -> None:
+    base = Path(tempfile.mkdtemp(prefix="wpfleet-leaks-"))
+    base.chmod(0o755)
+    log = base / "argv-env.log"
+    log.touch()
+    log.chmod(0o666)
+    path = make_shims(base / "shims", log)
+    outputs = []
+    with ProcSampler().running() as sampler:
+        for args, extra, expected in RUN:
+            proc = fleet.sub(*args, env={"PATH": path, **extra})
+            assert proc.returncode == expected, f"{args}: {proc.returncode} {proc.stderr}"
+            if expected == -signal.SIGKILL:
+                assert proc.returncode == -signal.SIGKILL
+            outputs.append(proc.stdout + proc.stderr)
+    recorded = log.read_bytes().decode("utf-8", "replace")
+    assert "nginx" in recorded and "php" in recorded and "PATH=" in recorded, (
+        "the shims recorded nothing"
+    )
+    assert sampler.samples > 10
+    secrets = fleet.secret_values()
+    assert len(secrets) >= 6, "db admin, basic auth, and the tenants' db and admin passwords"
+    places = {
+        "argv and environment of started programs": recorded,
+        "/proc cmdline and environ samples": sampler.text(),
+        "command output": "\n".join(outputs),
+        "state store (journals, deployments, documents, reports)": dump_sqlite(
+            fleet.root / ".wpfleet" / "state.db"
+        ),
+    }
+    for file in text_files(fleet.root, fleet.runtime):
+        places[str(file)] = file.read_text("utf-8", "replace")
+    assert len(places) > 20
+    assert find_leaks(secrets, places) == []
+
+
+def test_the_scanner_finds_a_planted_secret() -> None:
+    """A scanner that cannot fail is a defect: plant each form and expect a hit."""
+    secret = "s3cret-Value-0123456789"
+    for form in encodings(secret):
+        assert find_leaks({secret}, {"a log": f"line with {form} in it"})
+    assert find_leaks({secret}, {"a log": "nothing here"}) == []
