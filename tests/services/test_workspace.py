@@ -54,3 +54,11 @@ def test_fault_seams_are_read_once_from_the_environment(
     assert ws.faults.fail == frozenset({"infra/vhost"})
     monkeypatch.delenv("WPFLEET_INJECT_FAULT")
     assert ws.faults.fail == frozenset({"infra/vhost"})
+
+
+def test_cli_settings_hand_their_actor_to_the_workspace(tmp_path: Path) -> None:
+    from wpfleet.cli.app import LogFormat, OutputFormat, Settings
+
+    cfg = Settings(str(write_fleet(tmp_path)), OutputFormat.table, LogFormat.text, 0, "alice")
+    with cfg.workspace() as ws:
+        assert ws.actor == "alice" and ws.fleet.fleet == "testfleet"
