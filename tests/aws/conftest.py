@@ -16,7 +16,7 @@ import pytest
 
 from tests.aws.infra import BaseEnv, MariaDB, create_base_env, make_mariadb_root, start_mariadb
 from tests.helpers.moto_server import fake_aws_credentials, reset_moto, start_moto_server
-from wpfleet.backends.aws import session as aws_session
+from wpfleet.aws import session as aws_session
 from wpfleet.state.sqlite import SqliteStore
 
 pytestmark = pytest.mark.aws

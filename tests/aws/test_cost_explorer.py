@@ -11,8 +11,8 @@ import urllib.request
 import pytest
 
 from tests.helpers.moto_server import fake_aws_credentials, start_moto_server
+from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws.ce import get_cost_by_service
-from wpfleet.backends.aws.session import AwsSession
 from wpfleet.config.models import AwsSettings
 
 pytestmark = pytest.mark.aws

@@ -18,8 +18,8 @@ import pytest
 
 from tests.aws.conftest import KeepAssociations
 from tests.aws.infra import ENV, BaseEnv, injected_error, tenant, write_fleet
+from wpfleet.aws import session as aws_session
 from wpfleet.backends.aws import lambda_
-from wpfleet.backends.aws import session as aws_session
 from wpfleet.backends.aws.backend import AwsBackend
 from wpfleet.errors import ValidationError
 from wpfleet.state.sqlite import SqliteStore

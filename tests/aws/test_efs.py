@@ -18,8 +18,8 @@ import boto3
 import pytest
 
 from tests.aws.infra import ENV, BaseEnv, make_ctx, tenant, write_fleet
+from wpfleet.aws import session as aws_session
 from wpfleet.backends.aws import efs_policy
-from wpfleet.backends.aws import session as aws_session
 from wpfleet.backends.aws.backend import AwsBackend
 from wpfleet.cli.main import main
 from wpfleet.errors import ValidationError

@@ -15,7 +15,7 @@ import boto3
 import pytest
 
 from tests.aws.infra import ENV, BaseEnv, make_ctx, recording, tenant, write_fleet
-from wpfleet.backends.aws import session as aws_session
+from wpfleet.aws import session as aws_session
 from wpfleet.backends.aws.backend import AwsBackend
 from wpfleet.engine.plan import plan_apply
 from wpfleet.errors import ValidationError

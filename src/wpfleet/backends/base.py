@@ -1,75 +1,31 @@
 """The interface both backends implement. The pipeline never branches on a backend's
 name: an ability a backend lacks raises ``NotImplementedError`` (reported to the user as
-"not supported by this backend")."""
+"not supported by this backend").
+
+The values a backend takes and returns (``TenantContext``, ``Credentials``,
+``TenantHealth``, ``PlatformStatus``, ``Discovered``) live in ``wpfleet.context``, so
+services and the CLI use them without importing a backend; they are re-exported here."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from wpfleet.context import (
+    ComponentStatus,
+    Credentials,
+    Discovered,
+    PlatformStatus,
+    TenantContext,
+    TenantHealth,
+)
 
 if TYPE_CHECKING:
     from wpfleet.checks.base import Check
-    from wpfleet.config.load import LoadedFleet, ResolvedTenant
+    from wpfleet.config.load import LoadedFleet
     from wpfleet.config.models import Environment
     from wpfleet.engine.resource import Resource
-    from wpfleet.naming import TenantNames
     from wpfleet.state.base import StateStore
-
-
-@dataclass
-class TenantContext:
-    """Everything a backend needs to act on one tenant in one environment."""
-
-    loaded: LoadedFleet
-    env: Environment
-    tenant: ResolvedTenant
-    names: TenantNames
-    store: StateStore
-    deployment_id: str = ""
-    #: unix time the deployment started; log checks only look at lines after it
-    started_at: float = 0.0
-    actor: str = ""
-
-    @property
-    def fleet_name(self) -> str:
-        return self.loaded.fleet.fleet
-
-
-@dataclass(frozen=True)
-class Credentials:
-    username: str
-    password: str
-    url: str = ""
-    description: str = ""
-
-
-@dataclass
-class ComponentStatus:
-    name: str
-    running: bool
-    detail: str = ""
-
-
-@dataclass
-class PlatformStatus:
-    env: str
-    components: list[ComponentStatus] = field(default_factory=list)
-    #: isolation or features the backend cannot give here, said plainly
-    limitations: list[str] = field(default_factory=list)
-
-    @property
-    def up(self) -> bool:
-        return all(c.running for c in self.components)
-
-
-@dataclass
-class TenantHealth:
-    tenant: str
-    deployed: bool
-    healthy: bool | None  # None: not checked
-    url: str = ""
-    detail: str = ""
 
 
 class Backend(ABC):
@@ -130,5 +86,38 @@ class Backend(ABC):
     def admin_credentials(self, ctx: TenantContext) -> Credentials:
         """The tenant's WordPress admin login."""
 
+    def platform_fix(self) -> list[str]:
+        """Repair the base-resource settings wpfleet may repair (never create them); what
+        was done, one line each. A backend without any says so plainly."""
+        from wpfleet.errors import UsageError
+
+        raise UsageError(
+            f"{self.env.name}: the {self.env.backend} backend has no base-resource settings "
+            "to repair",
+            hint="platform up --fix is for backend: aws (the EFS file-system policy)",
+        )
+
+    def discover(self) -> Discovered:
+        """Find the environment's existing base resources (aws: by the seeds' names and
+        tags). A backend without this ability says so plainly."""
+        from wpfleet.errors import UsageError
+
+        raise UsageError(
+            f"{self.env.name} is not an aws environment: its {self.env.backend} backend "
+            "has no base resources to discover",
+            hint="discover is for backend: aws",
+        )
+
     def close(self) -> None:  # noqa: B027
         """Release clients and connections."""
+
+
+__all__ = [
+    "Backend",
+    "ComponentStatus",
+    "Credentials",
+    "Discovered",
+    "PlatformStatus",
+    "TenantContext",
+    "TenantHealth",
+]

@@ -15,6 +15,8 @@ from wpfleet.errors import EXIT_STATUS_HELP
 
 if TYPE_CHECKING:
     from wpfleet.config.load import LoadedFleet
+    from wpfleet.services.events import Events
+    from wpfleet.services.workspace import Workspace
 
 
 class OutputFormat(StrEnum):
@@ -54,6 +56,7 @@ class Settings:
     output: OutputFormat
     log_format: LogFormat
     verbose: int
+    actor: str | None = None
 
     @property
     def json(self) -> bool:
@@ -63,6 +66,12 @@ class Settings:
         from wpfleet.config.load import load_fleet
 
         return load_fleet(self.fleet)
+
+    def workspace(self, events: Events | None = None) -> Workspace:
+        """The one ``Workspace`` a command hands to its service (use it in ``with``)."""
+        from wpfleet.services.workspace import Workspace
+
+        return Workspace(self.fleet, actor=self.actor, events=events)
 
 
 @app.callback()
@@ -82,8 +91,12 @@ def _global(
         LogFormat.text, "--log-format", help="Progress and logs on stderr as text or json lines."
     ),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More detail."),
+    actor: str = typer.Option(
+        None, "--as", help="Who is acting, for history (default $WPFLEET_ACTOR, else you)."
+    ),
 ) -> None:
-    ctx.obj = Settings(fleet or os.environ.get("WPFLEET_FLEET"), output, log_format, verbose)
+    path = fleet or os.environ.get("WPFLEET_FLEET")
+    ctx.obj = Settings(path, output, log_format, verbose, actor)
 
 
 def settings(ctx: typer.Context) -> Settings:

@@ -1,4 +1,5 @@
-"""``plan``, ``deploy``, ``verify``, ``destroy``, ``adopt``: the pipeline's commands."""
+"""``plan``, ``deploy``, ``verify``, ``destroy``, ``adopt``: each parses, calls one
+service of ``wpfleet.services.deployments``, and renders what it returns."""
 
 from __future__ import annotations
 
@@ -8,27 +9,29 @@ from typing import TYPE_CHECKING
 import typer
 
 from wpfleet.cli.app import Settings, app, settings
-from wpfleet.errors import BatchFailed, ExitStatus, UsageError
+from wpfleet.errors import ExitStatus, UsageError
 
 if TYPE_CHECKING:
-    from wpfleet.cli.output import Progress
+    from wpfleet.engine.resource import Step
     from wpfleet.pipeline.batch import BatchItem
-    from wpfleet.pipeline.deploy import Outcome, Pipeline
+    from wpfleet.pipeline.deploy import Outcome
+    from wpfleet.reports.verification import Format
 
 ENV = typer.Option(..., "--env", "-e", help="Environment name (dev, sit, prod...).")
 TENANT = typer.Argument(None, help="Tenant id, as in the fleet file.", show_default=False)
 
 
-def _pipeline(cfg: Settings, env: str, progress: Progress | None = None, **kw: object) -> Pipeline:
-    from wpfleet.pipeline.deploy import Pipeline
+def _format(fmt: str, option: str, *, also: tuple[str, ...] = ()) -> Format:
+    """A report format, checked before anything runs (``also``: accepted, given as json)."""
+    from wpfleet.reports.verification import FORMATS
 
-    return Pipeline(
-        cfg.load(),
-        env,
-        on_step=progress.step if progress else None,
-        on_check=progress.check if progress else None,
-        **kw,  # type: ignore[arg-type]
-    )
+    for known in FORMATS:
+        if fmt == known:
+            return known
+    if fmt in also:
+        return "json"
+    valid = ", ".join([*also, *FORMATS])
+    raise UsageError(f"{option} {fmt!r} is not a report format", hint=f"one of: {valid}")
 
 
 def _outcome_json(outcome: Outcome) -> dict[str, object]:
@@ -50,15 +53,13 @@ def plan(
 ) -> None:
     """Dry run: the steps deploy (or destroy) would take, decided exactly as they would be."""
     from wpfleet.cli.output import emit_json, steps_table
+    from wpfleet.services import deployments
 
     if not tenant:
         raise UsageError("plan needs a TENANT", hint="wpfleet plan goldencrust --env dev")
     cfg = settings(ctx)
-    pipeline = _pipeline(cfg, env)
-    try:
-        steps = pipeline.plan(tenant, destroy=destroy)
-    finally:
-        pipeline.close()
+    with cfg.workspace() as ws:
+        steps = deployments.plan(ws, ws.env(env), tenant, destroy=destroy)
     if cfg.json:
         emit_json({"tenant": tenant, "env": env, "steps": [s.as_dict() for s in steps]})
         return
@@ -79,40 +80,37 @@ def deploy(
 ) -> int:
     """Deploy: validate -> database -> infra -> verify -> dns -> post. Safe to re-run."""
     from wpfleet.cli.output import Progress
+    from wpfleet.services import deployments
 
-    cfg = settings(ctx)
-    tenants = _targets(cfg, env, tenant, all_tenants)
-    progress = Progress(cfg, show_tenant=len(tenants) > 1)
-    pipeline = _pipeline(cfg, env, progress, verify_deadline=verify_deadline)
-    try:
-        if len(tenants) == 1 and not all_tenants:
-            outcome = pipeline.deploy(tenants[0])
-            _write_report(outcome, report, report_format)
-            _print_outcome(cfg, outcome)
-            return 0
-        return _batch(cfg, pipeline, tenants, pipeline.deploy, concurrency, progress)
-    finally:
-        pipeline.close()
-
-
-def _targets(cfg: Settings, env: str, tenant: str | None, all_tenants: bool) -> list[str]:
     if all_tenants and tenant:
         raise UsageError("give a TENANT or --all, not both")
     if not all_tenants and not tenant:
         raise UsageError("name a TENANT or pass --all", hint="wpfleet deploy goldencrust --env dev")
-    if tenant:
-        return [tenant]
-    loaded = cfg.load()
-    loaded.fleet.env(env)
-    return [t.id for t in loaded.fleet.tenants_in(env)]
+    fmt = _format(report_format, "--report-format")
+    cfg = settings(ctx)
+    progress = Progress(cfg)
+    with cfg.workspace(progress) as ws:
+        environment = ws.env(env)
+        if not all_tenants:
+            outcome = deployments.deploy(ws, environment, tenant, verify_deadline=verify_deadline)
+            _write_report(outcome, report, fmt)
+            _print_outcome(cfg, outcome)
+            return 0
+        progress.show_tenant = len(ws.tenant_ids(environment)) > 1
+        batch = deployments.deploy_many(
+            ws, environment, concurrency=concurrency, verify_deadline=verify_deadline
+        )
+    _print_batch(cfg, batch.items)
+    batch.raise_for_failures()
+    return 0
 
 
-def _write_report(outcome: Outcome, path: Path | None, fmt: str) -> None:
+def _write_report(outcome: Outcome, path: Path | None, fmt: Format) -> None:
     if path is None or outcome.report is None:
         return
     from wpfleet.reports.verification import write
 
-    write(outcome.report, fmt, path)  # type: ignore[arg-type]
+    write(outcome.report, fmt, path)
 
 
 def _print_outcome(cfg: Settings, outcome: Outcome) -> None:
@@ -130,30 +128,6 @@ def _print_outcome(cfg: Settings, outcome: Outcome) -> None:
         checks = f", checks {passed}/{len(outcome.report.outcomes)} passed"
     ident = f" [dim]{d.id}[/]" if d else ""
     stdout().print(f"[green]{outcome.tenant} in {outcome.env}: ok[/] — {what}{checks}{ident}")
-
-
-def _batch(
-    cfg: Settings,
-    pipeline: Pipeline,
-    tenants: list[str],
-    action: object,
-    concurrency: int,
-    progress: Progress,
-) -> int:
-    from wpfleet.pipeline.batch import run_batch
-
-    items = run_batch(
-        pipeline,
-        tenants,
-        action,  # type: ignore[arg-type]
-        concurrency=concurrency,
-        on_done=progress.tenant_done,
-    )
-    _print_batch(cfg, items)
-    failures = {i.tenant: i.error for i in items if not i.ok}
-    if failures:
-        raise BatchFailed(failures)
-    return 0
 
 
 def _print_batch(cfg: Settings, items: list[BatchItem]) -> None:
@@ -198,17 +172,16 @@ def verify(
 ) -> int:
     """Run the checks alone (nothing is changed) and report them."""
     from wpfleet.reports.verification import render, write
+    from wpfleet.services import deployments
 
     if not tenant:
         raise UsageError("verify needs a TENANT", hint="wpfleet verify goldencrust --env dev")
+    as_text = _format(fmt, "--format", also=("table",))
     cfg = settings(ctx)
-    pipeline = _pipeline(cfg, env, verify_deadline=deadline)
-    try:
-        result = pipeline.verify(tenant)
-    finally:
-        pipeline.close()
+    with cfg.workspace() as ws:
+        result = deployments.verify(ws, ws.env(env), tenant, deadline=deadline)
     if report is not None:
-        write(result, "json" if fmt == "table" else fmt, report)  # type: ignore[arg-type]
+        write(result, as_text, report)
     if fmt == "table" and not cfg.json:
         from wpfleet.cli.output import table
 
@@ -218,7 +191,7 @@ def verify(
         ]
         table(f"verify: {tenant} in {env}", ["result", "check", "attempts", "detail"], rows)
     else:
-        typer.echo(render(result, "json" if fmt == "table" else fmt))  # type: ignore[arg-type]
+        typer.echo(render(result, as_text))
     return 0 if result.ok else int(ExitStatus.VERIFY_FAILED)
 
 
@@ -231,18 +204,15 @@ def destroy(
 ) -> int:
     """Remove everything wpfleet created for the tenant in the environment."""
     from wpfleet.cli.output import Progress
+    from wpfleet.services import deployments
 
     if not tenant:
         raise UsageError("destroy needs a TENANT")
     cfg = settings(ctx)
     if not yes:
         typer.confirm(f"destroy {tenant} in {env}, including its database and files?", abort=True)
-    progress = Progress(cfg)
-    pipeline = _pipeline(cfg, env, progress)
-    try:
-        outcome = pipeline.destroy(tenant)
-    finally:
-        pipeline.close()
+    with cfg.workspace(Progress(cfg)) as ws:
+        outcome = deployments.destroy(ws, ws.env(env), tenant)
     if cfg.json:
         from wpfleet.cli.output import emit_json
 
@@ -261,20 +231,22 @@ def adopt(
 ) -> int:
     """Take over a tenant created before wpfleet: shows what, then tags and records it."""
     from wpfleet.cli.output import Progress, steps_table
+    from wpfleet.services import deployments
 
     if not tenant:
         raise UsageError("adopt needs a TENANT")
     cfg = settings(ctx)
-    pipeline = _pipeline(cfg, env, Progress(cfg))
-    try:
-        steps = pipeline.plan(tenant, adopt=True)
+
+    def confirm(steps: list[Step]) -> bool:
         steps_table(f"adopt: {tenant} in {env}", steps)
         if not any(s.op.value == "adopt" for s in steps):
             typer.echo("nothing to adopt: every existing resource is already wpfleet's")
         if not yes:
             typer.confirm("take these over and deploy the rest?", abort=True)
-        outcome = pipeline.deploy(tenant, adopt=True)
-    finally:
-        pipeline.close()
+        return True
+
+    with cfg.workspace(Progress(cfg)) as ws:
+        outcome = deployments.adopt(ws, ws.env(env), tenant, confirm=confirm)
+    assert outcome is not None  # confirm never says no: it aborts
     _print_outcome(cfg, outcome)
     return 0

@@ -164,7 +164,7 @@ def _check_tenant_values(tenant: Tenant, where: str, name: str) -> list[ConfigPr
 
 def _check_fargate_sizes(fleet: Fleet, name: str) -> list[ConfigProblem]:
     """AWS refuses cpu/memory pairs Fargate does not offer; moto does not (notes)."""
-    from wpfleet.backends.aws.limits import check_fargate
+    from wpfleet.limits import check_fargate
 
     out = []
     for env in fleet.environments:

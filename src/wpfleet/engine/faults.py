@@ -7,7 +7,8 @@ comma-separated list of ``STEP_ID`` (before the change), ``STEP_ID@after`` (afte
 ``undo:STEP_ID`` (fail the rollback of that step), ``verify:CHECK`` (that check
 always fails) or a named point inside a resource (``nginx:test``, ``nginx:reload``,
 ``php-fpm:test``, ``php-fpm:reload``, each also with ``@after``; inside the WordPress
-install ``wordpress:table``, ``wordpress:options``, ``wordpress:settings``; see ``point``).
+install ``wordpress:table``, ``wordpress:options``, ``wordpress:settings``; the
+``Workspace`` installs ``Faults.at`` for those in ``wpfleet.seams``).
 ``WPFLEET_INJECT_SLEEP`` holds ``POINT=SECONDS`` pairs and pauses there (to hold a
 lock open in concurrency tests).
 Unset, they cost one dict lookup each.
@@ -48,6 +49,10 @@ class Faults:
             _parse(os.environ.get(FAULT_VAR, "")), _parse(os.environ.get(KILL_VAR, "")), sleeps
         )
 
+    @property
+    def active(self) -> bool:
+        return bool(self.fail or self.kill or self.sleep)
+
     def at(self, point: str) -> None:
         """Call at a boundary named ``step`` / ``step@after`` / ``undo:step``."""
         if point in self.sleep:
@@ -68,10 +73,3 @@ class _Failing(Check):
 
     def run(self) -> CheckResult:
         return self.result(False, f"injected fault at verify:{self.name}")
-
-
-def point(name: str) -> None:
-    """A named seam inside a resource (``nginx:test``, ``php-fpm:reload@after`` ...), for
-    kills and faults finer than a step boundary. Costs three environment lookups unset."""
-    if any(os.environ.get(var) for var in (FAULT_VAR, KILL_VAR, SLEEP_VAR)):
-        Faults.from_env().at(name)

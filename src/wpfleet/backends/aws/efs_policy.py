@@ -24,8 +24,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws import efs
-from wpfleet.backends.aws.session import AwsSession
 from wpfleet.backends.base import ComponentStatus
 from wpfleet.errors import ValidationError
 

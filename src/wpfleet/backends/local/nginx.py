@@ -15,10 +15,9 @@ import signal
 from dataclasses import dataclass
 from pathlib import Path
 
-from wpfleet import grammar
+from wpfleet import grammar, seams
 from wpfleet.backends.local import probe, proc
 from wpfleet.backends.local.paths import EnvPaths, TenantPaths, is_root
-from wpfleet.engine import faults
 from wpfleet.errors import BackendError
 
 PING_PATH = "/.wpfleet-ping"
@@ -210,7 +209,7 @@ class Nginx:
 
     def test_config(self) -> None:
         """``nginx -t`` on the whole configuration (as the reload would read it)."""
-        faults.point("nginx:test")
+        seams.point("nginx:test")
         proc.run(
             ["nginx", "-t", "-q", "-e", str(self.error_log), "-c", str(self.conf)],
             what="nginx -t (the new vhost was refused and taken back)",
@@ -238,9 +237,9 @@ class Nginx:
             return
         old_workers = proc.child_pids(pid)
         snapshot = self.loaded.snapshot()
-        faults.point("nginx:reload")
+        seams.point("nginx:reload")
         os.kill(pid, signal.SIGHUP)
-        faults.point("nginx:reload@after")
+        seams.point("nginx:reload@after")
         if not proc.wait_for(lambda: not old_workers & proc.child_pids(pid), 10.0):
             raise BackendError(f"nginx did not finish reloading: {_tail(self.error_log)}")
         self.loaded.record(snapshot)

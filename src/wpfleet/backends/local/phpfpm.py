@@ -14,10 +14,9 @@ import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wpfleet import grammar
+from wpfleet import grammar, seams
 from wpfleet.backends.local import proc
 from wpfleet.backends.local.paths import EnvPaths, is_root
-from wpfleet.engine import faults
 from wpfleet.errors import BackendError
 
 FPM_BINARY = "php-fpm8.2"
@@ -196,7 +195,7 @@ class PhpFpm:
         if is_root():
             argv.append("--allow-to-run-as-root")
         try:
-            faults.point("php-fpm:test")
+            seams.point("php-fpm:test")
             proc.run(argv, what="php-fpm -t")
         except BackendError:
             if previous is None:
@@ -221,9 +220,9 @@ class PhpFpm:
             return
         offset = _size(self.log)
         snapshot = self.loaded.snapshot()
-        faults.point("php-fpm:reload")
+        seams.point("php-fpm:reload")
         os.kill(pid, signal.SIGUSR2)
-        faults.point("php-fpm:reload@after")
+        seams.point("php-fpm:reload@after")
 
         def reloaded() -> bool:
             return READY_LINE in _read_from(self.log, offset)

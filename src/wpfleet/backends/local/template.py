@@ -17,10 +17,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from wpfleet import seams
 from wpfleet.backends.local import fastcgi, phpass, proc, wordpress
 from wpfleet.backends.local.mariadb import AdminDb
 from wpfleet.backends.local.paths import EnvPaths, TenantPaths, is_root
-from wpfleet.engine import faults
 from wpfleet.errors import BackendError
 
 TEMPLATE_DB = "wpfleet_template"
@@ -173,9 +173,9 @@ class WordPressTemplate:
             db.query(f"DROP TABLE IF EXISTS {target}.{q(table)}")
         for table in [t for t in tables if t != options]:
             self._copy(site.database, table)
-            faults.point("wordpress:table")  # a kill half-way through the copy
+            seams.point("wordpress:table")  # a kill half-way through the copy
         self._personalise(site)
-        faults.point("wordpress:options")
+        seams.point("wordpress:options")
         self._copy(site.database, options)
 
     def _copy(self, database: str, table: str) -> None:

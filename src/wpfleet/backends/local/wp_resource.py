@@ -11,12 +11,12 @@ from __future__ import annotations
 import html
 import logging
 
+from wpfleet import seams
 from wpfleet.backends.local import secretfiles, wordpress
 from wpfleet.backends.local.db_resources import quote_ident
 from wpfleet.backends.local.mariadb import AdminDb
 from wpfleet.backends.local.template import NewSite
 from wpfleet.backends.local.tenant import LocalTenant
-from wpfleet.engine import faults
 from wpfleet.engine.resource import Fact, Phase, Resource, State
 from wpfleet.errors import BackendError
 
@@ -119,7 +119,7 @@ class WordPressInstall(Resource):
             log.warning("cloning the WordPress template failed, installing instead: %s", exc)
             self.delete()  # no half-copied tables (nor the template's admin) under the install
             return False
-        faults.point("wordpress:settings")  # cloned, not yet the tenant's own options
+        seams.point("wordpress:settings")  # cloned, not yet the tenant's own options
         self.update(want)
         return True
 
