@@ -15,6 +15,7 @@ import boto3
 import pytest
 
 from tests.aws.infra import BaseEnv, MariaDB, create_base_env, make_mariadb_root, start_mariadb
+from tests.helpers import requires
 from tests.helpers.moto_server import fake_aws_credentials, reset_moto, start_moto_server
 from wpfleet.aws import session as aws_session
 from wpfleet.state.sqlite import SqliteStore
@@ -32,6 +33,10 @@ def moto_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def mariadb() -> Iterator[MariaDB]:
+    requires.require(
+        {"mariadbd": "mariadb-server", "mariadb-install-db": "mariadb-server"},
+        "the MariaDB standing in for RDS",
+    )
     root = make_mariadb_root()
     db = start_mariadb(root)
     yield db

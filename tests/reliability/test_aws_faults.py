@@ -91,8 +91,25 @@ _OPS: list[str] = []
 #: WPFLEET_FAULT_MATRIX=all (the soak in benchmarks/) tries every operation; CI samples
 #: the first, a middle and the last one
 PICKS: list[int | str] = (
-    list(range(40)) if os.environ.get("WPFLEET_FAULT_MATRIX") == "all" else ["first", "mid", "last"]
+    list(range(40))
+    if os.environ.get("WPFLEET_FAULT_MATRIX") == "all"
+    else ["first", "mid", "last", "elbv2.CreateRule"]
 )
+#: Found by this matrix, in backends/aws (another branch's area): a lost response makes
+#: the retry create a second resource, which outlives the tenant's destroy. Strict: the
+#: test fails once the defect is fixed, so the entry gets removed.
+KNOWN_DEFECTS = {
+    ("lost", "efs.CreateAccessPoint"): (
+        "the retry creates a second access point: CreateAccessPoint's ClientToken is the "
+        "idempotency token (https://docs.aws.amazon.com/efs/latest/ug/"
+        "API_CreateAccessPoint.html) but a fresh one is sent with each attempt"
+    ),
+    ("lost", "elbv2.CreateRule"): (
+        "the retry creates a second listener rule (CreateRule has no idempotency token: "
+        "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/"
+        "API_CreateRule.html); destroy then fails with ResourceInUse on the target group"
+    ),
+}
 
 
 def code_path_ops(loaded: LoadedFleet, store: SqliteStore, base: BaseEnv) -> list[str]:
@@ -103,7 +120,7 @@ def code_path_ops(loaded: LoadedFleet, store: SqliteStore, base: BaseEnv) -> lis
         ops = mutating_calls(rec)
         assert {"secretsmanager.CreateSecret", "ecs.CreateService", "elbv2.CreateRule"} <= set(ops)
         pipeline.destroy(loaded, ENV, "clean", actor="test", store=store)
-        _OPS.extend(ops)
+        _OPS.extend(sorted(ops))  # sorted: concurrent steps call in varying order
     return list(_OPS)
 
 
@@ -122,6 +139,8 @@ def fail_before(op: str, seen: set[str], base: BaseEnv) -> Any:
 
 
 def pick(ops: list[str], which: int | str) -> str | None:
+    if isinstance(which, str) and "." in which:
+        return which if which in ops else None
     if which == "first":
         return ops[0]
     if which == "mid":
@@ -135,7 +154,13 @@ def pick(ops: list[str], which: int | str) -> str | None:
 @pytest.mark.parametrize("which", PICKS)
 @pytest.mark.parametrize("mode", ["before", "lost"])
 def test_an_operation_failed_before_or_after_aws_ends_clean_and_converges(
-    tmp_path: Path, base: BaseEnv, store: SqliteStore, wordpress_site: str, mode: str, which: Any
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    base: BaseEnv,
+    store: SqliteStore,
+    wordpress_site: str,
+    mode: str,
+    which: Any,
 ) -> None:
     loaded = write_fleet(
         tmp_path / "fleet.yaml",
@@ -148,6 +173,8 @@ def test_an_operation_failed_before_or_after_aws_ends_clean_and_converges(
     print(f"code path: {ops}; this case: {mode} {op}")
     if op is None:
         pytest.skip("the code path has fewer mutating operations")
+    if (mode, op) in KNOWN_DEFECTS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_DEFECTS[mode, op]))
     seen: set[str] = set()
     with recording() as rec, lose_response_of(op if mode == "lost" else "") as lost:
         rec.fail = fail_before(op if mode == "before" else "", seen, base)

@@ -186,3 +186,26 @@ def test_grammar_refuses_what_a_config_file_could_interpret() -> None:
         with pytest.raises(ValidationError):
             grammar.config_token(value)
     assert grammar.config_token("/var/lib/wpfleet/x-1/dev") == "/var/lib/wpfleet/x-1/dev"
+
+
+def test_derived_paths_stay_under_their_root(tmp_path: Path) -> None:
+    """Defence in depth behind validation: a fleet name or tenant id that got past it
+    still cannot move a derived path out of its root."""
+    from wpfleet.backends.local.paths import EnvPaths, runtime_root
+    from wpfleet.config.load import LoadedFleet
+    from wpfleet.config.models import Fleet
+
+    fleet = Fleet.model_construct(fleet="../../../tmp/x/ESCAPED", environments=[], tenants=[])
+    with pytest.raises(ValidationError):
+        runtime_root(LoadedFleet(fleet, tmp_path / "fleet.yaml"), "dev")
+    paths = EnvPaths(root=tmp_path / "rt", secrets=tmp_path / "secrets")
+    for bad in ("../x", "a/../../b", "a\n", "A", ""):
+        with pytest.raises(ValidationError):
+            paths.tenant(bad)
+        with pytest.raises(ValidationError):
+            paths.tenant_secret(bad)
+    (tmp_path / "rt" / "tenants").mkdir(parents=True)
+    (tmp_path / "rt" / "tenants" / "evil").symlink_to("/etc")
+    with pytest.raises(ValidationError):
+        paths.tenant("evil")
+    assert paths.tenant("alpha").root == (tmp_path / "rt" / "tenants" / "alpha").resolve()
