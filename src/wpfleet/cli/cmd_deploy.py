@@ -76,23 +76,56 @@ def deploy(
     verify_deadline: float = typer.Option(60.0, "--verify-deadline", help="Seconds."),
     report: Path = typer.Option(None, "--report", help="Also write the verify report here."),
     report_format: str = typer.Option("json", "--report-format", help="json, junit, markdown."),
+    resume: str = typer.Option(None, "--resume", help="Run an approved request (its id)."),
+    who: str = typer.Option(None, "--as", help="Who deploys (default: $WPFLEET_ACTOR, login)."),
 ) -> int:
-    """Deploy: validate -> database -> infra -> verify -> dns -> post. Safe to re-run."""
+    """Deploy: validate -> database -> infra -> verify -> dns -> post. Safe to re-run.
+    Into an environment with approvals: records a request and exits 6 until approved."""
     from wpfleet.cli.output import Progress
 
     cfg = settings(ctx)
+    if resume:
+        return _resume(cfg, resume, who, verify_deadline)
     tenants = _targets(cfg, env, tenant, all_tenants)
     progress = Progress(cfg, show_tenant=len(tenants) > 1)
-    pipeline = _pipeline(cfg, env, progress, verify_deadline=verify_deadline)
+    pipeline = _pipeline(cfg, env, progress, verify_deadline=verify_deadline, who=who or "")
     try:
         if len(tenants) == 1 and not all_tenants:
             outcome = pipeline.deploy(tenants[0])
             _write_report(outcome, report, report_format)
             _print_outcome(cfg, outcome)
+            _auto_promote(cfg, env, tenants[0], who)
             return 0
         return _batch(cfg, pipeline, tenants, pipeline.deploy, concurrency, progress)
     finally:
         pipeline.close()
+
+
+def _resume(cfg: Settings, request: str, who: str | None, verify_deadline: float) -> int:
+    from wpfleet.cli.cmd_releases import progress_kw, workspace
+    from wpfleet.cli.output import Progress
+    from wpfleet.services import approvals
+
+    with workspace(cfg, who) as ws:
+        kw = progress_kw(Progress(cfg))
+        outcome = approvals.resume(ws, request, verify_deadline=verify_deadline, **kw)
+    _print_outcome(cfg, outcome)
+    return 0
+
+
+def _auto_promote(cfg: Settings, env: str, tenant: str, who: str | None) -> None:
+    """``auto_promote: true`` on ``env``: carry the release just verified to the next
+    environment (which may itself wait for approval: then this says so, exit 0)."""
+    from wpfleet.cli.cmd_releases import workspace
+    from wpfleet.services import releases
+
+    with workspace(cfg, who) as ws:
+        if not ws.env(env).auto_promote:
+            return
+        notes = releases.auto_promote(ws, ws.env(env), tenant)
+    if not cfg.json:
+        for note in notes:
+            typer.echo(note)
 
 
 def _targets(cfg: Settings, env: str, tenant: str | None, all_tenants: bool) -> list[str]:

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "cmd_fleet",
     "cmd_platform",
     "cmd_deploy",
+    "cmd_releases",
     "cmd_status",
     "cmd_credentials",
     "cmd_content",

@@ -31,15 +31,15 @@ from wpfleet.engine.locks import HeldLock, LockManager, lock_key
 from wpfleet.engine.plan import plan_apply, plan_destroy
 from wpfleet.engine.resource import PHASE_ORDER, Op, Phase, Resource, Step
 from wpfleet.errors import (
-    ApprovalPendingError,
     DeploymentFailed,
     LockHeldError,
     VerifyFailedError,
 )
+from wpfleet.pipeline import releasing
 from wpfleet.pipeline.context import new_deployment_id, tenant_context
 from wpfleet.reports.config_document import ConfigDocument, release_id
 from wpfleet.state import open_store
-from wpfleet.state.base import Deployment, StateStore
+from wpfleet.state.base import Deployment, Json, StateStore
 
 StepSink = Callable[[str, StepEvent], None]
 CheckSink = Callable[[str, CheckOutcome], None]
@@ -70,6 +70,7 @@ class Pipeline:
         on_check: CheckSink | None = None,
         verify_deadline: float = DEFAULT_VERIFY_DEADLINE,
         who: str = "",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.loaded = loaded
         self.env = loaded.fleet.env(env_name)
@@ -78,6 +79,7 @@ class Pipeline:
         self.on_check = on_check or (lambda _t, _o: None)
         self.verify_deadline = verify_deadline
         self.who = who
+        self.clock = clock  # approvals judge expiry, wait timers and windows by it
         self._backend: Backend | None = None
         self._backend_lock = threading.Lock()
 
@@ -103,8 +105,10 @@ class Pipeline:
         return [*self.backend.resources(ctx), ConfigDocument(ctx, self.backend)]
 
     # --- plan ----------------------------------------------------------------------------
-    def plan(self, tenant_id: str, *, destroy: bool = False, adopt: bool = False) -> list[Step]:
-        ctx = self.context(tenant_id)
+    def plan(
+        self, tenant_id: str, *, destroy: bool = False, adopt: bool = False, pin: Json | None = None
+    ) -> list[Step]:
+        ctx = releasing.pinned(self.context(tenant_id), pin)
         self.backend.preflight()
         owned = set(self.store.owned(self.env.name, tenant_id))
         resources = self.resources(ctx)
@@ -113,10 +117,27 @@ class Pipeline:
         return plan_apply(resources, owned, adopt=adopt)
 
     # --- deploy --------------------------------------------------------------------------
-    def deploy(self, tenant_id: str, *, adopt: bool = False) -> Outcome:
+    def deploy(
+        self,
+        tenant_id: str,
+        *,
+        adopt: bool = False,
+        pin: Json | None = None,
+        kind: str = "",
+        request_id: str | None = None,
+        reason: str = "",
+        origin: Json | None = None,
+    ) -> Outcome:
+        """Deploy the fleet file's config, or ``pin`` (a release's config: promote,
+        rollback). Where the environment has approvals, a deploy without an approved
+        ``request_id`` records a pending request and raises exit 6."""
         deployment_id = new_deployment_id()
-        ctx = self.context(tenant_id, deployment_id)
-        self._check_approvals()
+        ctx = releasing.pinned(self.context(tenant_id, deployment_id), pin)
+        kind = kind or ("adopt" if adopt else "deploy")
+        request = releasing.gate(
+            self.store, ctx, lambda: self.plan(tenant_id, adopt=adopt, pin=pin), kind=kind,
+            pin=pin, request_id=request_id, reason=reason, origin=origin, clock=self.clock,
+        )  # fmt: skip
         self.backend.preflight()
         key = lock_key(tenant_id, self.env.name)
         with LockManager(self.store).acquire(key, deployment_id) as lock:
@@ -125,16 +146,21 @@ class Pipeline:
                 id=deployment_id,
                 tenant=tenant_id,
                 env=self.env.name,
-                kind="adopt" if adopt else "deploy",
+                kind=kind,
                 status="running",
                 actor=ctx.actor,
                 started_at=ctx.started_at,
-                release={"id": release_id(ctx), "config": ctx.tenant.as_release_config()},
+                release={"id": release_id(ctx), "config": ctx.tenant.as_release_config(),
+                         "origin": origin or {}},
                 resumed_from=resumed_from,
-            )
+                summary={"reason": reason, "approval": request.id if request else None},
+            )  # fmt: skip
             self.store.put_deployment(deployment)
             outcome = Outcome(tenant_id, self.env.name, deployment=deployment)
-            self._run(ctx, outcome, inherited, adopt, guard=lambda: _still_held(lock))
+            try:
+                self._run(ctx, outcome, inherited, adopt, guard=lambda: _still_held(lock))
+            finally:
+                releasing.finish(self.store, request, deployment, self.clock)
             return outcome
 
     def _run(
@@ -162,12 +188,13 @@ class Pipeline:
             outcome.steps = plan_apply(resources, owned, adopt=adopt)
             self._apply_phases(ctx, executor, outcome, resources, adopt=adopt)
         except BaseException as exc:
+            releasing.record(self.store, ctx, deployment, passed=False)
             self._fail(deployment, outcome, executor, resources, exc)
         deployment.status = "succeeded"
         deployment.finished_at = time.time()
-        deployment.summary = _summary(outcome)
+        deployment.summary = {**deployment.summary, **_summary(outcome)}
         self.store.put_deployment(deployment)
-        self._record_release(ctx, deployment)
+        releasing.record(self.store, ctx, deployment, passed=True)
 
     def _apply_phases(
         self,
@@ -214,7 +241,7 @@ class Pipeline:
         where = f" at {exc.step_id}" if isinstance(exc, StepFailure) else ""
         deployment.error = f"{cause}{where}"
         deployment.finished_at = time.time()
-        deployment.summary = _summary(outcome)
+        deployment.summary = {**deployment.summary, **_summary(outcome)}
         if not executor.changes:
             deployment.status = "failed"
             self.store.put_deployment(deployment)
@@ -260,20 +287,6 @@ class Pipeline:
             self.store.put_deployment(old)
             resumed = resumed or old.id
         return inherited, resumed
-
-    def _check_approvals(self) -> None:
-        approvals = self.env.approvals
-        if approvals is not None:
-            raise ApprovalPendingError(
-                f"{self.env.name} requires {approvals.required} approval(s) before a deploy; "
-                "approval gates are not available in this version of wpfleet, so it refuses "
-                "to deploy there",
-                hint="remove `approvals:` from the environment only if it truly needs none",
-            )
-
-    def _record_release(self, ctx: TenantContext, deployment: Deployment) -> None:
-        release = {**deployment.release, "deployment_id": deployment.id, "at": time.time()}
-        self.store.put_document(f"release/{self.env.name}/{ctx.tenant.id}", release)
 
     # --- verify --------------------------------------------------------------------------
     def _verify(self, ctx: TenantContext) -> VerifyReport:

@@ -1,0 +1,102 @@
+"""What the pipeline does about releases and approvals, kept out of ``deploy.py``.
+
+- ``pinned``: a deployment of a given release (promote, rollback) deploys that release's
+  config instead of the fleet file's (a promotion pins only the image: code moves up,
+  the target keeps its own sizes and names);
+- ``gate``: an environment with ``approvals:`` records a pending request and stops
+  (exit 6), or admits an approved request exactly once;
+- ``record``: every finished deployment records its release and whether it passed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from wpfleet.approvals import flow
+from wpfleet.approvals.policy import Request
+from wpfleet.backends.base import TenantContext
+from wpfleet.engine.resource import Step
+from wpfleet.errors import UsageError
+from wpfleet.releases.book import ReleaseBook
+from wpfleet.reports.config_document import release_id
+from wpfleet.state.base import Deployment, StateStore
+
+#: the fields of a resolved tenant that a release pins (its ``as_release_config``)
+PINNABLE = ("name", "image", "cpu", "memory", "desired_count", "admin_email", "admin_user")
+
+
+def pinned(ctx: TenantContext, pin: dict[str, Any] | None) -> TenantContext:
+    """``ctx`` with the pinned release config applied (unknown keys are refused)."""
+    if not pin:
+        return ctx
+    unknown = sorted(set(pin) - set(PINNABLE))
+    if unknown:
+        raise UsageError(f"a release cannot pin {', '.join(unknown)}")
+    ctx.tenant = dataclasses.replace(ctx.tenant, **pin)
+    return ctx
+
+
+def gate(
+    store: StateStore,
+    ctx: TenantContext,
+    plan: Callable[[], list[Step]],
+    *,
+    kind: str,
+    pin: dict[str, Any] | None,
+    request_id: str | None,
+    reason: str,
+    origin: dict[str, Any] | None,
+    clock: Callable[[], float],
+) -> Request | None:
+    """None when the environment needs no approval; else the admitted request, or
+    ``AwaitingApproval`` (exit 6) / ``ApprovalRefused`` (stale, lapsed, rejected)."""
+    policy = ctx.env.approvals
+    if policy is None:
+        if request_id:
+            raise UsageError(f"{ctx.env.name} has no approvals: deploy it without --resume")
+        return None
+    ask = flow.Ask(
+        tenant=ctx.tenant.id,
+        env=ctx.env.name,
+        kind=kind,
+        release_id=release_id(ctx),
+        plan_hash=flow.plan_hash(plan()),
+        actor=ctx.actor,
+        reason=reason,
+        from_env=(origin or {}).get("env", ""),
+        pin=pin or {},
+    )
+    if not request_id:
+        flow.require(store, policy, ask, clock)
+    return flow.admit(store, policy, request_id, ask, ctx.deployment_id, clock)
+
+
+def record(store: StateStore, ctx: TenantContext, deployment: Deployment, passed: bool) -> None:
+    """The release of a finished deployment, and whether it passed verification."""
+    digest = getattr(ctx, "image_digest", None)
+    ReleaseBook(store).record(
+        tenant=deployment.tenant,
+        env=deployment.env,
+        release_id=deployment.release.get("id", release_id(ctx)),
+        config=deployment.release.get("config", ctx.tenant.as_release_config()),
+        deployment_id=deployment.id,
+        actor=deployment.actor,
+        passed=passed,
+        kind=deployment.kind,
+        reason=str(deployment.summary.get("reason", "")),
+        origin=deployment.release.get("origin") or {},
+        image_digest=digest if isinstance(digest, str) else None,
+    )
+
+
+def finish(
+    store: StateStore,
+    request: Request | None,
+    deployment: Deployment,
+    clock: Callable[[], float],
+) -> None:
+    if request is not None:
+        ok = deployment.status == "succeeded"
+        flow.finish(store, request, ok, f"deployment {deployment.id}: {deployment.status}", clock)
