@@ -108,13 +108,16 @@ class ApprovalBook:
         """Record ``who``'s vote once. A second vote by the same person is refused when
         it differs, and changes nothing when it is the same."""
         check_actor(who)
-        now = float(self.clock())
-        check_vote(policy, request, who, now)
-        vote = Vote(who, decision, now, comment)
         key = f"approvals/votes/{request.id}/{who}"
-        if self.store.put_document_if_absent(key, vote.as_dict()):
-            return vote
-        earlier = Vote(**(self.store.get_document(key) or vote.as_dict()))
+        found = self.store.get_document(key)
+        if found is None:
+            now = float(self.clock())
+            check_vote(policy, request, who, now)
+            vote = Vote(who, decision, now, comment)
+            if self.store.put_document_if_absent(key, vote.as_dict()):
+                return vote
+            found = self.store.get_document(key) or vote.as_dict()  # lost a race to self
+        earlier = Vote(**found)
         if earlier.decision != decision:
             raise ApprovalRefused(
                 f"{who} already voted {earlier.decision} on {request.id}; a vote is final",

@@ -35,6 +35,11 @@ class AwaitingApproval(ApprovalPendingError):
         self.verdict = verdict
 
 
+class AlreadyRun(ApprovalRefused):
+    """Another command claimed the request first (two approvers at once): not an error
+    for the approver whose vote was recorded."""
+
+
 @dataclass
 class Ask:
     """What a deployment is about to do, as the gate sees it."""
@@ -109,7 +114,7 @@ def admit(
     if ev.verdict is not Verdict.READY:
         stop(book, req, ev)
     if not book.claim(req, deployment_id, ask.actor):
-        raise ApprovalRefused(
+        raise AlreadyRun(
             f"request {req.id} is already being run by another command",
             hint=f"see `wpfleet history {req.tenant}`",
         )
@@ -140,6 +145,11 @@ def stop(book: ApprovalBook, req: Request, ev: Evaluation) -> NoReturn:
             request_id=req.id,
             verdict=ev.verdict.value,
             hint=f"wpfleet deploy --resume {req.id} once it may run; `wpfleet pending`",
+        )
+    if ev.verdict in (Verdict.RUNNING, Verdict.DEPLOYED):
+        raise AlreadyRun(
+            f"request {req.id} is already being run or has run ({ev.verdict})",
+            hint=f"see `wpfleet history {req.tenant}`",
         )
     if req.status == Verdict.PENDING:
         book.settle(req, ev.verdict, ev.reason)

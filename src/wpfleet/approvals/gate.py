@@ -10,11 +10,12 @@ so it is never printed: messages name the host only.
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from wpfleet.approvals.policy import Request
 
@@ -32,6 +33,11 @@ def where(url: str) -> str:
     return urlsplit(url).netloc.rpartition("@")[2] or "the webhook"
 
 
+def _bare(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
 def ask(url: str, request: Request, approved_by: tuple[str, ...]) -> GateAnswer:
     body = json.dumps(
         {
@@ -47,8 +53,12 @@ def ask(url: str, request: Request, approved_by: tuple[str, ...]) -> GateAnswer:
         }
     ).encode()
     http = urllib.request.Request(
-        url, data=body, method="POST", headers={"Content-Type": "application/json"}
+        _bare(url), data=body, method="POST", headers={"Content-Type": "application/json"}
     )
+    parts = urlsplit(url)
+    if parts.username is not None:  # credentials in the URL: sent as basic auth
+        token = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+        http.add_header("Authorization", "Basic " + base64.b64encode(token).decode())
     try:
         with urllib.request.urlopen(http, timeout=TIMEOUT) as resp:
             data = json.loads(resp.read() or b"{}")

@@ -165,3 +165,24 @@ def history(
         ["deployment", "tenant", "env", "kind", "status", "who", "when", "changes", "error"],
         rows,
     )
+    _events_table(loaded, tenant, env, limit)
+
+
+def _events_table(loaded: LoadedFleet, tenant: str | None, env: str | None, limit: int) -> None:
+    """Approvals, votes, promotions, rollbacks and holds: who, when, why."""
+    from wpfleet.cli.output import table
+    from wpfleet.services.releases import history_events
+    from wpfleet.services.wslike import SimpleWorkspace
+
+    with SimpleWorkspace(loaded) as ws:
+        found = history_events(ws, tenant, env)[:limit]
+    if found:
+        table(
+            "approvals, promotions, rollbacks, holds",
+            ["when", "event", "tenant", "env", "who", "why", "ref"],
+            [
+                (_when(e["at"]), e["kind"], e["tenant"], e["env"], e["actor"], e.get("why", ""),
+                 e.get("ref") or e.get("release", ""))
+                for e in found
+            ],
+        )  # fmt: skip

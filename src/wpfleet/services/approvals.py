@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wpfleet.approvals.book import ApprovalBook, check_actor
-from wpfleet.approvals.flow import AwaitingApproval, plan_hash
+from wpfleet.approvals.flow import AlreadyRun, AwaitingApproval, plan_hash
 from wpfleet.approvals.policy import (
-    ApprovalRefused,
     Evaluation,
     Request,
     Verdict,
@@ -162,10 +161,8 @@ def _try_run(pipe: Pipeline, req: Request) -> tuple[Outcome | None, str]:
         return run_request(pipe, req), ""
     except AwaitingApproval as exc:
         return None, exc.message
-    except ApprovalRefused as exc:
-        if "already being run" in exc.message:  # the other approver's command runs it
-            return None, exc.message
-        raise
+    except AlreadyRun as exc:  # the other approver's command runs it
+        return None, exc.message
 
 
 def run_request(pipe: Pipeline, req: Request) -> Outcome:

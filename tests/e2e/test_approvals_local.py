@@ -1,0 +1,303 @@
+"""Approvals, promotion and rollback on the real local stack (nginx + php-fpm + MariaDB).
+
+Three local environments, dev → sit → prod; prod has the seeds' policy (2 of
+[tebogotseka, lead-devops-engineer], a wait timer, a Johannesburg window, an expiry). The
+services run in-process with an injected clock, so "outside the window" and "after
+expiry" are real evaluations at chosen times while every deployment is real.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Fleet, free_port
+from wpfleet.approvals.flow import AwaitingApproval
+from wpfleet.approvals.policy import ApprovalRefused
+from wpfleet.config.load import load_fleet
+from wpfleet.errors import ValidationError
+from wpfleet.releases.book import ReleaseBook
+from wpfleet.services import approvals, releases
+from wpfleet.services.wslike import SimpleWorkspace
+
+pytestmark = pytest.mark.stack
+
+SAST = dt.timezone(dt.timedelta(hours=2))
+WED_10 = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SAST).timestamp()
+TENANTS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]
+
+
+def chain_text(ports: dict[str, int], extra_tenant_lines: str = "") -> str:
+    tenants = "\n".join(
+        f"  - {{id: {t}, name: {t.title()} Shop, admin_email: owner@{t}.example}}" for t in TENANTS
+    )
+    return f"""fleet: chain
+environments:
+  - name: dev
+    domain: "{{tenant}}.wpdev.localhost"
+    auto_promote: true
+    local: {{http_port: {ports["dev"]}, db_port: {ports["dev_db"]}, isolation: shared}}
+  - name: sit
+    domain: "{{tenant}}.wpsit.localhost"
+    local: {{http_port: {ports["sit"]}, db_port: {ports["sit_db"]}, isolation: shared}}
+  - name: prod
+    domain: "{{tenant}}.wpprod.localhost"
+    basic_auth: true
+    approvals:
+      required: 2
+      approvers: [tebogotseka, leads]
+      groups: {{leads: [lead-devops-engineer]}}
+      wait_minutes: 5
+      windows: ["Mon-Fri 08:00-17:00 Africa/Johannesburg"]
+      expire_hours: 72
+    local: {{http_port: {ports["prod"]}, db_port: {ports["prod_db"]}, isolation: shared}}
+tenants:
+{tenants}
+{extra_tenant_lines}"""
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    root = tmp_path_factory.mktemp("chain")
+    ports = {k: free_port() for k in ("dev", "dev_db", "sit", "sit_db", "prod", "prod_db")}
+    path = root / "fleet.yaml"
+    path.write_text(chain_text(ports))
+    runtime = Path(tempfile.mkdtemp(prefix="wpfleet-chain-"))
+    runtime.chmod(0o755)
+    old = os.environ.get("WPFLEET_RUNTIME_DIR")
+    os.environ["WPFLEET_RUNTIME_DIR"] = str(runtime)
+    f = Fleet(root, path, runtime, ports)
+    up = f.cli("platform", "up")
+    assert up.code == 0, up.err
+    try:
+        yield f
+    finally:
+        f.cli("platform", "down")
+        if old is None:
+            os.environ.pop("WPFLEET_RUNTIME_DIR", None)
+        else:
+            os.environ["WPFLEET_RUNTIME_DIR"] = old
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def ws(chain: Fleet, actor: str, path: Path | None = None) -> SimpleWorkspace:
+    return SimpleWorkspace(load_fleet(path or chain.path), actor)
+
+
+def request_prod(chain: Fleet, tenant: str, clock: Clock, by: str = "dev-person") -> str:
+    with ws(chain, by) as w, pytest.raises(AwaitingApproval) as err:
+        from wpfleet.services.wslike import pipeline
+
+        pipe = pipeline(w, w.env("prod"), clock=clock)
+        try:
+            pipe.deploy(tenant)
+        finally:
+            pipe.close()
+    assert err.value.status == 6
+    return err.value.request_id
+
+
+def vote(chain: Fleet, who: str, request: str, clock: Clock, decision: str = "approve") -> Any:
+    with ws(chain, who) as w:
+        return approvals.vote(w, request, decision, clock=clock)
+
+
+def prod_release(chain: Fleet, tenant: str) -> Any:
+    with ws(chain, "reader") as w:
+        return ReleaseBook(w.store(w.env("prod"))).current(tenant, "prod")
+
+
+def test_prod_stays_pending_until_two_distinct_allowed_approvers(chain: Fleet) -> None:
+    clock = Clock(WED_10)
+    rid = request_prod(chain, "alpha", clock)
+    assert rid == request_prod(chain, "alpha", clock)  # a re-run keeps the one request
+    res = chain.cli("deploy", "alpha", "--env", "prod", env={"WPFLEET_ACTOR": "dev-person"})
+    assert res.code == 6 and rid in res.err  # the CLI too (real time: same plan, same id)
+    with pytest.raises(ApprovalRefused, match="self-approval"):
+        vote(chain, "dev-person", rid, clock)
+    with pytest.raises(ApprovalRefused, match="not an allowed approver"):
+        vote(chain, "mallory", rid, clock)
+    clock.now += 400  # past the 5-minute wait, inside the window
+    first = vote(chain, "tebogotseka", rid, clock)
+    assert first.outcome is None and first.row.evaluation.missing == 1
+    again = vote(chain, "tebogotseka", rid, clock)
+    assert again.outcome is None and again.row.evaluation.missing == 1
+    assert prod_release(chain, "alpha") is None
+    assert chain.http("prod", "alpha")[0] != 200
+    second = vote(chain, "lead-devops-engineer", rid, clock)  # through the group
+    assert second.outcome is not None and second.outcome.deployment.status == "succeeded"
+    assert second.outcome.deployment.summary["approval"] == rid
+    assert prod_release(chain, "alpha")["id"] == second.outcome.deployment.release["id"]
+    assert chain.http("prod", "alpha")[0] == 401  # deployed, behind basic auth
+    listed = chain.cli("-o", "json", "pending").json()
+    assert rid not in [r["id"] for r in listed]  # type: ignore[index]
+
+
+def test_outside_the_window_it_waits_then_resume_runs_it(chain: Fleet) -> None:
+    fri_1658 = dt.datetime(2026, 12, 4, 16, 58, tzinfo=SAST).timestamp()
+    clock = Clock(fri_1658)
+    rid = request_prod(chain, "bravo", clock)
+    clock.now += 60
+    vote(chain, "tebogotseka", rid, clock)
+    res = vote(chain, "lead-devops-engineer", rid, clock)
+    assert res.outcome is None and res.row.evaluation.verdict == "waiting"  # wait timer
+    clock.now = fri_1658 + 10 * 60  # 17:08: waited, but the window closed at 17:00
+    with ws(chain, "tebogotseka") as w, pytest.raises(AwaitingApproval, match="window"):
+        approvals.resume(w, rid, clock=clock)
+    assert prod_release(chain, "bravo") is None
+    clock.now = dt.datetime(2026, 12, 7, 8, 1, tzinfo=SAST).timestamp()  # Monday 08:01
+    with ws(chain, "tebogotseka") as w:
+        outcome = approvals.resume(w, rid, clock=clock)
+    assert outcome.deployment is not None and outcome.deployment.status == "succeeded"
+    assert prod_release(chain, "bravo") is not None
+
+
+def test_after_expiry_it_lapses(chain: Fleet) -> None:
+    clock = Clock(WED_10)
+    rid = request_prod(chain, "charlie", clock)
+    vote(chain, "tebogotseka", rid, clock)
+    clock.now += 72 * 3600 + 1
+    with ws(chain, "x") as w:
+        rows = {r.request.id: r for r in approvals.pending(w, clock=clock)}
+    assert rows[rid].evaluation.verdict == "lapsed"
+    with pytest.raises(ApprovalRefused, match="lapsed"):
+        vote(chain, "lead-devops-engineer", rid, clock)
+    with ws(chain, "x") as w, pytest.raises(ApprovalRefused, match="lapsed"):
+        approvals.resume(w, rid, clock=clock)
+    assert prod_release(chain, "charlie") is None
+
+
+def test_approving_a_request_whose_release_changed_is_refused_as_stale(chain: Fleet) -> None:
+    clock = Clock(WED_10)
+    rid = request_prod(chain, "delta", clock)
+    clock.now += 400
+    vote(chain, "tebogotseka", rid, clock)
+    changed = chain.root / "fleet-changed.yaml"  # same state dir: the same fleet, edited
+    changed.write_text(
+        chain_text(chain.ports).replace(
+            "{id: delta, name: Delta Shop,",
+            "{id: delta, overrides: {prod: {cpu: 512}}, name: Delta Shop,",
+        )
+    )
+    w = ws(chain, "lead-devops-engineer", changed)
+    with w, pytest.raises(ApprovalRefused, match="stale"):
+        approvals.vote(w, rid, "approve", clock=clock)
+    assert prod_release(chain, "delta") is None
+    with ws(chain, "x") as w:
+        assert rid not in [r.request.id for r in approvals.pending(w, clock=clock)]
+
+
+def test_two_approvals_at_once_count_each_approver_once(chain: Fleet) -> None:
+    clock = Clock(WED_10)
+    rid = request_prod(chain, "echo", clock)
+    clock.now += 400
+    who = ["tebogotseka", "lead-devops-engineer", "tebogotseka", "lead-devops-engineer"]
+    barrier = threading.Barrier(len(who))
+    results: list[Any] = []
+
+    def approve(name: str) -> None:
+        barrier.wait(10)
+        try:
+            results.append(vote(chain, name, rid, clock))
+        except Exception as exc:
+            results.append(exc)
+
+    threads = [threading.Thread(target=approve, args=(n,)) for n in who]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert not errors, errors
+    ran = [r.outcome for r in results if r.outcome is not None]
+    assert len(ran) == 1, [r.note for r in results]  # exactly one command deployed it
+    with ws(chain, "x") as w:
+        store = w.store(w.env("prod"))
+        from wpfleet.approvals.book import ApprovalBook
+
+        votes = ApprovalBook(store).votes(rid)
+        deps = [d for d in store.list_deployments("echo", "prod") if d.status == "succeeded"]
+    assert sorted(v.approver for v in votes) == ["lead-devops-engineer", "tebogotseka"]
+    assert len(deps) == 1
+
+
+def test_promote_deploys_the_release_that_last_passed_upstream(chain: Fleet) -> None:
+    with ws(chain, "dev-person") as w:
+        with pytest.raises(Exception, match="has passed verification in dev"):
+            releases.promote(w, "foxtrot", "sit")
+        with pytest.raises(ValidationError, match="never skips"):
+            releases.promote(w, "foxtrot", "prod", "dev")
+    assert chain.cli("deploy", "foxtrot", "--env", "dev").code == 0  # auto-promotes to sit
+    good = ReleaseBook(ws(chain, "r").store()).last_passed("foxtrot", "dev")
+    assert good is not None
+    sit_now = ReleaseBook(ws(chain, "r").store()).current("foxtrot", "sit")
+    assert sit_now is not None  # dev's auto_promote carried it
+    # a newer dev release that FAILS verification is not what gets promoted
+    newer = chain.root / "fleet-newer.yaml"
+    newer.write_text(
+        chain_text(chain.ports).replace(
+            "{id: foxtrot, name: Foxtrot Shop,",
+            "{id: foxtrot, overrides: {dev: {image: 'wordpress:6.9-rc'}}, name: Foxtrot Shop,",
+        )
+    )
+    fault = {"WPFLEET_INJECT_FAULT": "verify:logs"}
+    bad = chain.cli("--fleet", str(newer), "deploy", "foxtrot", "--env", "dev",
+                    "--verify-deadline", "1", env=fault)  # fmt: skip
+    assert bad.code != 0
+    with ws(chain, "dev-person") as w:
+        result = releases.promote(w, "foxtrot", "sit", "dev")
+    assert result.outcome is not None and result.outcome.deployment is not None
+    dep = result.outcome.deployment
+    assert dep.kind == "promote" and dep.release["origin"]["release_id"] == good["release_id"]
+    assert dep.release["config"]["image"] == good["release"]["config"]["image"]
+    assert dep.release["config"]["image"] != "wordpress:6.9-rc"
+    assert chain.http("sit", "foxtrot")[0] == 200
+
+
+def test_rollback_goes_back_and_holds(chain: Fleet) -> None:
+    assert chain.cli("deploy", "golf", "--env", "sit").code == 0
+    first = ReleaseBook(ws(chain, "r").store()).current("golf", "sit")
+    renamed = chain.root / "fleet-renamed.yaml"
+    renamed.write_text(
+        chain_text(chain.ports).replace(
+            "{id: golf, name: Golf Shop,", "{id: golf, name: Golf Renamed,"
+        )
+    )
+    assert chain.cli("--fleet", str(renamed), "deploy", "golf", "--env", "sit").code == 0
+    assert "Golf Renamed" in chain.http("sit", "golf", "/wp-json/")[2]
+    res = chain.cli("rollback", "golf", "--env", "sit", "-m", "bad rename",
+                    env={"WPFLEET_ACTOR": "oncall"})  # fmt: skip
+    assert res.code == 0, res.err
+    book = ReleaseBook(ws(chain, "r").store())
+    assert book.current("golf", "sit")["id"] == first["id"]
+    assert "Golf Shop" in chain.http("sit", "golf", "/wp-json/")[2]
+    held = book.held("golf", "sit")
+    assert held is not None and held["by"] == "oncall" and held["reason"] == "bad rename"
+    # dev's auto-promotion no longer undoes it, and a manual promotion is refused
+    dev = chain.cli("deploy", "golf", "--env", "dev")
+    assert dev.code == 0 and "held" in dev.out
+    assert book.current("golf", "sit")["id"] == first["id"]
+    refused = chain.cli("promote", "golf", "--to", "sit")
+    assert refused.code == 3 and "unhold" in refused.err
+    assert chain.cli("release", "unhold", "golf", "--env", "sit").code == 0
+    assert chain.cli("promote", "golf", "--to", "sit").code == 0
+    listed = chain.cli("-o", "json", "releases", "golf").json()
+    assert [r["passed"] for r in listed["sit"]] == [True, True]  # type: ignore[index]
+    hist = chain.cli("history", "golf")
+    assert hist.code == 0 and "rollback" in hist.out
