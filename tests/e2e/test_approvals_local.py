@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.stack
 
 SAST = dt.timezone(dt.timedelta(hours=2))
 WED_10 = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SAST).timestamp()
-TENANTS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]
+TENANTS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
 
 
 def chain_text(ports: dict[str, int], extra_tenant_lines: str = "") -> str:
@@ -301,3 +302,47 @@ def test_rollback_goes_back_and_holds(chain: Fleet) -> None:
     assert [r["passed"] for r in listed["sit"]] == [True, True]  # type: ignore[index]
     hist = chain.cli("history", "golf")
     assert hist.code == 0 and "rollback" in hist.out
+
+
+def test_the_cli_flow_with_exit_codes(chain: Fleet) -> None:
+    """Real time, so the fleet copy used here has no window and no wait timer (the
+    policy, not the release or the plan: the request stays valid across the two)."""
+    anytime = chain.root / "fleet-anytime.yaml"
+    anytime.write_text(
+        chain_text(chain.ports)
+        .replace('      windows: ["Mon-Fri 08:00-17:00 Africa/Johannesburg"]\n', "")
+        .replace("wait_minutes: 5", "wait_minutes: 0")
+    )
+    asked = chain.cli("deploy", "hotel", "--env", "prod", env={"WPFLEET_ACTOR": "dev-person"})
+    assert asked.code == 6, asked.err
+    found = re.search(r"request (a-\d{8}-\d{6}-[0-9a-f]{6})", asked.err)
+    assert found, asked.err
+    rid = found.group(1)
+    rows = chain.cli("-o", "json", "pending", "hotel").json()
+    assert [(r["id"], r["missing"]) for r in rows] == [(rid, 2)]  # type: ignore[index]
+    own = chain.cli("approve", rid, "--as", "dev-person")
+    assert own.code == 3 and "self-approval" in own.err
+    one = chain.cli("--fleet", str(anytime), "approve", rid, "--as", "tebogotseka")
+    assert one.code == 6 and "1/2" in one.out, one.out + one.err
+    two = chain.cli("--fleet", str(anytime), "approve", rid, "--as", "lead-devops-engineer",
+                    "-c", "release notes read")  # fmt: skip
+    assert two.code == 0, two.err
+    assert "hotel in prod: ok" in two.out
+    assert chain.http("prod", "hotel")[0] == 401
+    hist = chain.cli("history", "hotel", "--env", "prod")
+    assert "approval-approve" in hist.out and "release notes read" in hist.out
+
+
+def test_promote_dry_run_changes_nothing(chain: Fleet) -> None:
+    with ws(chain, "x") as w:
+        before = ReleaseBook(w.store()).current("alpha", "sit")
+        store = w.store()
+        deps_before = len(store.list_deployments("alpha", "sit"))
+    assert chain.cli("deploy", "alpha", "--env", "dev").code == 0  # auto-promotes to sit
+    res = chain.cli("promote", "alpha", "--to", "prod", "--dry-run")
+    assert res.code == 0, res.err
+    assert "would change in prod" in res.out or "noop" in res.out
+    with ws(chain, "x") as w:
+        store = w.store()
+        assert len(store.list_deployments("alpha", "prod")) == 1  # only the approved one
+        assert before is None and deps_before == 0
