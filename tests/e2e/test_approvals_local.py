@@ -27,7 +27,7 @@ from wpfleet.config.load import load_fleet
 from wpfleet.errors import ValidationError
 from wpfleet.releases.book import ReleaseBook
 from wpfleet.services import approvals, releases
-from wpfleet.services.wslike import SimpleWorkspace
+from wpfleet.services.workspace import Workspace
 
 pytestmark = pytest.mark.stack
 
@@ -97,13 +97,13 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
         shutil.rmtree(runtime, ignore_errors=True)
 
 
-def ws(chain: Fleet, actor: str, path: Path | None = None) -> SimpleWorkspace:
-    return SimpleWorkspace(load_fleet(path or chain.path), actor)
+def ws(chain: Fleet, actor: str, path: Path | None = None) -> Workspace:
+    return Workspace(load_fleet(path or chain.path), actor=actor)
 
 
 def request_prod(chain: Fleet, tenant: str, clock: Clock, by: str = "dev-person") -> str:
     with ws(chain, by) as w, pytest.raises(AwaitingApproval) as err:
-        from wpfleet.services.wslike import pipeline
+        from wpfleet.services.clocked import pipeline
 
         pipe = pipeline(w, w.env("prod"), clock=clock)
         try:

@@ -1,6 +1,9 @@
 """The interface both backends implement. The pipeline never branches on a backend's
 name: an ability a backend lacks raises ``NotImplementedError`` (reported to the user as
-"not supported by this backend")."""
+"not supported by this backend").
+
+``TenantContext``, ``Credentials`` and ``TenantHealth`` live in ``wpfleet.context``
+(domain values the services and state may use too); they are re-exported here."""
 
 from __future__ import annotations
 
@@ -8,40 +11,14 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from wpfleet.context import Credentials, TenantContext, TenantHealth
+
 if TYPE_CHECKING:
     from wpfleet.checks.base import Check
-    from wpfleet.config.load import LoadedFleet, ResolvedTenant
+    from wpfleet.config.load import LoadedFleet
     from wpfleet.config.models import Environment
     from wpfleet.engine.resource import Resource
-    from wpfleet.naming import TenantNames
     from wpfleet.state.base import StateStore
-
-
-@dataclass
-class TenantContext:
-    """Everything a backend needs to act on one tenant in one environment."""
-
-    loaded: LoadedFleet
-    env: Environment
-    tenant: ResolvedTenant
-    names: TenantNames
-    store: StateStore
-    deployment_id: str = ""
-    #: unix time the deployment started; log checks only look at lines after it
-    started_at: float = 0.0
-    actor: str = ""
-
-    @property
-    def fleet_name(self) -> str:
-        return self.loaded.fleet.fleet
-
-
-@dataclass(frozen=True)
-class Credentials:
-    username: str
-    password: str
-    url: str = ""
-    description: str = ""
 
 
 @dataclass
@@ -64,12 +41,12 @@ class PlatformStatus:
 
 
 @dataclass
-class TenantHealth:
-    tenant: str
-    deployed: bool
-    healthy: bool | None  # None: not checked
-    url: str = ""
-    detail: str = ""
+class Discovered:
+    """What ``discover`` found (keys of the environment's backend settings block) and
+    what it did not (each with the fix)."""
+
+    settings: dict[str, Any] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
 
 
 class Backend(ABC):
@@ -130,5 +107,27 @@ class Backend(ABC):
     def admin_credentials(self, ctx: TenantContext) -> Credentials:
         """The tenant's WordPress admin login."""
 
+    def discover(self) -> Discovered:
+        """Find the environment's existing base resources (aws: by the seeds' names and
+        tags). A backend without this ability says so plainly."""
+        from wpfleet.errors import UsageError
+
+        raise UsageError(
+            f"{self.env.name} is not an aws environment: its {self.env.backend} backend "
+            "has no base resources to discover",
+            hint="discover is for backend: aws",
+        )
+
     def close(self) -> None:  # noqa: B027
         """Release clients and connections."""
+
+
+__all__ = [
+    "Backend",
+    "ComponentStatus",
+    "Credentials",
+    "Discovered",
+    "PlatformStatus",
+    "TenantContext",
+    "TenantHealth",
+]

@@ -13,6 +13,8 @@ from wpfleet.errors import EXIT_STATUS_HELP
 
 if TYPE_CHECKING:
     from wpfleet.config.load import LoadedFleet
+    from wpfleet.services.events import Events
+    from wpfleet.services.workspace import Workspace
 
 
 class OutputFormat(StrEnum):
@@ -52,6 +54,7 @@ class Settings:
     output: OutputFormat
     log_format: LogFormat
     verbose: int
+    actor: str | None = None
 
     @property
     def json(self) -> bool:
@@ -61,6 +64,12 @@ class Settings:
         from wpfleet.config.load import load_fleet
 
         return load_fleet(self.fleet)
+
+    def workspace(self, events: Events | None = None) -> Workspace:
+        """The one ``Workspace`` a command hands to its service (use it in ``with``)."""
+        from wpfleet.services.workspace import Workspace
+
+        return Workspace(self.fleet, actor=self.actor, events=events)
 
 
 @app.callback()
@@ -80,11 +89,23 @@ def _global(
         LogFormat.text, "--log-format", help="Progress and logs on stderr as text or json lines."
     ),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More detail."),
+    actor: str = typer.Option(
+        None, "--as", help="Who is acting, for history (default $WPFLEET_ACTOR, else you)."
+    ),
 ) -> None:
-    ctx.obj = Settings(fleet or os.environ.get("WPFLEET_FLEET"), output, log_format, verbose)
+    path = fleet or os.environ.get("WPFLEET_FLEET")
+    ctx.obj = Settings(path, output, log_format, verbose, actor)
 
 
 def settings(ctx: typer.Context) -> Settings:
     obj = ctx.find_root().obj
     assert isinstance(obj, Settings)
     return obj
+
+
+def workspace(cfg: Settings, who: str | None = None, events: Events | None = None) -> Workspace:
+    """The command's ``Workspace``, acting as a command-level ``--as`` when given (it
+    wins over the global one): ``wpfleet approve REQ --as USER`` reads as people say it."""
+    from wpfleet.services.workspace import Workspace
+
+    return Workspace(cfg.fleet, actor=who or cfg.actor, events=events)

@@ -17,32 +17,18 @@ def credentials(
 
     This is the only command that prints a secret.
     """
-    from wpfleet.backends import get_backend
     from wpfleet.cli.output import emit_json, table
-    from wpfleet.errors import NotFoundError
-    from wpfleet.pipeline.context import tenant_context
-    from wpfleet.state import open_store
+    from wpfleet.services import credentials as service
 
     cfg = settings(ctx)
-    loaded = cfg.load()
-    environment = loaded.fleet.env(env)
-    store = open_store(loaded, environment)
-    backend = get_backend(loaded, environment, store)
-    try:
-        if tenant:
-            creds = backend.admin_credentials(tenant_context(loaded, env, tenant, store))
-        else:
-            found = backend.basic_auth_credentials()
-            if found is None:
-                raise NotFoundError(
-                    f"{env} has no basic auth",
-                    hint=f"for a tenant's admin login: wpfleet credentials TENANT --env {env}",
-                )
-            creds = found
-    finally:
-        backend.close()
+    with cfg.workspace() as ws:
+        revealed = service.reveal(ws, ws.env(env), tenant)
+    creds = revealed.credentials
     if cfg.json:
         emit_json({"username": creds.username, "password": creds.password, "url": creds.url})
         return
-    what = f"{tenant} admin" if tenant else f"{env} basic auth"
-    table(what, ["username", "password", "url"], [(creds.username, creds.password, creds.url)])
+    table(
+        revealed.what,
+        ["username", "password", "url"],
+        [(creds.username, creds.password, creds.url)],
+    )

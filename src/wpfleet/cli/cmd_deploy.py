@@ -1,4 +1,5 @@
-"""``plan``, ``deploy``, ``verify``, ``destroy``, ``adopt``: the pipeline's commands."""
+"""``plan``, ``deploy``, ``verify``, ``destroy``, ``adopt``: each parses, calls one
+service of ``wpfleet.services.deployments``, and renders what it returns."""
 
 from __future__ import annotations
 
@@ -7,28 +8,18 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from wpfleet.cli.app import Settings, app, settings
-from wpfleet.errors import BatchFailed, ExitStatus, UsageError
+from wpfleet.cli.app import Settings, app, settings, workspace
+from wpfleet.errors import ExitStatus, UsageError
 
 if TYPE_CHECKING:
-    from wpfleet.cli.output import Progress
+    from wpfleet.config.models import Environment
+    from wpfleet.engine.resource import Step
     from wpfleet.pipeline.batch import BatchItem
-    from wpfleet.pipeline.deploy import Outcome, Pipeline
+    from wpfleet.pipeline.deploy import Outcome
+    from wpfleet.services.workspace import Workspace
 
 ENV = typer.Option(..., "--env", "-e", help="Environment name (dev, sit, prod...).")
 TENANT = typer.Argument(None, help="Tenant id, as in the fleet file.", show_default=False)
-
-
-def _pipeline(cfg: Settings, env: str, progress: Progress | None = None, **kw: object) -> Pipeline:
-    from wpfleet.pipeline.deploy import Pipeline
-
-    return Pipeline(
-        cfg.load(),
-        env,
-        on_step=progress.step if progress else None,
-        on_check=progress.check if progress else None,
-        **kw,  # type: ignore[arg-type]
-    )
 
 
 def _outcome_json(outcome: Outcome) -> dict[str, object]:
@@ -50,15 +41,13 @@ def plan(
 ) -> None:
     """Dry run: the steps deploy (or destroy) would take, decided exactly as they would be."""
     from wpfleet.cli.output import emit_json, steps_table
+    from wpfleet.services import deployments
 
     if not tenant:
         raise UsageError("plan needs a TENANT", hint="wpfleet plan goldencrust --env dev")
     cfg = settings(ctx)
-    pipeline = _pipeline(cfg, env)
-    try:
-        steps = pipeline.plan(tenant, destroy=destroy)
-    finally:
-        pipeline.close()
+    with cfg.workspace() as ws:
+        steps = deployments.plan(ws, ws.env(env), tenant, destroy=destroy)
     if cfg.json:
         emit_json({"tenant": tenant, "env": env, "steps": [s.as_dict() for s in steps]})
         return
@@ -82,62 +71,53 @@ def deploy(
     """Deploy: validate -> database -> infra -> verify -> dns -> post. Safe to re-run.
     Into an environment with approvals: records a request and exits 6 until approved."""
     from wpfleet.cli.output import Progress
+    from wpfleet.services import deployments
 
-    cfg = settings(ctx)
     if resume:
-        return _resume(cfg, resume, who, verify_deadline)
-    tenants = _targets(cfg, env, tenant, all_tenants)
-    progress = Progress(cfg, show_tenant=len(tenants) > 1)
-    pipeline = _pipeline(cfg, env, progress, verify_deadline=verify_deadline, who=who or "")
-    try:
-        if len(tenants) == 1 and not all_tenants:
-            outcome = pipeline.deploy(tenants[0])
-            _write_report(outcome, report, report_format)
-            _print_outcome(cfg, outcome)
-            _auto_promote(cfg, env, tenants[0], who)
-            return 0
-        return _batch(cfg, pipeline, tenants, pipeline.deploy, concurrency, progress)
-    finally:
-        pipeline.close()
-
-
-def _resume(cfg: Settings, request: str, who: str | None, verify_deadline: float) -> int:
-    from wpfleet.cli.cmd_releases import progress_kw, workspace
-    from wpfleet.cli.output import Progress
-    from wpfleet.services import approvals
-
-    with workspace(cfg, who) as ws:
-        kw = progress_kw(Progress(cfg))
-        outcome = approvals.resume(ws, request, verify_deadline=verify_deadline, **kw)
-    _print_outcome(cfg, outcome)
-    return 0
-
-
-def _auto_promote(cfg: Settings, env: str, tenant: str, who: str | None) -> None:
-    """``auto_promote: true`` on ``env``: carry the release just verified to the next
-    environment (which may itself wait for approval: then this says so, exit 0)."""
-    from wpfleet.cli.cmd_releases import workspace
-    from wpfleet.services import releases
-
-    with workspace(cfg, who) as ws:
-        if not ws.env(env).auto_promote:
-            return
-        notes = releases.auto_promote(ws, ws.env(env), tenant)
-    if not cfg.json:
-        for note in notes:
-            typer.echo(note)
-
-
-def _targets(cfg: Settings, env: str, tenant: str | None, all_tenants: bool) -> list[str]:
+        return _resume(settings(ctx), resume, who, verify_deadline)
     if all_tenants and tenant:
         raise UsageError("give a TENANT or --all, not both")
     if not all_tenants and not tenant:
         raise UsageError("name a TENANT or pass --all", hint="wpfleet deploy goldencrust --env dev")
-    if tenant:
-        return [tenant]
-    loaded = cfg.load()
-    loaded.fleet.env(env)
-    return [t.id for t in loaded.fleet.tenants_in(env)]
+    cfg = settings(ctx)
+    progress = Progress(cfg)
+    with workspace(cfg, who, progress) as ws:
+        environment = ws.env(env)
+        if not all_tenants:
+            outcome = deployments.deploy(ws, environment, tenant, verify_deadline=verify_deadline)
+            _write_report(outcome, report, report_format)
+            _print_outcome(cfg, outcome)
+            _auto_promote(cfg, ws, environment, tenant)
+            return 0
+        progress.show_tenant = len(ws.tenant_ids(environment)) > 1
+        batch = deployments.deploy_many(
+            ws, environment, concurrency=concurrency, verify_deadline=verify_deadline
+        )
+    _print_batch(cfg, batch.items)
+    batch.raise_for_failures()
+    return 0
+
+
+def _resume(cfg: Settings, request: str, who: str | None, verify_deadline: float) -> int:
+    from wpfleet.cli.output import Progress
+    from wpfleet.services import approvals
+
+    with workspace(cfg, who, Progress(cfg)) as ws:
+        outcome = approvals.resume(ws, request, verify_deadline=verify_deadline)
+    _print_outcome(cfg, outcome)
+    return 0
+
+
+def _auto_promote(cfg: Settings, ws: Workspace, env: Environment, tenant: str) -> None:
+    """``auto_promote: true`` on ``env``: carry the release just verified to the next
+    environment (which may itself wait for approval: then this says so, exit 0)."""
+    from wpfleet.services import releases
+
+    if not env.auto_promote:
+        return
+    for note in releases.auto_promote(ws, env, tenant):
+        if not cfg.json:
+            typer.echo(note)
 
 
 def _write_report(outcome: Outcome, path: Path | None, fmt: str) -> None:
@@ -163,30 +143,6 @@ def _print_outcome(cfg: Settings, outcome: Outcome) -> None:
         checks = f", checks {passed}/{len(outcome.report.outcomes)} passed"
     ident = f" [dim]{d.id}[/]" if d else ""
     stdout().print(f"[green]{outcome.tenant} in {outcome.env}: ok[/] — {what}{checks}{ident}")
-
-
-def _batch(
-    cfg: Settings,
-    pipeline: Pipeline,
-    tenants: list[str],
-    action: object,
-    concurrency: int,
-    progress: Progress,
-) -> int:
-    from wpfleet.pipeline.batch import run_batch
-
-    items = run_batch(
-        pipeline,
-        tenants,
-        action,  # type: ignore[arg-type]
-        concurrency=concurrency,
-        on_done=progress.tenant_done,
-    )
-    _print_batch(cfg, items)
-    failures = {i.tenant: i.error for i in items if not i.ok}
-    if failures:
-        raise BatchFailed(failures)
-    return 0
 
 
 def _print_batch(cfg: Settings, items: list[BatchItem]) -> None:
@@ -231,15 +187,13 @@ def verify(
 ) -> int:
     """Run the checks alone (nothing is changed) and report them."""
     from wpfleet.reports.verification import render, write
+    from wpfleet.services import deployments
 
     if not tenant:
         raise UsageError("verify needs a TENANT", hint="wpfleet verify goldencrust --env dev")
     cfg = settings(ctx)
-    pipeline = _pipeline(cfg, env, verify_deadline=deadline)
-    try:
-        result = pipeline.verify(tenant)
-    finally:
-        pipeline.close()
+    with cfg.workspace() as ws:
+        result = deployments.verify(ws, ws.env(env), tenant, deadline=deadline)
     if report is not None:
         write(result, "json" if fmt == "table" else fmt, report)  # type: ignore[arg-type]
     if fmt == "table" and not cfg.json:
@@ -264,18 +218,15 @@ def destroy(
 ) -> int:
     """Remove everything wpfleet created for the tenant in the environment."""
     from wpfleet.cli.output import Progress
+    from wpfleet.services import deployments
 
     if not tenant:
         raise UsageError("destroy needs a TENANT")
     cfg = settings(ctx)
     if not yes:
         typer.confirm(f"destroy {tenant} in {env}, including its database and files?", abort=True)
-    progress = Progress(cfg)
-    pipeline = _pipeline(cfg, env, progress)
-    try:
-        outcome = pipeline.destroy(tenant)
-    finally:
-        pipeline.close()
+    with cfg.workspace(Progress(cfg)) as ws:
+        outcome = deployments.destroy(ws, ws.env(env), tenant)
     if cfg.json:
         from wpfleet.cli.output import emit_json
 
@@ -294,20 +245,22 @@ def adopt(
 ) -> int:
     """Take over a tenant created before wpfleet: shows what, then tags and records it."""
     from wpfleet.cli.output import Progress, steps_table
+    from wpfleet.services import deployments
 
     if not tenant:
         raise UsageError("adopt needs a TENANT")
     cfg = settings(ctx)
-    pipeline = _pipeline(cfg, env, Progress(cfg))
-    try:
-        steps = pipeline.plan(tenant, adopt=True)
+
+    def confirm(steps: list[Step]) -> bool:
         steps_table(f"adopt: {tenant} in {env}", steps)
         if not any(s.op.value == "adopt" for s in steps):
             typer.echo("nothing to adopt: every existing resource is already wpfleet's")
         if not yes:
             typer.confirm("take these over and deploy the rest?", abort=True)
-        outcome = pipeline.deploy(tenant, adopt=True)
-    finally:
-        pipeline.close()
+        return True
+
+    with cfg.workspace(Progress(cfg)) as ws:
+        outcome = deployments.adopt(ws, ws.env(env), tenant, confirm=confirm)
+    assert outcome is not None  # confirm never says no: it aborts
     _print_outcome(cfg, outcome)
     return 0

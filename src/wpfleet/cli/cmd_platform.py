@@ -1,4 +1,4 @@
-"""``platform up|down|status``: what an environment's tenants share."""
+"""``platform up|down|status|bootstrap|discover``: what an environment's tenants share."""
 
 from __future__ import annotations
 
@@ -15,26 +15,6 @@ platform_app = typer.Typer(help="Start, stop and inspect each environment's plat
 app.add_typer(platform_app, name="platform")
 
 ENV_OPTION = typer.Option(None, "--env", "-e", help="One environment (default: all local ones).")
-
-
-def _run(cfg: Settings, env_name: str | None, action: str) -> list[PlatformStatus]:
-    from wpfleet.backends import get_backend
-    from wpfleet.state import open_store
-
-    loaded = cfg.load()
-    envs = (
-        [loaded.fleet.env(env_name)]
-        if env_name
-        else [e for e in loaded.fleet.environments if e.backend == "local"]
-    )
-    out = []
-    for env in envs:
-        backend = get_backend(loaded, env, open_store(loaded, env))
-        try:
-            out.append(getattr(backend, f"platform_{action}")())
-        finally:
-            backend.close()
-    return out
 
 
 def _show(cfg: Settings, statuses: list[PlatformStatus]) -> int:
@@ -68,24 +48,32 @@ def _show(cfg: Settings, statuses: list[PlatformStatus]) -> int:
 @platform_app.command("up")
 def up(ctx: typer.Context, env: str = ENV_OPTION) -> int:
     """Start the platform (idempotent: a running platform is left alone)."""
+    from wpfleet.services import platform
+
     cfg = settings(ctx)
-    return _show(cfg, _run(cfg, env, "up"))
+    with cfg.workspace() as ws:
+        return _show(cfg, platform.up(ws, env))
 
 
 @platform_app.command("down")
 def down(ctx: typer.Context, env: str = ENV_OPTION) -> int:
     """Stop the platform's processes (data is kept)."""
+    from wpfleet.services import platform
+
     cfg = settings(ctx)
-    return _show(cfg, _run(cfg, env, "down"))
+    with cfg.workspace() as ws:
+        return _show(cfg, platform.down(ws, env))
 
 
 @platform_app.command("status")
 def status(ctx: typer.Context, env: str = ENV_OPTION) -> int:
     """Which components run, and which isolation this machine cannot give."""
     from wpfleet.errors import ExitStatus
+    from wpfleet.services import platform
 
     cfg = settings(ctx)
-    statuses = _run(cfg, env, "status")
+    with cfg.workspace() as ws:
+        statuses = platform.status(ws, env)
     _show(cfg, statuses)
     return 0 if all(s.up for s in statuses) else int(ExitStatus.PLATFORM_DOWN)
 
@@ -97,22 +85,15 @@ def bootstrap(
     """Create what wpfleet owns in an environment before its first tenant: the state
     store's table and bucket (dynamodb), and the platform (aws: the basic-auth
     Lambda@Edge function and its viewer-request association; local: the processes)."""
-    from wpfleet.backends import get_backend
     from wpfleet.cli.output import stdout
-    from wpfleet.state import open_store
+    from wpfleet.services import platform
 
     cfg = settings(ctx)
-    loaded = cfg.load()
-    environment = loaded.fleet.env(env)
-    store = open_store(loaded, environment)
-    for made in store.bootstrap():
+    with cfg.workspace() as ws:
+        result = platform.bootstrap(ws, ws.env(env))
+    for made in result.created:
         stdout().print(f"created {made}")
-    backend = get_backend(loaded, environment, store)
-    try:
-        status = backend.platform_up()
-    finally:
-        backend.close()
-    return _show(cfg, [status])
+    return _show(cfg, [result.status])
 
 
 @platform_app.command("discover")
@@ -131,39 +112,21 @@ def discover(
     Needs only region, profile and account_id in the environment's aws: block; prints
     the whole block (read only), or writes it into the fleet file with --write.
     """
-    import shutil
-
     import yaml
 
-    from wpfleet.backends import get_backend
     from wpfleet.cli.output import emit_json, stdout
-    from wpfleet.errors import UsageError
-    from wpfleet.state import open_store
+    from wpfleet.services import platform
 
     cfg = settings(ctx)
-    loaded = cfg.load()
-    environment = loaded.fleet.env(env)
-    if environment.backend != "aws" or environment.aws is None:
-        raise UsageError(f"{env} is not an aws environment", hint="discover is for backend: aws")
-    backend = get_backend(loaded, environment, open_store(loaded, environment))
-    try:
-        found = backend.discover()  # type: ignore[attr-defined]
-    finally:
-        backend.close()
-    current = environment.aws.model_dump(exclude_unset=True)
-    merged = {**found.settings, **current}
+    with cfg.workspace() as ws:
+        found = platform.discover(ws, ws.env(env), write=write)
     if cfg.json:
-        emit_json({"env": env, "aws": merged, "found": found.settings, "missing": found.missing})
+        emit_json({"env": env, "aws": found.merged, "found": found.found, "missing": found.missing})
     else:
-        stdout().print(yaml.safe_dump({"aws": merged}, sort_keys=False), highlight=False)
+        stdout().print(yaml.safe_dump({"aws": found.merged}, sort_keys=False), highlight=False)
         for item in found.missing:
             stdout().print(f"[yellow]not found: {item}[/]")
-    if write:
-        raw = yaml.safe_load(loaded.path.read_text(encoding="utf-8"))
-        for item in raw["environments"]:
-            if item.get("name") == env:
-                item["aws"] = {**found.settings, **(item.get("aws") or {})}
-        shutil.copy2(loaded.path, loaded.path.with_name(loaded.path.name + ".bak"))
-        loaded.path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
-        stdout().print(f"wrote {loaded.path} (previous version: {loaded.path.name}.bak)")
+    if found.written is not None:
+        path = found.written
+        stdout().print(f"wrote {path} (previous version: {path.name}.bak)")
     return 0

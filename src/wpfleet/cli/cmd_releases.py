@@ -4,32 +4,20 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from wpfleet.cli.app import Settings, app, settings
+from wpfleet.cli.app import Settings, app, settings, workspace
 
 if TYPE_CHECKING:
-    from wpfleet.cli.output import Progress
     from wpfleet.pipeline.deploy import Outcome
-    from wpfleet.services.wslike import SimpleWorkspace
 
 AS = typer.Option(None, "--as", help="Who is acting (default: $WPFLEET_ACTOR, CI actor, login).")
 REASON = typer.Option("", "--reason", "-m", help="Why: kept in history.")
 
 release_app = typer.Typer(help="Release holds.", no_args_is_help=True)
 app.add_typer(release_app, name="release")
-
-
-def workspace(cfg: Settings, who: str | None) -> SimpleWorkspace:
-    from wpfleet.services.wslike import SimpleWorkspace
-
-    return SimpleWorkspace(cfg.load(), who or "")
-
-
-def progress_kw(progress: Progress) -> dict[str, Any]:
-    return {"on_step": progress.step, "on_check": progress.check}
 
 
 def _when(ts: float | None) -> str:
@@ -80,9 +68,8 @@ def _vote(ctx: typer.Context, request: str, who: str | None, decision: str, comm
     from wpfleet.services import approvals
 
     cfg = settings(ctx)
-    progress = Progress(cfg)
-    with workspace(cfg, who) as ws:
-        result = approvals.vote(ws, request, decision, comment, **progress_kw(progress))
+    with workspace(cfg, who, Progress(cfg)) as ws:
+        result = approvals.vote(ws, request, decision, comment)
     row = result.row
     if cfg.json:
         emit_json({**row.as_dict(), "note": result.note, "deployment": (
@@ -141,10 +128,8 @@ def promote(
     from wpfleet.services import releases
 
     cfg = settings(ctx)
-    progress = Progress(cfg)
-    with workspace(cfg, who) as ws:
-        result = releases.promote(ws, tenant, to, source, dry_run=dry_run, reason=reason,
-                                  **({} if dry_run else progress_kw(progress)))  # fmt: skip
+    with workspace(cfg, who, Progress(cfg)) as ws:
+        result = releases.promote(ws, tenant, to, source, dry_run=dry_run, reason=reason)
     plan = result.plan
     head = (f"promote {tenant}: {plan.source.name} release {plan.run['release_id']} "
             f"(passed {_when(plan.run['at'])}) → {plan.target.name}")  # fmt: skip
@@ -180,9 +165,8 @@ def rollback(
     from wpfleet.services import releases
 
     cfg = settings(ctx)
-    progress = Progress(cfg)
-    with workspace(cfg, who) as ws:
-        outcome = releases.rollback(ws, tenant, env, to, reason=reason, **progress_kw(progress))
+    with workspace(cfg, who, Progress(cfg)) as ws:
+        outcome = releases.rollback(ws, tenant, env, to, reason=reason)
     rid = outcome.deployment.release.get("id") if outcome.deployment else ""
     print_outcome(cfg, outcome, [f"{tenant} in {env} is held at {rid}; lift it with "
                                  f"`wpfleet release unhold {tenant} --env {env}`"])  # fmt: skip

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 import secrets
 import time
 
 from wpfleet import naming
-from wpfleet.backends.base import TenantContext
 from wpfleet.config.load import LoadedFleet, resolve_tenant
+from wpfleet.config.models import Environment
+from wpfleet.context import TenantContext, default_actor
 from wpfleet.errors import ValidationError
 from wpfleet.state.base import StateStore
 
 
 def actor() -> str:
     """Who is deploying: ``WPFLEET_ACTOR``, then the CI actor, then the login name."""
-    for var in ("WPFLEET_ACTOR", "GITHUB_ACTOR"):
-        if os.environ.get(var):
-            return os.environ[var]
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid-{os.getuid()}"
+    return default_actor()
 
 
 def new_deployment_id() -> str:
@@ -31,7 +24,7 @@ def new_deployment_id() -> str:
 
 def tenant_context(
     loaded: LoadedFleet,
-    env_name: str,
+    env: Environment | str,
     tenant_id: str,
     store: StateStore,
     *,
@@ -41,7 +34,8 @@ def tenant_context(
     """Resolve and check everything about (tenant, env) before anything changes."""
     naming.check_tenant_id(tenant_id)
     fleet = loaded.fleet
-    env = fleet.env(env_name)
+    env = fleet.env(env) if isinstance(env, str) else env
+    env_name = env.name
     names = naming.tenant_names(tenant_id, env_name, env.domain)
     tenant = fleet.tenant(tenant_id)
     if tenant.environments is not None and env_name not in tenant.environments:

@@ -18,6 +18,7 @@ from wpfleet.backends import get_backend
 from wpfleet.backends.base import Backend, TenantContext
 from wpfleet.checks.verify import CheckOutcome, VerifyReport, run_checks
 from wpfleet.config.load import LoadedFleet
+from wpfleet.config.models import Environment
 from wpfleet.engine.executor import (
     Change,
     Executor,
@@ -63,24 +64,31 @@ class Pipeline:
     def __init__(
         self,
         loaded: LoadedFleet,
-        env_name: str,
+        env: Environment | str,
         *,
         store: StateStore | None = None,
+        backend: Backend | None = None,
+        faults: Faults | None = None,
         on_step: StepSink | None = None,
         on_check: CheckSink | None = None,
         verify_deadline: float = DEFAULT_VERIFY_DEADLINE,
         who: str = "",
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """``store`` and ``backend``, when given, belong to the caller (a ``Workspace``)
+        and are not closed here. ``faults`` are the test seams (none by default: the
+        caller reads ``$WPFLEET_INJECT_*``, the pipeline never does)."""
         self.loaded = loaded
-        self.env = loaded.fleet.env(env_name)
+        self.env = loaded.fleet.env(env) if isinstance(env, str) else env
         self.store = store or open_store(loaded, self.env)
+        self.faults = faults or Faults()
         self.on_step = on_step or (lambda _t, _e: None)
         self.on_check = on_check or (lambda _t, _o: None)
         self.verify_deadline = verify_deadline
         self.who = who
         self.clock = clock  # approvals judge expiry, wait timers and windows by it
-        self._backend: Backend | None = None
+        self._backend: Backend | None = backend
+        self._owns_backend = backend is None
         self._backend_lock = threading.Lock()
 
     @property
@@ -94,7 +102,7 @@ class Pipeline:
     def context(self, tenant_id: str, deployment_id: str = "") -> TenantContext:
         return tenant_context(
             self.loaded,
-            self.env.name,
+            self.env,
             tenant_id,
             self.store,
             deployment_id=deployment_id,
@@ -180,6 +188,7 @@ class Pipeline:
             self.env.name,
             ctx.tenant.id,
             on_event=lambda e: self.on_step(ctx.tenant.id, e),
+            faults=self.faults,
             inherited=inherited,
             guard=guard,
         )
@@ -291,7 +300,7 @@ class Pipeline:
     # --- verify --------------------------------------------------------------------------
     def _verify(self, ctx: TenantContext) -> VerifyReport:
         report = run_checks(
-            Faults.from_env().wrap_checks(self.backend.checks(ctx)),
+            self.faults.wrap_checks(self.backend.checks(ctx)),
             tenant=ctx.tenant.id,
             env=self.env.name,
             deployment_id=ctx.deployment_id,
@@ -341,6 +350,7 @@ class Pipeline:
                 self.env.name,
                 tenant_id,
                 on_event=lambda e: self.on_step(tenant_id, e),
+                faults=self.faults,
             )
             try:
                 owned = set(self.store.owned(self.env.name, tenant_id))
@@ -369,7 +379,7 @@ class Pipeline:
             return outcome
 
     def close(self) -> None:
-        if self._backend is not None:
+        if self._backend is not None and self._owns_backend:
             self._backend.close()
 
 

@@ -29,7 +29,8 @@ from wpfleet.pipeline import releasing
 from wpfleet.pipeline.deploy import Outcome, Pipeline
 from wpfleet.releases.history import log_event
 from wpfleet.reports.config_document import release_id
-from wpfleet.services.wslike import WorkspaceLike, pipeline
+from wpfleet.services.clocked import pipeline
+from wpfleet.services.workspace import Workspace
 
 Clock = Callable[[], float]
 
@@ -62,14 +63,14 @@ class VoteResult:
     note: str = ""
 
 
-def _policy(ws: WorkspaceLike, env_name: str) -> Approvals:
+def _policy(ws: Workspace, env_name: str) -> Approvals:
     policy = ws.env(env_name).approvals
     if policy is None:
         raise UsageError(f"{env_name} has no approvals: its deploys need none")
     return policy
 
 
-def current_binding(ws: WorkspaceLike, req: Request, pipe: Pipeline) -> tuple[str, str]:
+def current_binding(ws: Workspace, req: Request, pipe: Pipeline) -> tuple[str, str]:
     """(release id, plan hash) of what the request would deploy if it ran now."""
     pin = req.pin or None
     ctx = releasing.pinned(pipe.context(req.tenant), pin)
@@ -77,7 +78,7 @@ def current_binding(ws: WorkspaceLike, req: Request, pipe: Pipeline) -> tuple[st
 
 
 def pending(
-    ws: WorkspaceLike,
+    ws: Workspace,
     tenant: str | None = None,
     env: str | None = None,
     *,
@@ -95,7 +96,7 @@ def pending(
     return rows
 
 
-def find(ws: WorkspaceLike, request_id: str, clock: Clock = time.time) -> tuple[Request, Any]:
+def find(ws: Workspace, request_id: str, clock: Clock = time.time) -> tuple[Request, Any]:
     """The request and the environment it belongs to (requests live in its env's store)."""
     last: Exception | None = None
     for e in ws.envs(None):
@@ -111,14 +112,14 @@ def find(ws: WorkspaceLike, request_id: str, clock: Clock = time.time) -> tuple[
 
 
 def vote(
-    ws: WorkspaceLike,
+    ws: Workspace,
     request_id: str,
     decision: str,
     comment: str = "",
     *,
     run: bool = True,
     clock: Clock = time.time,
-    **pipe_kw: Any,
+    verify_deadline: float | None = None,
 ) -> VoteResult:
     """Record ``ws.actor``'s vote (approve or reject). A vote on a request whose release
     or plan changed is refused as stale (and the request closed): it never deploys
@@ -127,7 +128,7 @@ def vote(
     req, env = find(ws, request_id, clock)
     policy = _policy(ws, env.name)
     store, book = ws.store(env), ApprovalBook(ws.store(env), clock)
-    pipe = pipeline(ws, env, clock=clock, **pipe_kw)
+    pipe = pipeline(ws, env, clock=clock, verify_deadline=verify_deadline)
     try:
         if req.status == Verdict.PENDING and decision == "approve":
             now = current_binding(ws, req, pipe)
@@ -178,11 +179,15 @@ def run_request(pipe: Pipeline, req: Request) -> Outcome:
 
 
 def resume(
-    ws: WorkspaceLike, request_id: str, *, clock: Clock = time.time, **pipe_kw: Any
+    ws: Workspace,
+    request_id: str,
+    *,
+    clock: Clock = time.time,
+    verify_deadline: float | None = None,
 ) -> Outcome:
     """Run an approved request once its wait timer and window allow (exit 6 until then)."""
     req, env = find(ws, request_id, clock)
-    pipe = pipeline(ws, env, clock=clock, **pipe_kw)
+    pipe = pipeline(ws, env, clock=clock, verify_deadline=verify_deadline)
     try:
         outcome = run_request(pipe, req)
     finally:

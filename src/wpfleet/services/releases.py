@@ -24,7 +24,8 @@ from wpfleet.pipeline import releasing
 from wpfleet.pipeline.deploy import Outcome
 from wpfleet.releases.book import ReleaseBook
 from wpfleet.releases.history import events, log_event
-from wpfleet.services.wslike import WorkspaceLike, pipeline
+from wpfleet.services.clocked import pipeline
+from wpfleet.services.workspace import Workspace
 from wpfleet.state.base import Json
 
 Clock = Callable[[], float]
@@ -50,20 +51,20 @@ class PromoteResult:
     notes: list[str] = field(default_factory=list)
 
 
-def previous(ws: WorkspaceLike, env: Environment) -> Environment | None:
+def previous(ws: Workspace, env: Environment) -> Environment | None:
     names = [e.name for e in ws.envs(None)]
     i = names.index(env.name)
     return ws.env(names[i - 1]) if i > 0 else None
 
 
-def following(ws: WorkspaceLike, env: Environment) -> Environment | None:
+def following(ws: Workspace, env: Environment) -> Environment | None:
     names = [e.name for e in ws.envs(None)]
     i = names.index(env.name)
     return ws.env(names[i + 1]) if i + 1 < len(names) else None
 
 
 def plan_promotion(
-    ws: WorkspaceLike, tenant: str, to: str, source: str | None = None, *, clock: Clock = time.time
+    ws: Workspace, tenant: str, to: str, source: str | None = None, *, clock: Clock = time.time
 ) -> PromotePlan:
     """Decide what a promotion would deploy, refusing (before any change) a skipped
     environment, a hold on the target, a missing passed release, or a short soak."""
@@ -104,13 +105,13 @@ def plan_promotion(
     return plan
 
 
-def following_name(ws: WorkspaceLike, env_name: str) -> str:
+def following_name(ws: Workspace, env_name: str) -> str:
     nxt = following(ws, ws.env(env_name))
     return nxt.name if nxt else env_name
 
 
 def _check_soak(
-    ws: WorkspaceLike, target: Environment, prev: Environment, tenant: str, passed: Json, now: float
+    ws: Workspace, target: Environment, prev: Environment, tenant: str, passed: Json, now: float
 ) -> None:
     if not target.soak_minutes:
         return
@@ -127,7 +128,7 @@ def _check_soak(
 
 
 def promote(
-    ws: WorkspaceLike,
+    ws: Workspace,
     tenant: str,
     to: str,
     source: str | None = None,
@@ -135,10 +136,10 @@ def promote(
     dry_run: bool = False,
     reason: str = "",
     clock: Clock = time.time,
-    **pipe_kw: Any,
+    verify_deadline: float | None = None,
 ) -> PromoteResult:
     plan = plan_promotion(ws, tenant, to, source, clock=clock)
-    pipe = pipeline(ws, plan.target, clock=clock, **pipe_kw)
+    pipe = pipeline(ws, plan.target, clock=clock, verify_deadline=verify_deadline)
     try:
         if dry_run:
             plan.steps = pipe.plan(tenant, pin=plan.pin)
@@ -159,14 +160,14 @@ def promote(
 
 
 def rollback(
-    ws: WorkspaceLike,
+    ws: Workspace,
     tenant: str,
     env: str,
     to: str | None = None,
     *,
     reason: str = "",
     clock: Clock = time.time,
-    **pipe_kw: Any,
+    verify_deadline: float | None = None,
 ) -> Outcome:
     """Redeploy the last good release before the current one (or ``to``, which must
     have passed there), then hold the environment."""
@@ -189,7 +190,7 @@ def rollback(
             )
         release = found["release"]
     pin = dict(release["config"])
-    pipe = pipeline(ws, target, clock=clock, **pipe_kw)
+    pipe = pipeline(ws, target, clock=clock, verify_deadline=verify_deadline)
     try:
         outcome = pipe.deploy(tenant, pin=pin, kind="rollback", reason=reason,
                               origin={"env": env, "release_id": current.get("id", "")})  # fmt: skip
@@ -200,7 +201,7 @@ def rollback(
 
 
 def after_run(
-    ws: WorkspaceLike,
+    ws: Workspace,
     env: Environment,
     tenant: str,
     kind: str,
@@ -220,7 +221,7 @@ def after_run(
 
 
 def auto_promote(
-    ws: WorkspaceLike, env: Environment, tenant: str, *, clock: Clock = time.time
+    ws: Workspace, env: Environment, tenant: str, *, clock: Clock = time.time
 ) -> list[str]:
     nxt = following(ws, env)
     if not env.auto_promote or nxt is None:
@@ -237,7 +238,7 @@ def auto_promote(
     return [f"auto-promoted to {nxt.name}", *result.notes]
 
 
-def unhold(ws: WorkspaceLike, tenant: str, env: str, *, reason: str = "") -> Json | None:
+def unhold(ws: Workspace, tenant: str, env: str, *, reason: str = "") -> Json | None:
     target = ws.env(env)
     held = ReleaseBook(ws.store(target)).unhold(tenant, env)
     if held is not None:
@@ -245,7 +246,7 @@ def unhold(ws: WorkspaceLike, tenant: str, env: str, *, reason: str = "") -> Jso
     return held
 
 
-def releases(ws: WorkspaceLike, tenant: str) -> dict[str, list[Json]]:
+def releases(ws: Workspace, tenant: str) -> dict[str, list[Json]]:
     """Per environment, oldest first: each release with whether it passed, how many
     times it ran, whether it runs now / is the last good one, and any hold."""
     ws.loaded.fleet.tenant(tenant)
@@ -265,7 +266,7 @@ def releases(ws: WorkspaceLike, tenant: str) -> dict[str, list[Json]]:
     return out
 
 
-def history_events(ws: WorkspaceLike, tenant: str | None, env: str | None) -> list[Json]:
+def history_events(ws: Workspace, tenant: str | None, env: str | None) -> list[Json]:
     """Approvals, votes, promotions, rollbacks and holds, newest first."""
     found: list[Json] = []
     seen: set[int] = set()

@@ -11,7 +11,6 @@ us-east-1 certificate for ``*.{suffix}``. Only describes; never changes anything
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from wpfleet import naming
@@ -19,15 +18,8 @@ from wpfleet.backends.aws import cloudfront, ec2, iam, rds, secretsmanager
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.platform import domain_suffix
 from wpfleet.backends.aws.session import AwsSession
+from wpfleet.backends.base import Discovered
 from wpfleet.config.models import Environment
-
-
-@dataclass
-class Discovered:
-    """What was found (keys of ``AwsSettings``) and what was not (with the fix)."""
-
-    settings: dict[str, Any] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
 
 
 def discover(aws: AwsSession, env: Environment) -> Discovered:

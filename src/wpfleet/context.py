@@ -1,0 +1,71 @@
+"""Domain values about one tenant in one environment, shared by every layer above
+``config``: what a backend acts on (``TenantContext``), a revealed login
+(``Credentials``) and a tenant's health as ``status`` shows it (``TenantHealth``).
+
+They used to live in ``backends/base.py``; services, reports and state may use them
+without importing a backend.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from wpfleet.config.load import LoadedFleet, ResolvedTenant
+    from wpfleet.config.models import Environment
+    from wpfleet.naming import TenantNames
+    from wpfleet.state.base import StateStore
+
+
+@dataclass
+class TenantContext:
+    """Everything a backend needs to act on one tenant in one environment."""
+
+    loaded: LoadedFleet
+    env: Environment
+    tenant: ResolvedTenant
+    names: TenantNames
+    store: StateStore
+    deployment_id: str = ""
+    #: unix time the deployment started; log checks only look at lines after it
+    started_at: float = 0.0
+    actor: str = ""
+
+    @property
+    def fleet_name(self) -> str:
+        return self.loaded.fleet.fleet
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str
+    url: str = ""
+    description: str = ""
+
+
+@dataclass
+class TenantHealth:
+    tenant: str
+    deployed: bool
+    healthy: bool | None  # None: not checked
+    url: str = ""
+    detail: str = ""
+
+
+ACTOR_VARS = ("WPFLEET_ACTOR", "GITHUB_ACTOR")
+
+
+def default_actor() -> str:
+    """Who is acting when ``--as`` is not given: ``$WPFLEET_ACTOR``, the CI actor, the
+    login name (``uid-N`` when the uid has no name, as in some containers)."""
+    for var in ACTOR_VARS:
+        if os.environ.get(var):
+            return os.environ[var]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid-{os.getuid()}"

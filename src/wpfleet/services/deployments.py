@@ -1,0 +1,123 @@
+"""Deployments: plan, deploy (one tenant or a batch), adopt, destroy and verify.
+
+Each function takes a ``Workspace`` and an ``Environment`` resolved once by the caller
+(``ws.env(name)``), runs the pipeline with the workspace's store, backend, actor, fault
+seams and event sink, and returns what happened. None of them prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wpfleet.errors import BatchFailed
+
+if TYPE_CHECKING:
+    from wpfleet.checks.verify import VerifyReport
+    from wpfleet.config.models import Environment
+    from wpfleet.engine.resource import Step
+    from wpfleet.pipeline.batch import BatchItem
+    from wpfleet.pipeline.deploy import Outcome, Pipeline
+    from wpfleet.services.workspace import Workspace
+
+DEFAULT_VERIFY_DEADLINE = 60.0
+DEFAULT_CONCURRENCY = 4
+
+
+def pipeline(ws: Workspace, env: Environment, *, verify_deadline: float | None = None) -> Pipeline:
+    """A pipeline over the workspace's store and backend (the workspace closes them)."""
+    from wpfleet.pipeline.deploy import Pipeline
+
+    return Pipeline(
+        ws.loaded,
+        env,
+        store=ws.store(env),
+        backend=ws.backend(env),
+        faults=ws.faults,
+        on_step=ws.events.step,
+        on_check=ws.events.check,
+        verify_deadline=DEFAULT_VERIFY_DEADLINE if verify_deadline is None else verify_deadline,
+        who=ws.actor,
+    )
+
+
+def plan(ws: Workspace, env: Environment, tenant: str, *, destroy: bool = False) -> list[Step]:
+    """The steps deploy (or destroy) would take, decided exactly as they would be."""
+    return pipeline(ws, env).plan(tenant, destroy=destroy)
+
+
+def deploy(
+    ws: Workspace,
+    env: Environment,
+    tenant: str,
+    *,
+    verify_deadline: float | None = None,
+) -> Outcome:
+    """Deploy one tenant: validate → database → infra → verify → dns → post."""
+    return pipeline(ws, env, verify_deadline=verify_deadline).deploy(tenant)
+
+
+@dataclass
+class BatchResult:
+    """One item per tenant, in the order given; a failure never stopped the others."""
+
+    env: str
+    items: list[BatchItem]
+
+    @property
+    def failures(self) -> dict[str, str]:
+        return {i.tenant: i.error for i in self.items if not i.ok}
+
+    def raise_for_failures(self) -> None:
+        """Raise ``BatchFailed`` (exit status: partial failure) when any tenant failed."""
+        if self.failures:
+            raise BatchFailed(self.failures)
+
+
+def deploy_many(
+    ws: Workspace,
+    env: Environment,
+    tenants: Sequence[str] | None = None,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    verify_deadline: float | None = None,
+) -> BatchResult:
+    """Deploy ``tenants`` (default: every tenant of ``env``) in parallel, each on its own;
+    ``ws.events.tenant_done`` hears of each as it finishes."""
+    from wpfleet.pipeline.batch import run_batch
+
+    targets = list(tenants) if tenants is not None else ws.tenant_ids(env)
+    pipe = pipeline(ws, env, verify_deadline=verify_deadline)
+    items = run_batch(
+        pipe, targets, pipe.deploy, concurrency=concurrency, on_done=ws.events.tenant_done
+    )
+    return BatchResult(env.name, items)
+
+
+def adopt(
+    ws: Workspace,
+    env: Environment,
+    tenant: str,
+    *,
+    confirm: Callable[[list[Step]], bool] = lambda _steps: True,
+) -> Outcome | None:
+    """Take over a tenant made before wpfleet: plan the adoption, let ``confirm`` see the
+    plan (False: stop, nothing changed, None returned), then tag, record and deploy."""
+    pipe = pipeline(ws, env)
+    steps = pipe.plan(tenant, adopt=True)
+    if not confirm(steps):
+        return None
+    return pipe.deploy(tenant, adopt=True)
+
+
+def destroy(ws: Workspace, env: Environment, tenant: str) -> Outcome:
+    """Remove everything wpfleet created for the tenant in ``env``."""
+    return pipeline(ws, env).destroy(tenant)
+
+
+def verify(
+    ws: Workspace, env: Environment, tenant: str, *, deadline: float | None = None
+) -> VerifyReport:
+    """Run the checks alone (nothing is changed) against the last deployment."""
+    return pipeline(ws, env, verify_deadline=deadline).verify(tenant)
