@@ -7,7 +7,10 @@ and the release is recorded as passed."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import yaml
@@ -33,6 +36,34 @@ def bbws_prod_policy() -> dict[str, object]:
     policy = next(e for e in doc["environments"] if e["name"] == "prod")["approvals"]
     assert policy["required"] == 2 and policy["windows"], policy
     return dict(policy)
+
+
+DIGEST = "sha256:" + "ab" * 32
+FAKE_TASK = "arn:aws:ecs:eu-west-1:123456789012:task/sit-cluster/0123456789abcdef"
+
+
+def with_task_digest(base: BaseEnv) -> Any:
+    """moto starts no tasks for a service and reports no ``imageDigest``. AWS's
+    DescribeTasks reports, per container, the "container image manifest digest"
+    (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Container.html): stub
+    ListTasks/DescribeTasks for the tenant's service with that shape."""
+    also = register_targets_like_ecs(base)
+
+    def on_call(name: str, params: dict[str, Any]) -> Any:
+        also(name, params)
+        if not name.startswith("ecs."):
+            return None
+        body = json.loads(params.get("body") or b"{}")
+        ok = SimpleNamespace(status_code=200, headers={}, text="", content=b"")
+        meta = {"ResponseMetadata": {"HTTPStatusCode": 200}}
+        if name == "ecs.ListTasks" and body.get("serviceName") == f"{ENV}-alpha-service":
+            return ok, {"taskArns": [FAKE_TASK], **meta}
+        if name == "ecs.DescribeTasks" and body.get("tasks") == [FAKE_TASK]:
+            container = {"name": "wordpress", "image": "wordpress:6.4", "imageDigest": DIGEST}
+            return ok, {"tasks": [{"taskArn": FAKE_TASK, "containers": [container]}], **meta}
+        return None
+
+    return on_call
 
 
 def services_of(base: BaseEnv) -> list[str]:
@@ -66,7 +97,7 @@ def test_prod_on_aws_deploys_only_after_two_distinct_approvers(
     assert first.outcome is None and first.row.evaluation.missing == 1
     assert services_of(base) == []
     with recording() as rec, Workspace(loaded, actor="lead-devops-engineer") as ws:
-        rec.fail = register_targets_like_ecs(base)
+        rec.fail = with_task_digest(base)
         second = approvals.vote(ws, rid, "approve", clock=clock, verify_deadline=20.0)
     assert second.outcome is not None and second.outcome.deployment is not None
     assert second.outcome.deployment.status == "succeeded"
@@ -76,4 +107,6 @@ def test_prod_on_aws_deploys_only_after_two_distinct_approvers(
     assert current is not None and current["id"] == second.outcome.deployment.release["id"]
     runs = ReleaseBook(store).runs("alpha", ENV)
     assert [(r["passed"], r["actor"]) for r in runs] == [(True, "lead-devops-engineer")]
-    assert ReleaseBook(store).get("alpha", ENV, current["id"])["image"] == "wordpress:6.4"
+    release = ReleaseBook(store).get("alpha", ENV, current["id"])
+    assert release is not None and release["image"] == "wordpress:6.4"
+    assert release["image_digest"] == DIGEST and runs[0]["image_digest"] == DIGEST

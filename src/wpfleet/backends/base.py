@@ -107,6 +107,11 @@ class Backend(ABC):
     def admin_credentials(self, ctx: TenantContext) -> Credentials:
         """The tenant's WordPress admin login."""
 
+    def image_digest(self, ctx: TenantContext) -> str | None:
+        """The digest of the image the tenant's running task was started from, for its
+        release record; None where the backend has no such thing (local)."""
+        return None
+
     def discover(self) -> Discovered:
         """Find the environment's existing base resources (aws: by the seeds' names and
         tags). A backend without this ability says so plainly."""

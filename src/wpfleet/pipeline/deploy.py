@@ -203,7 +203,7 @@ class Pipeline:
         deployment.finished_at = time.time()
         deployment.summary = {**deployment.summary, **_summary(outcome)}
         self.store.put_deployment(deployment)
-        releasing.record(self.store, ctx, deployment, passed=True)
+        releasing.record(self.store, ctx, deployment, passed=True, backend=self.backend)
 
     def _apply_phases(
         self,

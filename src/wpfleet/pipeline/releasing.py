@@ -16,9 +16,9 @@ from typing import Any
 
 from wpfleet.approvals import flow
 from wpfleet.approvals.policy import Request
-from wpfleet.backends.base import TenantContext
+from wpfleet.backends.base import Backend, TenantContext
 from wpfleet.engine.resource import Step
-from wpfleet.errors import UsageError
+from wpfleet.errors import UsageError, WpfleetError
 from wpfleet.releases.book import ReleaseBook
 from wpfleet.reports.config_document import release_id
 from wpfleet.state.base import Deployment, StateStore
@@ -73,9 +73,16 @@ def gate(
     return flow.admit(store, policy, request_id, ask, ctx.deployment_id, clock)
 
 
-def record(store: StateStore, ctx: TenantContext, deployment: Deployment, passed: bool) -> None:
-    """The release of a finished deployment, and whether it passed verification."""
-    digest = getattr(ctx, "image_digest", None)
+def record(
+    store: StateStore,
+    ctx: TenantContext,
+    deployment: Deployment,
+    passed: bool,
+    backend: Backend | None = None,
+) -> None:
+    """The release of a finished deployment, and whether it passed verification (with
+    the digest of the image its task runs, where the backend knows it)."""
+    digest = _digest(backend, ctx) if passed and backend is not None else None
     ReleaseBook(store).record(
         tenant=deployment.tenant,
         env=deployment.env,
@@ -87,8 +94,16 @@ def record(store: StateStore, ctx: TenantContext, deployment: Deployment, passed
         kind=deployment.kind,
         reason=str(deployment.summary.get("reason", "")),
         origin=deployment.release.get("origin") or {},
-        image_digest=digest if isinstance(digest, str) else None,
+        image_digest=digest,
     )
+
+
+def _digest(backend: Backend, ctx: TenantContext) -> str | None:
+    """Never fails a deployment that passed: a digest that cannot be read is None."""
+    try:
+        return backend.image_digest(ctx)
+    except WpfleetError:
+        return None
 
 
 def finish(
