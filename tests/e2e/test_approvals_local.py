@@ -33,7 +33,7 @@ pytestmark = pytest.mark.stack
 
 SAST = dt.timezone(dt.timedelta(hours=2))
 WED_10 = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SAST).timestamp()
-TENANTS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+TENANTS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"]
 
 
 def chain_text(ports: dict[str, int], extra_tenant_lines: str = "") -> str:
@@ -334,15 +334,27 @@ def test_the_cli_flow_with_exit_codes(chain: Fleet) -> None:
 
 
 def test_promote_dry_run_changes_nothing(chain: Fleet) -> None:
-    with ws(chain, "x") as w:
-        before = ReleaseBook(w.store()).current("alpha", "sit")
-        store = w.store()
-        deps_before = len(store.list_deployments("alpha", "sit"))
-    assert chain.cli("deploy", "alpha", "--env", "dev").code == 0  # auto-promotes to sit
-    res = chain.cli("promote", "alpha", "--to", "prod", "--dry-run")
+    assert chain.cli("deploy", "india", "--env", "dev").code == 0  # auto-promotes to sit
+    res = chain.cli("promote", "india", "--to", "prod", "--dry-run")
     assert res.code == 0, res.err
-    assert "would change in prod" in res.out or "noop" in res.out
+    assert "would change in prod" in res.out and "create" in res.out
     with ws(chain, "x") as w:
-        store = w.store()
-        assert len(store.list_deployments("alpha", "prod")) == 1  # only the approved one
-        assert before is None and deps_before == 0
+        store = w.store(w.env("prod"))
+        assert store.list_deployments("india", "prod") == []
+        assert approvals.pending(w, "india") == []  # a dry run asks nobody
+    assert chain.http("prod", "india")[0] == 404
+
+
+def test_deploy_all_into_prod_exits_6_with_one_request_per_tenant(chain: Fleet) -> None:
+    """A fleet copy (same state, same platform) holding two tenants no other test uses."""
+    two = chain.root / "fleet-two.yaml"
+    text = chain_text(chain.ports)
+    two.write_text(
+        text[: text.index("tenants:")]
+        + "tenants:\n  - {id: juliet, name: Juliet Shop}\n  - {id: kilo, name: Kilo Shop}\n"
+    )
+    res = chain.cli("--fleet", str(two), "deploy", "--all", "--env", "prod")
+    assert res.code == 6, res.out + res.err
+    assert "2 tenant(s) wait for approval" in res.err
+    rows = chain.cli("--fleet", str(two), "-o", "json", "pending").json()
+    assert sorted(r["tenant"] for r in rows) == ["juliet", "kilo"]  # type: ignore[index]

@@ -94,8 +94,22 @@ def deploy(
             ws, environment, concurrency=concurrency, verify_deadline=verify_deadline
         )
     _print_batch(cfg, batch.items)
+    _all_pending(batch.items)
     batch.raise_for_failures()
     return 0
+
+
+def _all_pending(items: list[BatchItem]) -> None:
+    """Every tenant that did not deploy is waiting for approval: exit 6, not 9."""
+    from wpfleet.errors import ApprovalPendingError
+
+    waiting = [i for i in items if not i.ok]
+    if waiting and all(i.status == ExitStatus.APPROVAL_PENDING for i in waiting):
+        raise ApprovalPendingError(
+            f"{len(waiting)} tenant(s) wait for approval: "
+            + ", ".join(sorted(i.tenant for i in waiting)),
+            hint="`wpfleet pending` lists the requests",
+        )
 
 
 def _resume(cfg: Settings, request: str, who: str | None, verify_deadline: float) -> int:
