@@ -33,7 +33,18 @@ pytestmark = pytest.mark.stack
 
 SAST = dt.timezone(dt.timedelta(hours=2))
 WED_10 = dt.datetime(2026, 12, 2, 10, 0, tzinfo=SAST).timestamp()
-TENANTS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india"]
+TENANTS = [
+    "alpha",
+    "bravo",
+    "charlie",
+    "delta",
+    "echo",
+    "foxtrot",
+    "golf",
+    "hotel",
+    "india",
+    "lima",
+]
 
 
 def chain_text(ports: dict[str, int], extra_tenant_lines: str = "") -> str:
@@ -358,3 +369,23 @@ def test_deploy_all_into_prod_exits_6_with_one_request_per_tenant(chain: Fleet) 
     assert "2 tenant(s) wait for approval" in res.err
     rows = chain.cli("--fleet", str(two), "-o", "json", "pending").json()
     assert sorted(r["tenant"] for r in rows) == ["juliet", "kilo"]  # type: ignore[index]
+
+
+def test_promote_into_prod_waits_for_approval_then_deploys_the_sit_release(chain: Fleet) -> None:
+    clock = Clock(WED_10)
+    assert chain.cli("deploy", "lima", "--env", "dev").code == 0  # auto-promotes to sit
+    with ws(chain, "r") as w:
+        sit_good = ReleaseBook(w.store(w.env("sit"))).last_passed("lima", "sit")
+    assert sit_good is not None
+    with ws(chain, "dev-person") as w, pytest.raises(AwaitingApproval) as asked:
+        releases.promote(w, "lima", "prod", clock=clock)
+    rid = asked.value.request_id
+    clock.now += 400
+    vote(chain, "tebogotseka", rid, clock)
+    done = vote(chain, "lead-devops-engineer", rid, clock)
+    assert done.outcome is not None and done.outcome.deployment is not None
+    dep = done.outcome.deployment
+    assert dep.kind == "promote" and dep.actor == "lead-devops-engineer"
+    assert dep.release["origin"]["env"] == "sit"
+    assert dep.release["origin"]["release_id"] == sit_good["release_id"]
+    assert chain.http("prod", "lima")[0] == 401

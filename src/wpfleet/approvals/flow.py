@@ -53,6 +53,7 @@ class Ask:
     reason: str = ""
     from_env: str = ""
     pin: dict[str, Any] = field(default_factory=dict)
+    origin: dict[str, Any] = field(default_factory=dict)
 
 
 def plan_hash(steps: Sequence[Step]) -> str:
@@ -78,6 +79,7 @@ def require(store: StateStore, policy: Approvals, ask: Ask, clock: Callable[[], 
         reason=ask.reason,
         from_env=ask.from_env,
         pin=ask.pin,
+        origin=ask.origin,
     )
     req, created = book.open_request(policy, draft)
     if created:

@@ -65,6 +65,8 @@ class Request:
     from_env: str = ""
     #: the release to deploy (promote/rollback); empty: the fleet file's config
     pin: dict[str, Any] = field(default_factory=dict)
+    #: where a promoted release comes from: env, release_id, deployment_id
+    origin: dict[str, Any] = field(default_factory=dict)
     status: str = "pending"  # pending, or a final/running verdict once decided
     deployment_id: str = ""
     decided_at: float | None = None

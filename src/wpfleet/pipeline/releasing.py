@@ -67,6 +67,7 @@ def gate(
         reason=reason,
         from_env=(origin or {}).get("env", ""),
         pin=pin or {},
+        origin=origin or {},
     )
     if not request_id:
         flow.require(store, policy, ask, clock)

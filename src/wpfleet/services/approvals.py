@@ -174,7 +174,7 @@ def run_request(pipe: Pipeline, req: Request) -> Outcome:
         kind=req.kind,
         request_id=req.id,
         reason=req.reason,
-        origin={"env": req.from_env} if req.from_env else None,
+        origin=req.origin or ({"env": req.from_env} if req.from_env else None),
     )
 
 
