@@ -27,22 +27,49 @@ STDIO = "-"
 MAX_SKIPPED_SHOWN = 20
 
 
-def parse_pairs(values: Sequence[str]) -> list[tuple[str, str]]:
-    """``OLD=NEW`` strings → pairs, in order; the first ``=`` separates them."""
-    if not values:
-        raise UsageError("nothing to replace", hint="give at least one --replace OLD=NEW")
-    pairs = []
-    for value in values:
-        old, sep, new = value.partition("=")
-        example = "--replace goldencrust.wpdev.kimmyai.io=goldencrust.wpsit.kimmyai.io"
-        if not sep:
-            raise UsageError(f"--replace {value!r} has no '='", hint=f"use OLD=NEW, e.g. {example}")
+_EXAMPLE = "--old https://goldencrust.wpdev.kimmyai.io --new https://goldencrust.wpsit.kimmyai.io"
+
+
+def parse_pairs(
+    values: Sequence[str], olds: Sequence[str] = (), news: Sequence[str] = ()
+) -> list[tuple[str, str]]:
+    """The pairs to replace, in order: ``-r OLD=NEW`` values first, then ``--old/--new``.
+
+    ``-r`` is accepted only when it holds exactly one ``=``: with more, where OLD ends is
+    a guess (``a=b=c``), and a wrong guess rewrites every link in the dump, so such a
+    pair is refused and ``--old/--new`` (which can hold any text) is suggested instead.
+    """
+    if len(olds) != len(news):
+        raise UsageError(
+            f"{len(olds)} --old but {len(news)} --new: they pair up in order",
+            hint=f"give one --new after each --old, e.g. {_EXAMPLE}",
+        )
+    pairs = [_split_pair(value) for value in values]
+    pairs += list(zip(olds, news, strict=True))
+    if not pairs:
+        raise UsageError("nothing to replace", hint=f"give at least one pair, e.g. {_EXAMPLE}")
+    for old, new in pairs:
         if not old:
-            raise UsageError(f"--replace {value!r} has an empty OLD", hint=f"e.g. {example}")
+            raise UsageError(f"an empty OLD (new: {new!r})", hint=f"e.g. {_EXAMPLE}")
         if old == new:
-            raise UsageError(f"--replace {value!r} replaces a text with itself", hint=example)
-        pairs.append((old, new))
+            raise UsageError(f"{old!r} replaces a text with itself", hint=f"e.g. {_EXAMPLE}")
     return pairs
+
+
+def _split_pair(value: str) -> tuple[str, str]:
+    count = value.count("=")
+    if count == 0:
+        raise UsageError(f"--replace {value!r} has no '='", hint=f"use OLD=NEW, or {_EXAMPLE}")
+    if count > 1:
+        raise UsageError(
+            f"--replace {value!r} is ambiguous: it holds {count} '=', so where OLD ends "
+            "cannot be told",
+            hint="when OLD or NEW contains '=', give them apart: --old OLD --new NEW",
+        )
+    old, _, new = value.partition("=")
+    if not old:
+        raise UsageError(f"--replace {value!r} has an empty OLD", hint=f"e.g. {_EXAMPLE}")
+    return old, new
 
 
 def proof_domains(pairs: Sequence[tuple[str, str]]) -> list[str]:
@@ -98,7 +125,13 @@ def search_replace_cmd(
     dump: str = typer.Argument(..., help="Dump to read (- for stdin; gzip is read)."),
     out: str = typer.Argument(None, help="Where to write (- for stdout; *.gz is compressed)."),
     replace: list[str] = typer.Option(
-        [], "--replace", "-r", metavar="OLD=NEW", help="A pair; repeat it; applied in order."
+        [], "--replace", "-r", metavar="OLD=NEW", help="A pair with one '='; repeat it."
+    ),
+    old: list[str] = typer.Option(
+        [], "--old", metavar="OLD", help="Text to replace (any text, '=' too); pairs with --new."
+    ),
+    new: list[str] = typer.Option(
+        [], "--new", metavar="NEW", help="Its replacement; the n-th --new goes with the n-th --old."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Count what would change; write no OUT."),
     skip_column: list[str] = typer.Option(
@@ -113,6 +146,7 @@ def search_replace_cmd(
 ) -> None:
     """Replace OLD with NEW in a DUMP's rows into OUT, safe for PHP-serialized values.
 
+    Pairs apply in order: every -r first, then the --old/--new pairs.
     Also replaces the JSON-escaped (https:\\/\\/…) and URL-encoded (https%3A%2F%2F…) forms,
     recomputes serialized byte lengths, and proves the result afterwards.
     """
@@ -121,7 +155,7 @@ def search_replace_cmd(
 
     src, dst = dump, out
     cfg = settings(ctx)
-    pairs = parse_pairs(replace)
+    pairs = parse_pairs(replace, old, new)
     _check_paths(src, dst, dry_run)
     write = not dry_run and dst is not None
     with _reader(src) as reader, _writer(dst) if write else nullcontext(None) as writer:
