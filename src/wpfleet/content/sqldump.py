@@ -17,27 +17,47 @@ from wpfleet.errors import UsageError
 
 _UNESCAPE = {b"0": b"\0", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"Z": b"\x1a"}
 _UNESCAPE.update({b"%": b"\\%", b"_": b"\\_"})  # MySQL keeps the backslash of these two
-_UNESCAPE_RE = {q: re.compile(rb"\\(.)|" + q + q, re.S) for q in (b"'", b'"')}
 _ESCAPE = {b"\0": b"\\0", b"\n": b"\\n", b"\r": b"\\r", b"\x1a": b"\\Z"}
 _ESCAPE.update({b"\\": b"\\\\", b"'": b"\\'", b'"': b'\\"'})
-_ESCAPE_RE = re.compile(rb"[\0\n\r\x1a\\'\"]")
+_SPLIT_ESCAPE = re.compile(rb"([\0\n\r\x1a\\'\"])")
+_SPLIT_UNESCAPE = {q: re.compile(rb"\\(.)|(?:" + q + q + rb")", re.S) for q in (b"'", b'"')}
+
+
+class _Unescaped(dict[bytes | None, bytes]):
+    """Escaped character → value; a doubled quote (None) → the quote; others → as is."""
+
+    def __init__(self, quote_char: bytes) -> None:
+        super().__init__(_UNESCAPE)
+        self[None] = quote_char
+
+    def __missing__(self, key: bytes | None) -> bytes:
+        return key or b""
+
+
+_UNESCAPE_FULL = {q: _Unescaped(q) for q in (b"'", b'"')}
 
 
 def sql_unescape(body: bytes, quote_char: bytes = b"'") -> bytes:
-    """The value of a quoted literal's body (MySQL rules: ``\\'``, ``''``, ``\\n``, …)."""
+    """The value of a quoted literal's body (MySQL rules: ``\\'``, ``''``, ``\\n``, …).
+
+    ``split`` with a capturing group, then a C-level ``map`` over the escaped characters:
+    no Python call per escape (this runs on every value that holds an OLD text).
+    """
     if b"\\" not in body and quote_char * 2 not in body:
         return body
-
-    def one(m: re.Match[bytes]) -> bytes:
-        c = m.group(1)
-        return quote_char if c is None else _UNESCAPE.get(c, c)
-
-    return _UNESCAPE_RE[quote_char].sub(one, body)
+    parts = _SPLIT_UNESCAPE[quote_char].split(body)
+    # parts: text, escaped char (or None for a doubled quote), text, ...
+    parts[1::2] = map(_UNESCAPE_FULL[quote_char].__getitem__, parts[1::2])
+    return b"".join(parts)
 
 
 def sql_escape(value: bytes) -> bytes:
     """The body of a single-quoted literal for ``value``, escaped as mysqldump does."""
-    return _ESCAPE_RE.sub(lambda m: _ESCAPE[m.group()], value)
+    parts = _SPLIT_ESCAPE.split(value)
+    if len(parts) == 1:
+        return value
+    parts[1::2] = map(_ESCAPE.__getitem__, parts[1::2])
+    return b"".join(parts)
 
 
 # --- reading a dump statement by statement ------------------------------------------------
