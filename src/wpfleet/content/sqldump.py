@@ -27,7 +27,9 @@ class _Unescaped(dict[bytes | None, bytes]):
     """Escaped character → value; a doubled quote (None) → the quote; others → as is."""
 
     def __init__(self, quote_char: bytes) -> None:
-        super().__init__(_UNESCAPE)
+        super().__init__()
+        for key, value in _UNESCAPE.items():
+            self[key] = value
         self[None] = quote_char
 
     def __missing__(self, key: bytes | None) -> bytes:
