@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wpfleet.content.sqldump import sql_escape, sql_unescape
+from wpfleet.content.sqldump import close_quote, sql_escape, sql_unescape
 
 _Q = ord("'")
-_BS = ord("\\")
 
 
 @dataclass
@@ -40,8 +39,9 @@ class FastResult:
 class FastPath:
     """Needles for one set of pairs: raw (SQL-escaped) and hex spellings."""
 
-    def __init__(self, olds: list[bytes]) -> None:
+    def __init__(self, olds: list[bytes], news: list[bytes]) -> None:
         self.raw = sorted({sql_escape(o) for o in olds})
+        self.pairs = [(sql_escape(o), sql_escape(n)) for o, n in zip(olds, news, strict=True)]
         self.hex = [o.hex().encode() for o in olds] + [o.hex().upper().encode() for o in olds]
 
     def positions(self, stmt: bytes, start: int) -> list[int]:
@@ -60,19 +60,37 @@ class FastPath:
         return b"0x" in stmt and any(h in stmt for h in self.hex)
 
 
-def _close(stmt: bytes, q: int) -> int:
-    """The offset of the quote that closes the literal opened at ``q`` (-1: none)."""
-    e = q + 1
-    while True:
-        e = stmt.find(b"'", e)
-        if e < 0 or stmt[e - 1] != _BS:
-            return e
-        k = e - 1
-        while stmt[k] == _BS:
-            k -= 1
-        if (e - 1 - k) % 2 == 0:  # an even run of backslashes escapes only itself
-            return e
-        e += 1
+# a raw body starting with one of these may be (or, after its escapes, look) serialized
+_MAYBE_SERIALIZED = frozenset(b"aOCsEibdRrN\\")
+
+
+def raw_replace(fast: FastPath, body: bytes, counts: list[int]) -> bytes | None:
+    """The pairs replaced in a literal's raw (still escaped) body, or None: unescape first.
+
+    For a value that cannot look serialized, replacing the escaped OLD by the escaped NEW
+    in the raw body gives exactly ``sql_escape(sql_unescape(body).replace(OLD, NEW))``
+    (escaping maps byte by byte) as long as no match starts just after a backslash, where
+    it could be misaligned with an escape sequence; then None.
+    """
+    first = body.lstrip(b" \t")[:1]
+    if not first or first[0] in _MAYBE_SERIALIZED:
+        return None
+    local = [0] * len(counts)
+    for i, (old, new) in enumerate(fast.pairs):
+        pos = body.find(old)
+        if pos < 0:
+            continue
+        n = 0
+        while pos >= 0:
+            if pos and body[pos - 1] == 92:
+                return None
+            n += 1
+            pos = body.find(old, pos + len(old))
+        local[i] = n
+        body = body.replace(old, new)
+    for i, n in enumerate(local):
+        counts[i] += n
+    return body
 
 
 def fast_insert(
@@ -80,51 +98,82 @@ def fast_insert(
 ) -> FastResult | None:
     """Rewrite one INSERT's values (starting at ``values_at``), or None: use the reference.
 
-    ``replacer`` is a :class:`~wpfleet.content.searchreplace.Replacer`; ``zero`` a fresh
-    counts list for it.
+    ``stmt`` must be exactly one statement ending with its ``;``: that is checked here
+    (one ``;`` outside literals, at the end), so a caller may hand over a whole dump line
+    without splitting it first. ``replacer`` is a
+    :class:`~wpfleet.content.searchreplace.Replacer`; ``zero`` a fresh counts list for it.
     """
-    if stmt.count(b'"') != stmt.count(b'\\"'):
-        return None  # a double-quoted literal (not mysqldump's style)
+    if not stmt.endswith(b";") or stmt.count(b'"') != stmt.count(b'\\"'):
+        return None  # not one statement, or a double-quoted literal (not mysqldump's style)
     hits = fast.positions(stmt, values_at)
     if hits and fast.hex_needle(stmt):
         return None
-    out: list[bytes] = []
-    counts = zero
-    seps = opens = changed = 0
-    changed_rows: set[int] = set()
-    pos, last = values_at, 0
-    h = 0
-    while True:
-        q = stmt.find(b"'", pos)
+    hits.append(len(stmt))  # a sentinel: no more needles
+    walk = _Walk(stmt, values_at)
+    counts, h, nexthit = zero, 0, hits[0]
+    find, gaps, pos = stmt.find, walk.gaps, values_at
+    append = gaps.append
+    while True:  # the hot loop: locals only
+        q = find(b"'", pos)
         if q < 0:
-            seps += stmt.count(b"),(", pos)
-            opens += stmt.count(b"(", pos)
             break
-        seps += stmt.count(b"),(", pos, q)
-        opens += stmt.count(b"(", pos, q)
-        e = _close(stmt, q)
+        append(stmt[pos:q])
+        e = find(b"'", q + 1)
+        if stmt[e - 1] == 92:  # an escaped quote (or an escaped backslash)
+            e = close_quote(stmt, b"'", q + 1)
         if e < 0:
             return None  # unterminated: the reference path knows what to do
-        while h < len(hits) and hits[h] < q:
-            h += 1
-        if h < len(hits) and hits[h] < e:
-            if stmt[q - 1] == _Q or stmt[e + 1 : e + 2] == b"'":
-                return None  # '' escapes around a needle: let the reference path read it
-            value = sql_unescape(stmt[q + 1 : e])
-            problems: list[str] = []
-            new = replacer.value(value, counts, problems)  # type: ignore[attr-defined]
-            if problems:
-                return None  # the reference path reports them with their row and column
-            if new != value:
-                out += [stmt[last : q + 1], sql_escape(new)]
-                last = e
-                changed += 1
-                changed_rows.add(seps)
-            while h < len(hits) and hits[h] < e:
+        if nexthit < e:
+            if not walk.literal(fast, replacer, q, e, counts):
+                return None
+            while hits[h] < e:
                 h += 1
+            nexthit = hits[h]
         pos = e + 1
-    if opens != seps + 1:
-        return None  # not one "(" per row outside literals: a shape to leave to the reference
-    out.append(stmt[last:])
-    new_stmt = b"".join(out) if changed else stmt
-    return FastResult(new_stmt, seps + 1, len(changed_rows), changed, counts)
+    walk.pos = pos
+    return walk.finish(counts)
+
+
+class _Walk:
+    """The state of one statement's walk: gaps between literals, and the new pieces."""
+
+    def __init__(self, stmt: bytes, values_at: int) -> None:
+        self.stmt, self.pos, self.last = stmt, values_at, 0
+        self.gaps: list[bytes] = []
+        self.out: list[bytes] = []
+        self.counted = self.seps = self.changed = 0
+        self.changed_rows: set[int] = set()
+
+    def literal(self, fast: FastPath, replacer: object, q: int, e: int, counts: list[int]) -> bool:
+        """Replace in the literal ``stmt[q:e+1]``; False: leave the statement to the reference."""
+        stmt = self.stmt
+        if stmt[q - 1] == _Q or stmt[e + 1 : e + 2] == b"'":
+            return False  # '' escapes around a needle: let the reference path read it
+        body = stmt[q + 1 : e]
+        new = raw_replace(fast, body, counts)
+        if new is None:
+            value = sql_unescape(body)
+            problems: list[str] = []
+            replaced = replacer.value(value, counts, problems)  # type: ignore[attr-defined]
+            if problems:
+                return False  # the reference path reports them with their row and column
+            new = body if replaced == value else sql_escape(replaced)
+        if new != body:
+            self.out += [stmt[self.last : q + 1], new]
+            self.last = e
+            self.changed += 1
+            self.seps += b"".join(self.gaps[self.counted :]).count(b"),(")
+            self.counted = len(self.gaps)
+            self.changed_rows.add(self.seps)
+        return True
+
+    def finish(self, counts: list[int]) -> FastResult | None:
+        stmt = self.stmt
+        self.gaps.append(stmt[self.pos :])
+        gaps = b"".join(self.gaps)
+        seps = gaps.count(b"),(")
+        if gaps.count(b"(") != seps + 1 or gaps.count(b";") != 1:
+            return None  # not one "(" per row, or not one statement: leave it to the reference
+        self.out.append(stmt[self.last :])
+        new = b"".join(self.out) if self.changed else stmt
+        return FastResult(new, seps + 1, len(self.changed_rows), self.changed, counts)

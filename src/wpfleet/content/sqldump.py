@@ -74,11 +74,26 @@ _SQL_START = re.compile(
     re.I,
 )
 _OUTSIDE = re.compile(rb"['\"`;]")
-_CLOSE = {
-    b"'": re.compile(rb"[^'\\]*(?:\\.[^'\\]*)*'", re.S),
-    b'"': re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"', re.S),
-    b"`": re.compile(rb"[^`]*`"),
-}
+
+
+def close_quote(data: bytes, quote_char: bytes, pos: int) -> int:
+    """Offset of the quote that closes a literal whose body starts at ``pos`` (-1: none).
+
+    ``bytes.find`` (memchr speed) from quote to quote; a quote after an odd run of
+    backslashes is escaped. Same answer as the regex it replaced, many times faster on
+    long values.
+    """
+    start = e = pos
+    while True:
+        e = data.find(quote_char, e)
+        if e <= start or data[e - 1] != 92:  # 92: a backslash
+            return e
+        k = e - 1
+        while k >= start and data[k] == 92:
+            k -= 1
+        if (e - 1 - k) % 2 == 0:
+            return e
+        e += 1
 
 
 def _scan(line: bytes, quote_char: bytes | None) -> tuple[bytes | None, int | None]:
@@ -86,10 +101,13 @@ def _scan(line: bytes, quote_char: bytes | None) -> tuple[bytes | None, int | No
     pos = 0
     while True:
         if quote_char is not None:
-            m = _CLOSE[quote_char].match(line, pos)
-            if m is None:
+            if quote_char == b"`":
+                end = line.find(b"`", pos)
+            else:
+                end = close_quote(line, quote_char, pos)
+            if end < 0:
                 return quote_char, None
-            pos, quote_char = m.end(), None
+            pos, quote_char = end + 1, None
             continue
         found = _OUTSIDE.search(line, pos)
         if found is None:
@@ -116,6 +134,12 @@ class Splitter:
         self.checked = False
         self.blank: list[bytes] = []
         self.unterminated = False
+
+    @property
+    def idle(self) -> bool:
+        """Between statements, past the first line, with the ``;`` delimiter: a caller may
+        take a whole line that is one statement without feeding it (the fast path)."""
+        return self.checked and self.buf is None and self.delimiter == b";"
 
     def feed(self, line: bytes) -> Iterator[tuple[str, bytes]]:
         if not self.checked:  # nothing goes out before the input is known to be a dump
