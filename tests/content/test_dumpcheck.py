@@ -60,6 +60,11 @@ REFUSED = [
     (b"DROP TABLE other.wp_users;\n", 3, "a statement an import does not run"),
     (b"CREATE TABLE t (a int) DATA DIRECTORY='/tmp';\n", 3, "a statement an import does not run"),
     (b"DELIMITER ;;\n", 3, "a DELIMITER change"),
+    (b"DROP TABLE IF EXISTS\n`wp_posts`;\n", 3, "a table statement that does not start"),
+    (b"UNLOCK TABLES; DROP TABLE `wp_posts`;\n", 3, "a table statement that does not start"),
+    (b"CREATE TABLE m (a int) ENGINE=MERGE UNION=(wp_posts);\n", 3, "a table that names"),
+    (b"CREATE TABLE m (a int) ENGINE=FEDERATED;\n", 3, "table engine FEDERATED"),
+    (b"CREATE TABLE c (a int REFERENCES wp_posts (ID));\n", 3, "a table that names"),
     (b"CREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW SET @a=1;\n", 3, "a trigger"),
     (b"INSERT INTO t VALUES ('unterminated\n", 3, "an unterminated statement"),
 ]

@@ -78,11 +78,21 @@ _REFUSED = [
         "a user or grant statement",
     ),
     (re.compile(rb"SET\s+PASSWORD\b", re.I), "a password change"),
+    (re.compile(rb"\bREFERENCES\b|\bUNION\s*=", re.I), "a table that names other tables"),
     (
         re.compile(rb"CREATE\b.*?\b(?:TRIGGER|VIEW|PROCEDURE|FUNCTION|EVENT)\b", re.I | re.S),
         "a trigger, view, routine or event (not imported)",
     ),
 ]
+TABLE_HEAD = re.compile(
+    rb"(\s*(?:/\*!\d+\s+)?(?:DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?"
+    rb"|CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?|LOCK\s+TABLES\s+|ALTER\s+TABLE\s+"
+    rb"|(?:INSERT|REPLACE)(?:\s+IGNORE)?\s+INTO\s+))(" + _T + rb")",
+    re.I,
+)
+_TABLE_STMT = re.compile(rb"(?:DROP|CREATE|LOCK|ALTER|INSERT|REPLACE)\b", re.I)
+_ENGINE = re.compile(rb"\bENGINE\s*=?\s*(\w+)", re.I)
+_ENGINES = {b"INNODB", b"MYISAM", b"ARIA"}
 _USE = re.compile(rb"USE\s+(" + _T + rb")\s*", re.I)
 _DELIMITER = re.compile(rb"\s*DELIMITER\s+(\S+)", re.I)
 _HINT = "a site dump holds tables and rows only; dump it again with mysqldump/mariadb-dump"
@@ -118,6 +128,7 @@ class DumpChecker:
         self.raw = b""  # the line it starts on (from its start), for messages
         self.start = 0  # its first line
         self.values_at = -1  # offset in head where an INSERT's VALUES list starts
+        self.line_start = True  # the current statement started at the start of a line
 
     @property
     def between_statements(self) -> bool:
@@ -140,7 +151,7 @@ class DumpChecker:
         self._scan(line, pos)
 
     def _line_start(self, line: bytes, n: int) -> None:
-        self.start, self.raw = n, line
+        self.start, self.raw, self.line_start = n, line, True
         if _CLIENT_LINE.match(line):
             self.fail("a client command", line)
         m = _DELIMITER.match(line)
@@ -168,7 +179,7 @@ class DumpChecker:
                 self._text(tok)
             elif tok == b";":
                 self._end()
-                self.raw = line[pos:]
+                self.raw, self.line_start = line[pos:], False
                 if _CLIENT_LINE.match(line, pos):
                     self.fail("a client command", line[pos:])
             elif tok == b"\\":
@@ -218,9 +229,24 @@ class DumpChecker:
             return
         if not any(p.fullmatch(flat) for p in _ALLOWED):
             self.fail("a statement an import does not run", raw)
+        if _TABLE_STMT.match(flat):
+            self._table_statement(flat, raw)
         m = _CREATE_NAME.match(flat)
         if m is not None:
             self.facts.tables.append(m.group(1).strip(b"`").replace(b"``", b"`").decode())
+
+    def _table_statement(self, flat: bytes, raw: bytes) -> None:
+        """An import renames the table of every such statement on the fly (to load it into
+        a shadow table): its name must be on the statement's first line, which must start a
+        line; its engine must keep rows in this database."""
+        on_line, in_stmt = TABLE_HEAD.match(raw), TABLE_HEAD.match(flat)
+        if not self.line_start or on_line is None or in_stmt is None or (
+            on_line.group(2) != in_stmt.group(2)
+        ):
+            self.fail("a table statement that does not start its line with the table", raw)
+        engine = _ENGINE.search(flat) if flat[:6].upper() == b"CREATE" else None
+        if engine is not None and engine.group(1).upper() not in _ENGINES:
+            self.fail(f"table engine {engine.group(1).decode()} (InnoDB, MyISAM, Aria only)", raw)
 
     def finish(self) -> DumpFacts:
         if self.open is not None or self.head.strip():
