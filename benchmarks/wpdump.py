@@ -117,12 +117,12 @@ def _option_rows(host: str) -> list[bytes]:
     return [b"(%d,%s,%s,'yes')" % (i + 1, q(n), q(v)) for i, (n, v) in enumerate(opts)]
 
 
-def _inserts(table: str, rows: Iterator[bytes], budget: int) -> Iterator[bytes]:
+def _inserts(table: str, rows: Iterator[bytes], budget: int, line_bytes: int) -> Iterator[bytes]:
     written, line, size = 0, [], 0
     for row in rows:
         line.append(row)
         size += len(row) + 1
-        if size >= LINE_BYTES:
+        if size >= line_bytes:
             yield b"INSERT INTO `%s` VALUES %s;\n" % (table.encode(), b",".join(line))
             written += size
             line, size = [], 0
@@ -157,7 +157,13 @@ def _table(table: str) -> bytes:
 
 
 def generate(
-    path: Path, size: int, *, host: str = HOST, seed: int = 8, newline: bool = True
+    path: Path,
+    size: int,
+    *,
+    host: str = HOST,
+    seed: int = 8,
+    newline: bool = True,
+    line_bytes: int = LINE_BYTES,
 ) -> int:
     """Write a dump of about ``size`` bytes to ``path``; returns its exact size."""
     rng = random.Random(seed)
@@ -169,11 +175,11 @@ def generate(
             b"INSERT INTO `wp_options` VALUES %s;\nUNLOCK TABLES;\n" % b",".join(_option_rows(host))
         )
         out.write(_table("wp_postmeta"))
-        for line in _inserts("wp_postmeta", _forever(_meta_row, rng, host), size // 4):
+        for line in _inserts("wp_postmeta", _forever(_meta_row, rng, host), size // 4, line_bytes):
             out.write(line)
         out.write(b"UNLOCK TABLES;\n" + _table("wp_posts"))
         for line in _inserts(
-            "wp_posts", _forever(_post_row, rng, host), size * 3 // 4 - 2 * LINE_BYTES
+            "wp_posts", _forever(_post_row, rng, host), size * 3 // 4 - 2 * line_bytes, line_bytes
         ):
             out.write(line)
         out.write(b"UNLOCK TABLES;\n-- Dump completed" + (b"\n" if newline else b""))

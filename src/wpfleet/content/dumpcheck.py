@@ -138,7 +138,7 @@ class DumpChecker:
     def feed(self, line: bytes) -> None:
         self.facts.lines += 1
         n = self.facts.lines
-        if n == 1 and line.rstrip(b"\r\n") == SANDBOX_LINE:
+        if n == 1 and line.rstrip() == SANDBOX_LINE:
             self.facts.sandbox_line = True
             return
         if self.between_statements:
@@ -240,8 +240,11 @@ class DumpChecker:
         a shadow table): its name must be on the statement's first line, which must start a
         line; its engine must keep rows in this database."""
         on_line, in_stmt = TABLE_HEAD.match(raw), TABLE_HEAD.match(flat)
-        if not self.line_start or on_line is None or in_stmt is None or (
-            on_line.group(2) != in_stmt.group(2)
+        if (
+            not self.line_start
+            or on_line is None
+            or in_stmt is None
+            or (on_line.group(2) != in_stmt.group(2))
         ):
             self.fail("a table statement that does not start its line with the table", raw)
         engine = _ENGINE.search(flat) if flat[:6].upper() == b"CREATE" else None

@@ -177,3 +177,12 @@ class _Walk:
         self.out.append(stmt[self.last :])
         new = b"".join(self.out) if self.changed else stmt
         return FastResult(new, seps + 1, len(self.changed_rows), self.changed, counts)
+
+
+_COUNTER = FastPath([], [])
+
+
+def count_rows(stmt: bytes, values_at: int) -> int | None:
+    """Rows of one INSERT statement (ending with its ``;``), or None when unsure."""
+    result = fast_insert(_COUNTER, None, stmt, values_at, [])
+    return None if result is None else result.rows
