@@ -114,9 +114,8 @@ def test_the_proof_finds_broken_serialized_values_with_php(tenant_db: Make, tmp_
     conn = dev.connect()
     with conn.cursor() as cur:
         cur.execute(
-            "INSERT INTO wp_options VALUES (100, 'broken', 'a:1:{s:5:\"short\";s:3:\"ab\";}', 'no'),"
-            "(101, 'nested', %s, 'no')",
-            ('a:1:{i:0;s:14:"s:5:"abc";x;";}',),
+            "INSERT INTO wp_options VALUES (100, 'broken', %s, 'no'), (101, 'nested', %s, 'no')",
+            ('a:1:{s:5:"short";s:3:"ab";}', 'a:1:{i:0;s:14:"s:5:"abc";x;";}'),
         )
     conn.close()
     names = {t: t for t in table_state(dev)}

@@ -56,7 +56,11 @@ $in = fopen('php://stdin', 'rb');
 $n = 0; $i = 0; $bad = [];
 while (($h = fgets($in)) !== false) {
     $len = (int) $h; $v = '';
-    while (strlen($v) < $len) { $c = fread($in, $len - strlen($v)); if ($c === false || $c === '') break; $v .= $c; }
+    while (strlen($v) < $len) {
+        $c = fread($in, $len - strlen($v));
+        if ($c === false || $c === '') break;
+        $v .= $c;
+    }
     if (!wpf_check($v, $n)) $bad[] = $i;
     $i++;
 }

@@ -111,7 +111,7 @@ def _dump_to(argv: list[str], path: Path) -> tuple[dict[str, int], int, str]:
         hashing = _HashingWriter(raw)
         with gzip.GzipFile(
             filename=DUMP_NAME[:-3], mode="wb", fileobj=hashing, compresslevel=GZIP_LEVEL
-        ) as gz:  # type: ignore[arg-type]  # noqa: E501
+        ) as gz:
             for line in proc.stdout:
                 size += len(line)
                 counter.feed(line)

@@ -101,10 +101,7 @@ def _scan(line: bytes, quote_char: bytes | None) -> tuple[bytes | None, int | No
     pos = 0
     while True:
         if quote_char is not None:
-            if quote_char == b"`":
-                end = line.find(b"`", pos)
-            else:
-                end = close_quote(line, quote_char, pos)
+            end = line.find(b"`", pos) if quote_char == b"`" else close_quote(line, quote_char, pos)
             if end < 0:
                 return quote_char, None
             pos, quote_char = end + 1, None
