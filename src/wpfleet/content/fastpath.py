@@ -34,6 +34,7 @@ class FastResult:
     rows_changed: int
     values_changed: int
     counts: list[int]
+    skeleton: bytes = b""  # the values with every literal as \x01 (for the dump checker)
 
 
 class FastPath:
@@ -170,13 +171,13 @@ class _Walk:
     def finish(self, counts: list[int]) -> FastResult | None:
         stmt = self.stmt
         self.gaps.append(stmt[self.pos :])
-        gaps = b"".join(self.gaps)
+        gaps = b"\x01".join(self.gaps)
         seps = gaps.count(b"),(")
         if gaps.count(b"(") != seps + 1 or gaps.count(b";") != 1:
             return None  # not one "(" per row, or not one statement: leave it to the reference
         self.out.append(stmt[self.last :])
         new = b"".join(self.out) if self.changed else stmt
-        return FastResult(new, seps + 1, len(self.changed_rows), self.changed, counts)
+        return FastResult(new, seps + 1, len(self.changed_rows), self.changed, counts, gaps)
 
 
 _COUNTER = FastPath([], [])
@@ -186,3 +187,8 @@ def count_rows(stmt: bytes, values_at: int) -> int | None:
     """Rows of one INSERT statement (ending with its ``;``), or None when unsure."""
     result = fast_insert(_COUNTER, None, stmt, values_at, [])
     return None if result is None else result.rows
+
+
+def skeleton(stmt: bytes, values_at: int) -> FastResult | None:
+    """One INSERT's rows and its values' skeleton (literals as ``\x01``), or None."""
+    return fast_insert(_COUNTER, None, stmt, values_at, [])
