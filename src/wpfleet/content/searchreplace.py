@@ -22,11 +22,12 @@ serialized value parses, no old domain left in any of those forms.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import quote
 
+from wpfleet.content.fastpath import FastPath, fast_insert
 from wpfleet.content.phpserial import (
     Arr,
     Custom,
@@ -43,7 +44,6 @@ from wpfleet.content.sqldump import (
     Cell,
     DumpSchema,
     Splitter,
-    statements,
     table_name,
 )
 from wpfleet.errors import UsageError
@@ -178,6 +178,10 @@ class Replacer:
         return out
 
 
+def _olds_news(replacer: Replacer) -> tuple[list[bytes], list[bytes]]:
+    return [v.old for v in replacer.variants], [v.new for v in replacer.variants]
+
+
 def in_columns(cell: Cell, columns: set[str]) -> str | None:
     """The entry of ``columns`` (lower-cased ``column`` or ``table.column``) the cell is in."""
     col = cell.column.lower()
@@ -280,6 +284,7 @@ class _SearchReplace:
         pairs: Sequence[tuple[str, str]],
         skip_columns: Collection[str],
         report: Report,
+        fast: bool = True,
     ) -> None:
         self.replacer = Replacer(pairs)
         self.counts = self.replacer.zero()
@@ -287,6 +292,8 @@ class _SearchReplace:
         self.skip_used: set[str] = set()
         self.report = report
         self.dump = DumpSchema()
+        use_fast = fast and not self.skip  # skip columns need each value's column name
+        self.fast = FastPath(*_olds_news(self.replacer)) if use_fast else None
 
     def on_value(self, cell: Cell, value: bytes) -> bytes | None:
         skipped = in_columns(cell, self.skip) if self.skip else None
@@ -314,6 +321,10 @@ class _SearchReplace:
     def _insert(self, stmt: bytes) -> bytes:
         if self.skip:
             self._check_columns_known(stmt)
+        elif self.fast is not None:
+            quick = self._fast(stmt)
+            if quick is not None:
+                return quick
         done = self.dump.insert(stmt, self.on_value)
         if done is None:
             self.report.statements_not_understood += 1
@@ -325,6 +336,30 @@ class _SearchReplace:
         count.rows_changed += rows.changed_rows
         count.values_changed += rows.changed_values
         return new
+
+    def fast_line(self, line: bytes) -> bytes | None:
+        """A whole dump line that is one INSERT, through the fast path; None: not so."""
+        end = len(line) - 1 if line.endswith(b"\n") else len(line)
+        done = self._fast(line[:end])
+        return None if done is None else done + line[end:]
+
+    def _fast(self, stmt: bytes) -> bytes | None:
+        """The fast path (see :mod:`wpfleet.content.fastpath`); None: take the reference."""
+        assert self.fast is not None
+        m = INSERT_HEAD.match(stmt)
+        if m is None:
+            return None
+        result = fast_insert(self.fast, self.replacer, stmt, m.end(), self.replacer.zero())
+        if result is None:
+            return None
+        table = table_name(m.group(1))
+        self.dump.next_row[table] = self.dump.next_row.get(table, 0) + result.rows
+        count = self.report.tables.setdefault(table, TableCount())
+        count.rows += result.rows
+        count.rows_changed += result.rows_changed
+        count.values_changed += result.values_changed
+        _merge(self.counts, result.counts)
+        return result.stmt
 
     def _check_columns_known(self, stmt: bytes) -> None:
         m = INSERT_HEAD.match(stmt)
@@ -345,6 +380,25 @@ class _SearchReplace:
             setattr(pc, v.form, getattr(pc, v.form) + n)
 
 
+_INSERT_WORDS = (b"INSERT", b"insert", b"REPLAC", b"replac")
+
+
+def _one(
+    job: _SearchReplace,
+    report: Report,
+    write: Callable[[bytes], object] | None,
+    kind: str,
+    data: bytes,
+    strip_sandbox_line: bool,
+) -> None:
+    if kind == "sandbox" and strip_sandbox_line:
+        report.sandbox_line_stripped = True
+        return
+    out = job.chunk(kind, data)
+    if write is not None:
+        write(out)
+
+
 def search_replace(
     src: IO[bytes],
     dst: IO[bytes] | None,
@@ -354,6 +408,7 @@ def search_replace(
     skip_columns: Collection[str] = (),
     strip_sandbox_line: bool = False,
     name: str = "the input",
+    fast: bool = True,
 ) -> Report:
     """Stream ``src`` to ``dst`` replacing each (old, new) pair in the rows' values.
 
@@ -363,21 +418,27 @@ def search_replace(
     None) and returns exactly the counts a real run would. ``skip_columns`` holds
     ``column`` or ``table.column`` names (case-insensitive). ``strip_sandbox_line`` drops
     MariaDB's ``/*M!999999\\- enable the sandbox mode */`` line, which MySQL rejects.
+    ``fast=False`` takes the reference path for every statement (same bytes, slower).
     """
     if not pairs:
         raise UsageError("nothing to replace", hint="give at least one --replace OLD=NEW")
     if dst is None and not dry_run:
         raise ValueError("dst is required unless dry_run")
     report = Report([PairCount(o, n) for o, n in pairs], dry_run=dry_run)
-    job = _SearchReplace(pairs, skip_columns, report)
+    job = _SearchReplace(pairs, skip_columns, report, fast)
     splitter = Splitter(name)
-    for kind, data in statements(src, splitter):
-        if kind == "sandbox" and strip_sandbox_line:
-            report.sandbox_line_stripped = True
-            continue
-        out = job.chunk(kind, data)
-        if dst is not None and not dry_run:
-            dst.write(out)
+    write = dst.write if dst is not None and not dry_run else None
+    for line in src:
+        if job.fast is not None and splitter.idle and line[:6] in _INSERT_WORDS:
+            quick = job.fast_line(line)
+            if quick is not None:
+                if write:
+                    write(quick)
+                continue
+        for kind, data in splitter.feed(line):
+            _one(job, report, write, kind, data, strip_sandbox_line)
+    for kind, data in splitter.finish():
+        _one(job, report, write, kind, data, strip_sandbox_line)
     report.unterminated_statement = splitter.unterminated
     job.finish()
     return report
