@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wpfleet.context import Credentials, TenantContext, TenantHealth
@@ -47,6 +48,21 @@ class Discovered:
 
     settings: dict[str, Any] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ContentAccess:
+    """A tenant's site as the content engine needs it (plain data: backends sit below
+    the content engine and never import it)."""
+
+    db_host: str
+    db_port: int
+    db_user: str
+    db_password: str = field(repr=False)
+    database: str
+    wp_content: Path
+    url: str  # the site's home URL, no trailing slash
+    wp_root: Path | None = None
 
 
 class Backend(ABC):
@@ -107,6 +123,16 @@ class Backend(ABC):
     def admin_credentials(self, ctx: TenantContext) -> Credentials:
         """The tenant's WordPress admin login."""
 
+    def content_access(self, ctx: TenantContext) -> ContentAccess:
+        """How the content engine reaches the tenant's site: its database as the tenant's
+        own user, its wp-content directory, its URL. Backends without it say so."""
+        from wpfleet.errors import UsageError
+
+        raise UsageError(
+            f"content export/import is not available on the {self.env.backend} backend yet",
+            hint="restore points, clone and --with-content work on backend: local",
+        )
+
     def image_digest(self, ctx: TenantContext) -> str | None:
         """The digest of the image the tenant's running task was started from, for its
         release record; None where the backend has no such thing (local)."""
@@ -130,6 +156,7 @@ class Backend(ABC):
 __all__ = [
     "Backend",
     "ComponentStatus",
+    "ContentAccess",
     "Credentials",
     "Discovered",
     "PlatformStatus",

@@ -130,6 +130,8 @@ class Environment(Strict):
     #: a promotion INTO this environment needs the release to have passed upstream at
     #: least this long ago
     soak_minutes: int = Field(default=0, ge=0)
+    #: restore points kept per tenant (the newest); one is taken before every overwrite
+    backup_retention: int = Field(default=10, ge=1)
     approvals: Approvals | None = None
     priorities: PriorityRange = Field(default_factory=PriorityRange)
     local: LocalSettings | None = None

@@ -134,18 +134,25 @@ def promote(
     source: str | None = None,
     *,
     dry_run: bool = False,
+    with_content: bool = False,
     reason: str = "",
     clock: Clock = time.time,
     verify_deadline: float | None = None,
 ) -> PromoteResult:
+    """``with_content``: also clone the source's content over the target's (URLs
+    rewritten, proved, after a restore point of the target) once the release runs."""
     plan = plan_promotion(ws, tenant, to, source, clock=clock)
     pipe = pipeline(ws, plan.target, clock=clock, verify_deadline=verify_deadline)
     try:
         if dry_run:
             plan.steps = pipe.plan(tenant, pin=plan.pin)
             return PromoteResult(plan)
-        origin = {"env": plan.source.name, "release_id": plan.run["release_id"],
-                  "deployment_id": plan.run["deployment_id"]}  # fmt: skip
+        origin = {
+            "env": plan.source.name,
+            "release_id": plan.run["release_id"],
+            "deployment_id": plan.run["deployment_id"],
+            "with_content": with_content,
+        }
         outcome = pipe.deploy(tenant, pin=plan.pin, kind="promote", reason=reason, origin=origin)
     finally:
         pipe.close()
@@ -165,12 +172,14 @@ def rollback(
     env: str,
     to: str | None = None,
     *,
+    with_content: bool = False,
     reason: str = "",
     clock: Clock = time.time,
     verify_deadline: float | None = None,
 ) -> Outcome:
     """Redeploy the last good release before the current one (or ``to``, which must
-    have passed there), then hold the environment."""
+    have passed there), then hold the environment. ``with_content`` also restores the
+    newest restore point taken while that release ran (checked before any change)."""
     target = ws.env(env)
     book = ReleaseBook(ws.store(target))
     current = book.current(tenant, env) or {}
@@ -190,10 +199,14 @@ def rollback(
             )
         release = found["release"]
     pin = dict(release["config"])
+    origin: Json = {"env": env, "release_id": current.get("id", ""), "with_content": with_content}
+    if with_content:
+        from wpfleet.services import backups
+
+        origin["restore_point"] = backups.for_release(ws, target, tenant, release["id"])["id"]
     pipe = pipeline(ws, target, clock=clock, verify_deadline=verify_deadline)
     try:
-        outcome = pipe.deploy(tenant, pin=pin, kind="rollback", reason=reason,
-                              origin={"env": env, "release_id": current.get("id", "")})  # fmt: skip
+        outcome = pipe.deploy(tenant, pin=pin, kind="rollback", reason=reason, origin=origin)
     finally:
         pipe.close()
     after_run(ws, target, tenant, "rollback", outcome, reason=reason, clock=clock)
@@ -212,12 +225,32 @@ def after_run(
 ) -> list[str]:
     """Hold after a rollback; auto-promote after a deploy or promotion. Returns notes."""
     rid = outcome.deployment.release.get("id", "") if outcome.deployment else ""
+    origin = (outcome.deployment.release.get("origin") if outcome.deployment else None) or {}
+    notes = _content_after(ws, env, tenant, kind, origin)
     if kind == "rollback":
         ReleaseBook(ws.store(env)).hold(tenant, env.name, actor=ws.actor, reason=reason,
                                         release_id=rid)  # fmt: skip
         log_event(ws.store(env), "rollback", tenant, env.name, ws.actor, reason, release=rid)
-        return [f"{tenant} in {env.name} is held at {rid}: `wpfleet release unhold` lifts it"]
-    return auto_promote(ws, env, tenant, clock=clock)
+        return [*notes, f"{tenant} in {env.name} is held at {rid}: "
+                "`wpfleet release unhold` lifts it"]  # fmt: skip
+    return [*notes, *auto_promote(ws, env, tenant, clock=clock)]
+
+
+def _content_after(
+    ws: Workspace, env: Environment, tenant: str, kind: str, origin: Json
+) -> list[str]:
+    """The content half of ``--with-content``, once the release runs."""
+    if not origin.get("with_content"):
+        return []
+    from wpfleet.services import backups
+
+    if kind == "rollback":
+        done = backups.restore(ws, env, tenant, origin["restore_point"])
+        return [f"content restored from {done['id']} (restore point before: "
+                f"{done['restore_point_before']})"]  # fmt: skip
+    moved = backups.clone(ws, tenant, ws.env(origin["env"]), env, upward=True)
+    return [f"content cloned from {moved['from']} (restore point before: "
+            f"{moved['restore_point_before']})"]  # fmt: skip
 
 
 def auto_promote(
