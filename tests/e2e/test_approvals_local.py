@@ -44,6 +44,8 @@ TENANTS = [
     "hotel",
     "india",
     "lima",
+    "mike",
+    "november",
 ]
 
 
@@ -389,3 +391,127 @@ def test_promote_into_prod_waits_for_approval_then_deploys_the_sit_release(chain
     assert dep.release["origin"]["env"] == "sit"
     assert dep.release["origin"]["release_id"] == sit_good["release_id"]
     assert chain.http("prod", "lima")[0] == 401
+
+
+# --- content: promote --with-content, restore points, rollback --with-content -----------
+def _db(chain: Fleet, env: str, tenant: str) -> Any:
+    from wpfleet.content.dbconn import DbSpec
+
+    with ws(chain, "x") as w:
+        a = w.backend(w.env(env)).content_access(w.tenant(w.env(env), tenant))
+    return DbSpec(a.db_host, a.db_port, a.db_user, a.db_password, a.database).connect(), a
+
+
+def _ser(text: str) -> str:
+    return f's:{len(text.encode())}:"{text}";'
+
+
+def _seed_dev_content(chain: Fleet, tenant: str) -> tuple[int, str]:
+    conn, access = _db(chain, "dev", tenant)
+    url = access.url  # http://TENANT.wpdev.localhost:PORT
+    inner = _ser(f"{url}/nested")
+    option = "a:2:{" + _ser("url") + _ser(f"{url}/x") + _ser("inner") + _ser(inner) + "}"
+    block = (
+        '<!-- wp:image {"url":"'
+        + url.replace("/", "\\/")
+        + '\\/wp-content\\/uploads\\/hello.txt"} -->'
+    )
+    body = f'<p><a href="{url}/about/">About us</a></p>\n{block}'
+    now = "2026-12-01 10:00:00"
+    with conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO wp_posts (post_author, post_date, post_date_gmt, post_content, "
+            "post_title, post_excerpt, post_status, post_name, to_ping, pinged, post_modified, "
+            "post_modified_gmt, post_content_filtered, post_type, guid) VALUES "
+            "(1, %s, %s, %s, 'Moved post', '', 'publish', 'moved-post', '', '', %s, %s, '', "
+            "'post', %s)",
+            (now, now, body, now, now, f"{url}/?p=moved"),
+        )
+        post_id = int(cur.lastrowid)
+        cur.execute(
+            "INSERT INTO wp_options (option_name, option_value, autoload) VALUES "
+            "('wpfleet_test', %s, 'no')",
+            (option,),
+        )
+    conn.close()
+    uploads = access.wp_content / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    (uploads / "hello.txt").write_text("hello from dev\n")
+    (uploads / "hello.txt").chmod(0o644)
+    return post_id, url
+
+
+def _dump_text(chain: Fleet, env: str, tenant: str) -> str:
+    conn, _ = _db(chain, env, tenant)
+    with conn.cursor() as cur:
+        cur.execute("SELECT post_content, guid FROM wp_posts")
+        posts = " ".join(f"{a} {b}" for a, b in cur.fetchall())
+        cur.execute("SELECT option_value FROM wp_options")
+        options = " ".join(str(v) for (v,) in cur.fetchall())
+    conn.close()
+    return posts + " " + options
+
+
+def test_promote_with_content_carries_the_site_down_the_urls_moved(chain: Fleet) -> None:
+    import subprocess
+    from urllib.parse import urlsplit
+
+    tenant = "mike"
+    assert chain.cli("deploy", tenant, "--env", "dev").code == 0  # auto-promotes to sit
+    post_id, dev_url = _seed_dev_content(chain, tenant)
+    dev_before = _dump_text(chain, "dev", tenant)
+    res = chain.cli("promote", tenant, "--to", "sit", "--with-content")
+    assert res.code == 0, res.out + res.err
+    assert "content cloned from dev" in res.out
+    _, sit = _db(chain, "sit", tenant)
+    dev_host = urlsplit(dev_url).netloc
+    status, headers, _ = chain.http("sit", tenant, f"/?p={post_id}")
+    assert (status, headers.get("Location")) == (301, f"{sit.url}/moved-post/")
+    status, _, body = chain.http("sit", tenant, "/moved-post/")
+    assert status == 200 and "Moved post" in body and f"{sit.url}/about/" in body
+    assert dev_host not in body
+    assert chain.http("sit", tenant, "/wp-content/uploads/hello.txt")[2] == "hello from dev\n"
+    sit_text = _dump_text(chain, "sit", tenant)
+    assert dev_host not in sit_text and urlsplit(sit.url).netloc in sit_text
+    conn, _ = _db(chain, "sit", tenant)
+    with conn.cursor() as cur:
+        cur.execute("SELECT option_value FROM wp_options WHERE option_name='wpfleet_test'")
+        (value,) = cur.fetchone()
+    conn.close()
+    php = subprocess.run(
+        ["php", "-r", '$v = unserialize(stream_get_contents(STDIN)); '
+         'echo $v["url"], " ", unserialize($v["inner"]);'],
+        input=value, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert php.stdout == f"{sit.url}/x {sit.url}/nested"
+    assert _dump_text(chain, "dev", tenant) == dev_before  # dev is unchanged
+    with ws(chain, "x") as w:
+        from wpfleet.services import backups
+
+        kept = backups.points(w, w.env("sit"), tenant)
+    assert [p["reason"] for p in kept] == ["before clone from dev"]
+
+
+def test_restore_points_before_overwrite_and_destroy(chain: Fleet) -> None:
+    tenant = "november"
+    assert chain.cli("deploy", tenant, "--env", "sit").code == 0
+    made = chain.cli("-o", "json", "backup", "create", tenant, "--env", "sit").json()
+    point = made["id"]  # type: ignore[index]
+    conn, _ = _db(chain, "sit", tenant)
+    with conn.cursor() as cur:
+        cur.execute("DELETE FROM wp_posts")
+    conn.close()
+    assert chain.http("sit", tenant, "/?p=1")[0] == 404  # the sample post is gone
+    done = chain.cli("backup", "restore", tenant, point, "--env", "sit")
+    assert done.code == 0, done.err
+    assert chain.http("sit", tenant, "/?p=1")[0] == 301  # to the post's permalink: back
+    listed = chain.cli("-o", "json", "backup", "list", tenant, "--env", "sit").json()
+    assert [p["reason"] for p in listed] == [  # type: ignore[index]
+        f"before restoring {point}",
+        "manual",
+    ]
+    gone = chain.cli("destroy", tenant, "--env", "sit", "--yes")
+    assert gone.code == 0, gone.err
+    listed = chain.cli("-o", "json", "backup", "list", tenant, "--env", "sit").json()
+    assert listed[0]["reason"] == "before destroy"  # type: ignore[index]
+    assert chain.cli("backup", "restore", tenant, "b-nope", "--env", "sit").code == 12

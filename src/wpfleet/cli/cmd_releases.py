@@ -120,6 +120,9 @@ def promote(
     to: str = typer.Option(..., "--to", help="Target environment."),
     source: str = typer.Option(None, "--from", help="Source (must be the one before --to)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change."),
+    with_content: bool = typer.Option(
+        False, "--with-content", help="Also clone the source's content (restore point first)."
+    ),
     who: str = AS,
     reason: str = REASON,
 ) -> int:
@@ -129,7 +132,9 @@ def promote(
 
     cfg = settings(ctx)
     with workspace(cfg, who, Progress(cfg)) as ws:
-        result = releases.promote(ws, tenant, to, source, dry_run=dry_run, reason=reason)
+        result = releases.promote(
+            ws, tenant, to, source, dry_run=dry_run, with_content=with_content, reason=reason
+        )
     plan = result.plan
     head = (f"promote {tenant}: {plan.source.name} release {plan.run['release_id']} "
             f"(passed {_when(plan.run['at'])}) → {plan.target.name}")  # fmt: skip
@@ -157,6 +162,9 @@ def rollback(
     tenant: str = typer.Argument(..., help="Tenant id."),
     env: str = typer.Option(..., "--env", "-e"),
     to: str = typer.Option(None, "--to", help="Release id (default: the last good one)."),
+    with_content: bool = typer.Option(
+        False, "--with-content", help="Also restore the content kept while it ran."
+    ),
     who: str = AS,
     reason: str = REASON,
 ) -> int:
@@ -166,7 +174,7 @@ def rollback(
 
     cfg = settings(ctx)
     with workspace(cfg, who, Progress(cfg)) as ws:
-        outcome = releases.rollback(ws, tenant, env, to, reason=reason)
+        outcome = releases.rollback(ws, tenant, env, to, with_content=with_content, reason=reason)
     rid = outcome.deployment.release.get("id") if outcome.deployment else ""
     print_outcome(cfg, outcome, [f"{tenant} in {env} is held at {rid}; lift it with "
                                  f"`wpfleet release unhold {tenant} --env {env}`"])  # fmt: skip
