@@ -46,6 +46,9 @@ TENANTS = [
     "lima",
     "mike",
     "november",
+    "oscar",
+    "papa",
+    "quebec",
 ]
 
 
@@ -515,3 +518,58 @@ def test_restore_points_before_overwrite_and_destroy(chain: Fleet) -> None:
     listed = chain.cli("-o", "json", "backup", "list", tenant, "--env", "sit").json()
     assert listed[0]["reason"] == "before destroy"  # type: ignore[index]
     assert chain.cli("backup", "restore", tenant, "b-nope", "--env", "sit").code == 12
+
+
+def test_rollback_with_content_restores_what_that_release_had(chain: Fleet) -> None:
+    tenant = "oscar"
+    assert chain.cli("deploy", tenant, "--env", "sit").code == 0
+    assert chain.cli("backup", "create", tenant, "--env", "sit").code == 0  # release A
+    renamed = chain.root / "fleet-oscar.yaml"
+    renamed.write_text(
+        chain_text(chain.ports)
+        .replace("{id: oscar, name: Oscar Shop,", "{id: oscar, name: Oscar Renamed,")
+        .replace("{id: papa, name: Papa Shop,", "{id: papa, name: Papa Renamed,")
+    )
+    assert chain.cli("--fleet", str(renamed), "deploy", tenant, "--env", "sit").code == 0
+    conn, _ = _db(chain, "sit", tenant)
+    with conn.cursor() as cur:
+        cur.execute("UPDATE wp_posts SET post_title = 'Broken by release B' WHERE ID = 1")
+    conn.close()
+    res = chain.cli("rollback", tenant, "--env", "sit", "--with-content")
+    assert res.code == 0, res.err
+    assert "content restored from" in res.out
+    assert "Oscar Shop" in chain.http("sit", tenant, "/wp-json/")[2]
+    assert "Broken by release B" not in _dump_text(chain, "sit", tenant) + str(
+        chain.http("sit", tenant, "/hello-world/")[2]
+    )
+    # no restore point of the release asked for: refused before anything changes
+    bare = "papa"
+    assert chain.cli("deploy", bare, "--env", "sit").code == 0
+    assert chain.cli("--fleet", str(renamed), "deploy", bare, "--env", "sit").code == 0
+    refused = chain.cli("rollback", bare, "--env", "sit", "--with-content")
+    assert refused.code == 12 and "no restore point" in refused.err
+    with ws(chain, "x") as w:
+        assert ReleaseBook(w.store()).held(bare, "sit") is None
+
+
+def test_content_export_import_and_clone_rules(chain: Fleet) -> None:
+    tenant = "quebec"
+    assert chain.cli("deploy", tenant, "--env", "dev").code == 0  # auto-promotes to sit
+    _, dev_url = _seed_dev_content(chain, tenant)
+    out = chain.root / "quebec-export"
+    exported = chain.cli("content", "export", tenant, "--env", "dev", "--out", str(out))
+    assert exported.code == 0, exported.err
+    assert {p.name for p in out.iterdir()} >= {"database.sql.gz", "manifest.json"}
+    imported = chain.cli("content", "import", tenant, "--env", "sit", "--from", str(out))
+    assert imported.code == 0, imported.err
+    assert chain.http("sit", tenant, "/moved-post/")[0] == 200
+    assert dev_url.split("//")[1] not in _dump_text(chain, "sit", tenant)
+    same = chain.cli("content", "clone", tenant, "--from", "sit", "--to", "sit")
+    assert same.code == 3 and "onto itself" in same.err
+    up = chain.cli("content", "clone", tenant, "--from", "dev", "--to", "sit")
+    assert up.code == 3 and "--allow-upward" in up.err
+    down = chain.cli("content", "clone", tenant, "--from", "sit", "--to", "dev")
+    assert down.code == 0, down.err
+    prod = chain.cli("content", "clone", tenant, "--from", "sit", "--to", "prod",
+                     "--allow-upward")  # fmt: skip
+    assert prod.code == 3 and "approvals" in prod.err

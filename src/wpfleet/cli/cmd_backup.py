@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import typer
 
 from wpfleet.cli.app import app, settings, workspace
 from wpfleet.cli.cmd_content import content_app
+from wpfleet.errors import UsageError
 
 backup_app = typer.Typer(help="Restore points: content kept before every overwrite.")
 app.add_typer(backup_app, name="backup")
@@ -118,4 +120,47 @@ def clone(
         return
     typer.echo(f"{tenant}: content of {source} cloned over {target} "
                f"({done['loaded']['rows']} rows, {done['loaded']['files']} files); "
+               f"restore point before: {done['restore_point_before']}")  # fmt: skip
+
+
+@content_app.command("export")
+def export_cmd(
+    ctx: typer.Context,
+    tenant: str = typer.Argument(..., help="Tenant id."),
+    env: str = ENV,
+    out: Path = typer.Option(None, "--out", "-O", help="Directory (default: ./TENANT-ENV)."),
+) -> None:
+    """Database (streamed, compressed), wp-content archive and manifest of one site."""
+    from wpfleet.services import backups
+
+    cfg = settings(ctx)
+    target = out or Path(f"{tenant}-{env}")
+    if target.exists() and any(target.iterdir()):
+        raise UsageError(f"{target} is not empty", hint="give a new directory with --out")
+    with workspace(cfg) as ws:
+        manifest = backups.export_site(backups.site_access(ws, ws.env(env), tenant), target)
+    typer.echo(f"{tenant} in {env}: exported to {target} ({len(manifest.rows)} tables, "
+               f"{sum(manifest.rows.values())} rows, {manifest.dump_bytes} bytes)")  # fmt: skip
+
+
+@content_app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    tenant: str = typer.Argument(..., help="Tenant id."),
+    env: str = ENV,
+    source: Path = typer.Option(..., "--from", help="An export directory."),
+    who: str = AS,
+) -> None:
+    """Load an export into the site: checked, shadow tables, proved, one RENAME; a restore
+    point first; a dump from another host is moved to this one."""
+    from wpfleet.errors import ValidationError
+    from wpfleet.services import backups
+
+    cfg = settings(ctx)
+    with workspace(cfg, who) as ws:
+        target = ws.env(env)
+        if target.approvals is not None:
+            raise ValidationError(f"{env} requires approvals: content is not imported there")
+        done = backups.import_site(ws, target, tenant, source, why=f"import of {source}")
+    typer.echo(f"{tenant} in {env}: imported {source} ({done['loaded']['rows']} rows); "
                f"restore point before: {done['restore_point_before']}")  # fmt: skip

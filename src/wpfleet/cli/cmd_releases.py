@@ -174,10 +174,8 @@ def rollback(
 
     cfg = settings(ctx)
     with workspace(cfg, who, Progress(cfg)) as ws:
-        outcome = releases.rollback(ws, tenant, env, to, with_content=with_content, reason=reason)
-    rid = outcome.deployment.release.get("id") if outcome.deployment else ""
-    print_outcome(cfg, outcome, [f"{tenant} in {env} is held at {rid}; lift it with "
-                                 f"`wpfleet release unhold {tenant} --env {env}`"])  # fmt: skip
+        result = releases.rollback(ws, tenant, env, to, with_content=with_content, reason=reason)
+    print_outcome(cfg, result.outcome, result.notes)
     return 0
 
 

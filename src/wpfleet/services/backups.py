@@ -44,7 +44,7 @@ def _spec(access: ContentAccess) -> DbSpec:
                   access.database)  # fmt: skip
 
 
-def _access(ws: Workspace, env: Environment, tenant: str) -> ContentAccess:
+def site_access(ws: Workspace, env: Environment, tenant: str) -> ContentAccess:
     return ws.backend(env).content_access(ws.tenant(env, tenant))
 
 
@@ -69,7 +69,7 @@ def export_site(access: ContentAccess, out: Path) -> Manifest:
 
 def create(ws: Workspace, env: Environment, tenant: str, *, reason: str = "manual") -> Json:
     """Take a restore point of ``tenant`` in ``env`` now."""
-    access = _access(ws, env, tenant)
+    access = site_access(ws, env, tenant)
     point = time.strftime("b-%Y%m%d-%H%M%S-", time.gmtime()) + secrets.token_hex(3)
     out = _root(ws, env.name, tenant) / point
     manifest = export_site(access, out)
@@ -130,7 +130,7 @@ def load_site(
 def restore(ws: Workspace, env: Environment, tenant: str, point: str) -> Json:
     """Put a restore point back, after taking one of what is there now."""
     doc = get(ws, env, tenant, point)
-    access = _access(ws, env, tenant)
+    access = site_access(ws, env, tenant)
     if doc.get("url", access.url) != access.url:
         raise ValidationError(
             f"restore point {point} was taken at {doc['url']}, the site is now {access.url}",
@@ -147,7 +147,7 @@ def before_destroy(ws: Workspace, env: Environment, tenant: str) -> Json | None:
     """A restore point before a destroy; None when there is nothing to keep (never
     deployed) or the backend cannot export yet."""
     try:
-        _access(ws, env, tenant)
+        site_access(ws, env, tenant)
     except (NotFoundError, ValidationError, NotImplementedError):
         return None
     except Exception as exc:  # the UsageError of a backend without content support
@@ -181,21 +181,34 @@ def clone(
             f"{source.name} → {target.name} moves content UP the chain",
             hint="content moves down; pass --allow-upward if this is truly meant",
         )
-    src, dst = _access(ws, source, tenant), _access(ws, target, tenant)
-    old_host, new_host = urlsplit(src.url).netloc, urlsplit(dst.url).netloc
-    pairs = url_pairs(old_host, new_host, escaped_forms=True)
+    src = site_access(ws, source, tenant)
     with tempfile.TemporaryDirectory(prefix="wpfleet-clone-") as tmp:
-        exported, moved = Path(tmp, "export"), Path(tmp, "moved")
-        manifest = export_site(src, exported)
-        moved.mkdir()
-        # plain SQL under the export's name: the importer reads gzip or not by its magic
-        with open_dump(exported / DUMP_NAME) as reader, open(moved / DUMP_NAME, "wb") as out:
-            search_replace(reader, out, pairs, name=f"{tenant} in {source.name}")
-        manifest.save(moved)
-        shutil.copy2(exported / ARCHIVE, moved / ARCHIVE)
-        before = create(ws, target, tenant, reason=f"before clone from {source.name}")
-        loaded = load_site(dst, moved, old_hosts=[old_host])
-    log_event(ws.store(target), "clone", tenant, target.name, ws.actor,
-              f"content from {source.name}", before=before["id"])  # fmt: skip
-    return {"from": source.name, "to": target.name, "pairs": pairs, "loaded": loaded,
-            "restore_point_before": before["id"]}  # fmt: skip
+        export_site(src, Path(tmp))
+        done = import_site(ws, target, tenant, Path(tmp), why=f"clone from {source.name}")
+    return {"from": source.name, "to": target.name, **done}
+
+
+def import_site(ws: Workspace, env: Environment, tenant: str, src: Path, *, why: str) -> Json:
+    """Load an export directory into the site, after a restore point of it. A dump made
+    at another host is moved to this site's host first (every spelling, longest first),
+    and the proof then demands that no old host is left."""
+    dst = site_access(ws, env, tenant)
+    manifest = Manifest.load(src)
+    old_host = urlsplit(manifest.source_urls.get("home", "")).netloc
+    new_host = urlsplit(dst.url).netloc
+    pairs: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="wpfleet-import-") as tmp:
+        moved = src
+        if old_host and old_host.lower() != new_host.lower():
+            pairs = url_pairs(old_host, new_host, escaped_forms=True)
+            moved = Path(tmp)
+            # plain SQL under the export's name: the importer reads gzip or not by its magic
+            with open_dump(src / DUMP_NAME) as reader, open(moved / DUMP_NAME, "wb") as out:
+                search_replace(reader, out, pairs, name=f"{tenant}'s dump")
+            manifest.save(moved)
+            if (src / ARCHIVE).is_file():
+                shutil.copy2(src / ARCHIVE, moved / ARCHIVE)
+        before = create(ws, env, tenant, reason=f"before {why}")
+        loaded = load_site(dst, moved, old_hosts=[old_host] if pairs else [])
+    log_event(ws.store(env), "import", tenant, env.name, ws.actor, why, before=before["id"])
+    return {"pairs": pairs, "loaded": loaded, "restore_point_before": before["id"]}

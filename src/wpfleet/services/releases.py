@@ -51,6 +51,12 @@ class PromoteResult:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass
+class RollbackResult:
+    outcome: Outcome
+    notes: list[str] = field(default_factory=list)
+
+
 def previous(ws: Workspace, env: Environment) -> Environment | None:
     names = [e.name for e in ws.envs(None)]
     i = names.index(env.name)
@@ -176,7 +182,7 @@ def rollback(
     reason: str = "",
     clock: Clock = time.time,
     verify_deadline: float | None = None,
-) -> Outcome:
+) -> RollbackResult:
     """Redeploy the last good release before the current one (or ``to``, which must
     have passed there), then hold the environment. ``with_content`` also restores the
     newest restore point taken while that release ran (checked before any change)."""
@@ -209,8 +215,8 @@ def rollback(
         outcome = pipe.deploy(tenant, pin=pin, kind="rollback", reason=reason, origin=origin)
     finally:
         pipe.close()
-    after_run(ws, target, tenant, "rollback", outcome, reason=reason, clock=clock)
-    return outcome
+    notes = after_run(ws, target, tenant, "rollback", outcome, reason=reason, clock=clock)
+    return RollbackResult(outcome, notes)
 
 
 def after_run(
