@@ -38,6 +38,7 @@ lint-only:
 	$(VENV)/bin/python -m ruff check src tests benchmarks
 	$(VENV)/bin/python -m ruff format --check src tests benchmarks
 	$(VENV)/bin/python -m mypy
+	$(VENV)/bin/lint-imports
 
 bench: test-deps
 	$(VENV)/bin/python -m benchmarks.run_all

@@ -48,8 +48,8 @@ from tests.helpers.moto_server import (  # noqa: E402
 )
 
 from benchmarks.common import save  # noqa: E402
+from wpfleet.aws import session as aws_session  # noqa: E402
 from wpfleet.backends.aws import checks as aws_checks  # noqa: E402
-from wpfleet.backends.aws import session as aws_session  # noqa: E402
 from wpfleet.backends.aws.backend import AwsBackend  # noqa: E402
 from wpfleet.pipeline import deploy as pipeline  # noqa: E402
 from wpfleet.state.sqlite import SqliteStore  # noqa: E402

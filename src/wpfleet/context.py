@@ -1,6 +1,7 @@
-"""Domain values about one tenant in one environment, shared by every layer above
-``config``: what a backend acts on (``TenantContext``), a revealed login
-(``Credentials``) and a tenant's health as ``status`` shows it (``TenantHealth``).
+"""Domain values shared by every layer above ``config``: what a backend acts on
+(``TenantContext``), a revealed login (``Credentials``), a tenant's health as ``status``
+shows it (``TenantHealth``), a platform's state (``PlatformStatus``), what ``discover``
+found (``Discovered``), and who is acting (``default_actor``).
 
 They used to live in ``backends/base.py``; services, reports and state may use them
 without importing a backend.
@@ -10,8 +11,8 @@ from __future__ import annotations
 
 import getpass
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from wpfleet.config.load import LoadedFleet, ResolvedTenant
@@ -54,6 +55,34 @@ class TenantHealth:
     healthy: bool | None  # None: not checked
     url: str = ""
     detail: str = ""
+
+
+@dataclass
+class ComponentStatus:
+    name: str
+    running: bool
+    detail: str = ""
+
+
+@dataclass
+class PlatformStatus:
+    env: str
+    components: list[ComponentStatus] = field(default_factory=list)
+    #: isolation or features the backend cannot give here, said plainly
+    limitations: list[str] = field(default_factory=list)
+
+    @property
+    def up(self) -> bool:
+        return all(c.running for c in self.components)
+
+
+@dataclass
+class Discovered:
+    """What ``discover`` found (keys of the environment's backend settings block) and
+    what it did not (each with the fix)."""
+
+    settings: dict[str, Any] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
 
 
 ACTOR_VARS = ("WPFLEET_ACTOR", "GITHUB_ACTOR")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from wpfleet.approvals.windows import WindowError, is_open, next_open, parse_window
+from wpfleet.config.windows import WindowError, is_open, next_open, parse_window
 
 JHB = ZoneInfo("Africa/Johannesburg")
 

@@ -21,7 +21,7 @@ import boto3
 import pymysql
 import yaml
 
-from wpfleet.backends.aws import session as aws_session
+from wpfleet.aws import session as aws_session
 from wpfleet.backends.base import TenantContext
 from wpfleet.config.load import LoadedFleet, load_fleet
 from wpfleet.pipeline.context import tenant_context
@@ -306,7 +306,7 @@ MUTATING_PREFIXES = (
 @dataclass
 class Recorder:
     """Every logical call (``before-call``) and every request body (``before-send``) made
-    through sessions created by ``wpfleet.backends.aws.session``."""
+    through sessions created by ``wpfleet.aws.session``."""
 
     calls: list[str] = field(default_factory=list)
     bodies: list[tuple[str, str]] = field(default_factory=list)

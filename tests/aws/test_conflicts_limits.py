@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.aws.infra import ENV, BaseEnv, make_ctx, recording, tenant, write_fleet
-from wpfleet.backends.aws import limits
+from wpfleet import limits
 from wpfleet.backends.aws.backend import AwsBackend
 from wpfleet.backends.aws.res_routing import ListenerRule
 from wpfleet.backends.base import TenantContext
@@ -163,7 +163,7 @@ def test_fargate_sizes_checked_before_any_call(
     assert "memory 4096 MiB does not go with cpu 256" in str(err.value)
     assert rec.calls == []  # not even a describe
     # and the backend checks it again before any call, whatever built the context
-    from wpfleet.backends.aws.limits import check_fargate
+    from wpfleet.limits import check_fargate
 
     with pytest.raises(ValidationError, match="memory 4096 MiB does not go with cpu 256"):
         check_fargate(256, 4096, "alpha in sit")

@@ -17,8 +17,8 @@ from tests.aws.infra import (
     tenant,
     write_fleet,
 )
+from wpfleet.aws.errors import call_with_retry, translate
 from wpfleet.backends.aws.backend import AwsBackend
-from wpfleet.backends.aws.errors import call_with_retry, translate
 from wpfleet.errors import BackendError, ConflictError, NotFoundError, ValidationError
 from wpfleet.state.sqlite import SqliteStore
 

@@ -28,8 +28,10 @@ def moto_url() -> Iterator[str]:
     stop()
 
 
-@pytest.fixture(params=["sqlite", "dynamodb"])
+@pytest.fixture(params=["sqlite", "dynamodb", "memory"])
 def store_spec(request: pytest.FixtureRequest, tmp_path: Path) -> StoreSpec:
+    if request.param == "memory":  # the local backend tests' store keeps the same contract
+        return StoreSpec("memory", path=str(tmp_path))
     if request.param == "sqlite":
         return StoreSpec("sqlite", path=str(tmp_path / ".wpfleet" / "state.db"))
     url = request.getfixturevalue("moto_url")

@@ -16,13 +16,15 @@ REGION = "eu-west-1"
 
 @dataclass(frozen=True)
 class StoreSpec:
-    kind: str  # sqlite | dynamodb
+    kind: str  # sqlite | dynamodb | memory
     path: str = ""
     table: str = ""
     bucket: str = ""
     endpoint_url: str = ""
 
     def open(self) -> StateStore:
+        if self.kind == "memory":
+            return _memory_store(self.path)
         if self.kind == "sqlite":
             from wpfleet.state.sqlite import SqliteStore
 
@@ -36,3 +38,16 @@ class StoreSpec:
             endpoint_url=self.endpoint_url,
             profile=None,
         )
+
+
+_MEMORY: dict[str, StateStore] = {}
+
+
+def _memory_store(name: str) -> StateStore:
+    """The in-memory store the local backend's tests use: one per name, so that a
+    second ``open`` sees what the first wrote (as with a file or a table)."""
+    from tests.backends.local.local_memstore import MemoryStore
+
+    if name not in _MEMORY:
+        _MEMORY[name] = MemoryStore()
+    return _MEMORY[name]

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from wpfleet.approvals import windows as win
+from wpfleet.config import windows as win
 from wpfleet.config.models import Approvals
 from wpfleet.errors import ValidationError
 

@@ -2,8 +2,9 @@
 name: an ability a backend lacks raises ``NotImplementedError`` (reported to the user as
 "not supported by this backend").
 
-``TenantContext``, ``Credentials`` and ``TenantHealth`` live in ``wpfleet.context``
-(domain values the services and state may use too); they are re-exported here."""
+The values a backend takes and returns (``TenantContext``, ``Credentials``,
+``TenantHealth``, ``PlatformStatus``, ``Discovered``) live in ``wpfleet.context``, so
+services and the CLI use them without importing a backend; they are re-exported here."""
 
 from __future__ import annotations
 
@@ -12,7 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wpfleet.context import Credentials, TenantContext, TenantHealth
+from wpfleet.context import (
+    ComponentStatus,
+    Credentials,
+    Discovered,
+    PlatformStatus,
+    TenantContext,
+    TenantHealth,
+)
 
 if TYPE_CHECKING:
     from wpfleet.checks.base import Check
@@ -20,34 +28,6 @@ if TYPE_CHECKING:
     from wpfleet.config.models import Environment
     from wpfleet.engine.resource import Resource
     from wpfleet.state.base import StateStore
-
-
-@dataclass
-class ComponentStatus:
-    name: str
-    running: bool
-    detail: str = ""
-
-
-@dataclass
-class PlatformStatus:
-    env: str
-    components: list[ComponentStatus] = field(default_factory=list)
-    #: isolation or features the backend cannot give here, said plainly
-    limitations: list[str] = field(default_factory=list)
-
-    @property
-    def up(self) -> bool:
-        return all(c.running for c in self.components)
-
-
-@dataclass
-class Discovered:
-    """What ``discover`` found (keys of the environment's backend settings block) and
-    what it did not (each with the fix)."""
-
-    settings: dict[str, Any] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,24 @@ if TYPE_CHECKING:
     from wpfleet.engine.resource import Step
     from wpfleet.pipeline.batch import BatchItem
     from wpfleet.pipeline.deploy import Outcome
+    from wpfleet.reports.verification import Format
     from wpfleet.services.workspace import Workspace
 
 ENV = typer.Option(..., "--env", "-e", help="Environment name (dev, sit, prod...).")
 TENANT = typer.Argument(None, help="Tenant id, as in the fleet file.", show_default=False)
+
+
+def _format(fmt: str, option: str, *, also: tuple[str, ...] = ()) -> Format:
+    """A report format, checked before anything runs (``also``: accepted, given as json)."""
+    from wpfleet.reports.verification import FORMATS
+
+    for known in FORMATS:
+        if fmt == known:
+            return known
+    if fmt in also:
+        return "json"
+    valid = ", ".join([*also, *FORMATS])
+    raise UsageError(f"{option} {fmt!r} is not a report format", hint=f"one of: {valid}")
 
 
 def _outcome_json(outcome: Outcome) -> dict[str, object]:
@@ -79,13 +93,14 @@ def deploy(
         raise UsageError("give a TENANT or --all, not both")
     if not all_tenants and not tenant:
         raise UsageError("name a TENANT or pass --all", hint="wpfleet deploy goldencrust --env dev")
+    fmt = _format(report_format, "--report-format")
     cfg = settings(ctx)
     progress = Progress(cfg)
     with workspace(cfg, who, progress) as ws:
         environment = ws.env(env)
         if not all_tenants:
             outcome = deployments.deploy(ws, environment, tenant, verify_deadline=verify_deadline)
-            _write_report(outcome, report, report_format)
+            _write_report(outcome, report, fmt)
             _print_outcome(cfg, outcome)
             _auto_promote(cfg, ws, environment, tenant)
             return 0
@@ -134,12 +149,12 @@ def _auto_promote(cfg: Settings, ws: Workspace, env: Environment, tenant: str) -
             typer.echo(note)
 
 
-def _write_report(outcome: Outcome, path: Path | None, fmt: str) -> None:
+def _write_report(outcome: Outcome, path: Path | None, fmt: Format) -> None:
     if path is None or outcome.report is None:
         return
     from wpfleet.reports.verification import write
 
-    write(outcome.report, fmt, path)  # type: ignore[arg-type]
+    write(outcome.report, fmt, path)
 
 
 def _print_outcome(cfg: Settings, outcome: Outcome) -> None:
@@ -205,11 +220,12 @@ def verify(
 
     if not tenant:
         raise UsageError("verify needs a TENANT", hint="wpfleet verify goldencrust --env dev")
+    as_text = _format(fmt, "--format", also=("table",))
     cfg = settings(ctx)
     with cfg.workspace() as ws:
         result = deployments.verify(ws, ws.env(env), tenant, deadline=deadline)
     if report is not None:
-        write(result, "json" if fmt == "table" else fmt, report)  # type: ignore[arg-type]
+        write(result, as_text, report)
     if fmt == "table" and not cfg.json:
         from wpfleet.cli.output import table
 
@@ -219,7 +235,7 @@ def verify(
         ]
         table(f"verify: {tenant} in {env}", ["result", "check", "attempts", "detail"], rows)
     else:
-        typer.echo(render(result, "json" if fmt == "table" else fmt))  # type: ignore[arg-type]
+        typer.echo(render(result, as_text))
     return 0 if result.ok else int(ExitStatus.VERIFY_FAILED)
 
 

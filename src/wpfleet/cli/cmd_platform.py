@@ -9,7 +9,7 @@ import typer
 from wpfleet.cli.app import Settings, app, settings
 
 if TYPE_CHECKING:
-    from wpfleet.backends.base import PlatformStatus
+    from wpfleet.context import PlatformStatus
 
 platform_app = typer.Typer(help="Start, stop and inspect each environment's platform.")
 app.add_typer(platform_app, name="platform")

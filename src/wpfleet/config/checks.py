@@ -142,7 +142,7 @@ def _check_tenants(fleet: Fleet, name: str) -> list[ConfigProblem]:
 
 def _check_fargate_sizes(fleet: Fleet, name: str) -> list[ConfigProblem]:
     """AWS refuses cpu/memory pairs Fargate does not offer; moto does not (notes)."""
-    from wpfleet.backends.aws.limits import check_fargate
+    from wpfleet.limits import check_fargate
 
     out = []
     for env in fleet.environments:

@@ -60,7 +60,7 @@ class Approvals(Strict):
 
     @model_validator(mode="after")
     def _satisfiable(self) -> Approvals:
-        from wpfleet.approvals.windows import parse_window
+        from wpfleet.config.windows import parse_window
 
         for window in self.windows:
             parse_window(window)  # WindowError (a ValueError) names the bad window

@@ -10,6 +10,9 @@ Guarantees:
 - on failure nothing new starts, running steps finish, and exactly what this deployment
   changed is undone in reverse order: created → deleted, updated → restored (never torn
   down), adopted → released.
+
+The journal is ``wpfleet.engine.journal``; what is undone, and how, is
+``wpfleet.engine.rollback``; this module runs steps and records their changes.
 """
 
 from __future__ import annotations
@@ -18,37 +21,27 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from wpfleet.engine.events import EventSink, StepEvent, describe
 from wpfleet.engine.faults import Faults
-from wpfleet.engine.resource import Op, Resource, State, Step
-from wpfleet.errors import WpfleetError
-from wpfleet.state.base import JournalEntry, StateStore
+from wpfleet.engine.journal import Change, Journal, changes_from_journal
+from wpfleet.engine.resource import Op, Resource, Step
+from wpfleet.engine.rollback import RollbackResult, Undoer, rollback
+from wpfleet.state.base import StateStore
+
+__all__ = [
+    "Change",
+    "EventSink",
+    "Executor",
+    "RollbackResult",
+    "StepEvent",
+    "StepFailure",
+    "changes_from_journal",
+    "describe",
+]
 
 DEFAULT_CONCURRENCY = 4
-
-
-@dataclass(frozen=True)
-class StepEvent:
-    """Progress report: ``status`` is started, done, failed, undone or undo-failed."""
-
-    step_id: str
-    op: Op
-    status: str
-    seconds: float = 0.0
-    error: str = ""
-
-
-EventSink = Callable[[StepEvent], None]
-
-
-@dataclass
-class Change:
-    """A change this deployment made (or inherited from a killed one): what undo needs."""
-
-    step_id: str
-    op: Op
-    before: State | None
 
 
 @dataclass
@@ -58,23 +51,6 @@ class StepFailure(Exception):
 
     def __str__(self) -> str:
         return f"{self.step_id}: {describe(self.error)}"
-
-
-@dataclass
-class RollbackResult:
-    undone: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def complete(self) -> bool:
-        return not self.failed
-
-
-def describe(error: BaseException) -> str:
-    """A one-line reason fit for a journal or a terminal: never a traceback."""
-    if isinstance(error, WpfleetError):
-        return error.message
-    return f"{type(error).__name__}: {error}"
 
 
 class Executor:
@@ -103,30 +79,12 @@ class Executor:
         self.changes: list[Change] = list(inherited)
         #: called before every change; raises to stop (e.g. the lock was lost)
         self.guard = guard or (lambda: None)
-        self._seq = self._next_seq()
+        self.journal = Journal(store, deployment_id)
         self._lock = threading.Lock()
 
-    # --- journal -------------------------------------------------------------------------
-    def _next_seq(self) -> int:
-        entries = self.store.journal(self.deployment_id)
-        return (entries[-1].seq + 1) if entries else 0
-
+    # --- journal -----------------------------------------------------------------------
     def _journal(self, step_id: str, op: Op, status: str, **extra: object) -> None:
-        with self._lock:
-            seq = self._seq
-            self._seq += 1
-        entry = JournalEntry(
-            deployment_id=self.deployment_id,
-            seq=seq,
-            step_id=step_id,
-            op=op.value,
-            status=status,
-            at=time.time(),
-            before=extra.get("before"),  # type: ignore[arg-type]
-            after=extra.get("after"),  # type: ignore[arg-type]
-            error=str(extra.get("error", "")),
-        )
-        self.store.append_journal(entry)
+        self.journal.append(step_id, op, status, **extra)
 
     # --- apply ---------------------------------------------------------------------------
     def apply(self, steps: Sequence[Step], *, reverse_dependencies: bool = False) -> None:
@@ -200,41 +158,15 @@ class Executor:
 
     # --- rollback ------------------------------------------------------------------------
     def rollback(self, resources: dict[str, Resource]) -> RollbackResult:
-        """Undo every recorded change, newest first. Deletions cannot be undone."""
-        result = RollbackResult()
-        for change in reversed(self.changes):
-            resource = resources.get(change.step_id)
-            if change.op in (Op.NOOP, Op.DELETE):
-                continue
-            started = time.monotonic()
-            try:
-                if resource is None:
-                    raise RuntimeError("no longer part of the tenant's resources")
-                self.faults.at(f"undo:{change.step_id}")
-                self._undo(change, resource)
-            except Exception as exc:
-                result.failed[change.step_id] = describe(exc)
-                self._journal(change.step_id, change.op, "undo-failed", error=describe(exc))
-                self.on_event(StepEvent(change.step_id, change.op, "undo-failed", 0, describe(exc)))
-                continue
-            result.undone.append(change.step_id)
-            self._journal(change.step_id, change.op, "undone")
-            self.on_event(
-                StepEvent(change.step_id, change.op, "undone", time.monotonic() - started)
-            )
-        return result
-
-    def _undo(self, change: Change, resource: Resource) -> None:
-        if change.op is Op.CREATE:
-            resource.delete()
-            if resource.standalone:
-                self.store.forget_owned(self.env, self.tenant, resource.id)
-        elif change.op is Op.UPDATE and change.before is not None:
-            resource.undo_update(change.before)
-        elif change.op is Op.ADOPT:
-            if change.before is not None:
-                resource.undo_update(change.before)
-            self.store.forget_owned(self.env, self.tenant, resource.id)
+        """Undo every recorded change, newest first (see ``wpfleet.engine.rollback``)."""
+        return rollback(
+            self.changes,
+            resources,
+            Undoer(self.store, self.env, self.tenant),
+            journal=self._journal,
+            on_event=self.on_event,
+            faults=self.faults,
+        )
 
 
 def _resource(step: Step) -> Resource:
@@ -256,14 +188,3 @@ def _dependencies(
             elif step.id in deps and dep in todo:
                 deps[step.id].add(dep)
     return deps
-
-
-def changes_from_journal(entries: Iterable[JournalEntry]) -> list[Change]:
-    """Changes a killed deployment made (or may have made) and did not undo."""
-    entries = list(entries)
-    undone = {e.step_id for e in entries if e.status in ("undone",)}
-    seen: dict[str, Change] = {}
-    for entry in entries:
-        if entry.status == "started" and entry.step_id not in undone:
-            seen.setdefault(entry.step_id, Change(entry.step_id, Op(entry.op), entry.before))
-    return list(seen.values())

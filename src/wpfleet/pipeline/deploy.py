@@ -19,26 +19,20 @@ from wpfleet.backends.base import Backend, TenantContext
 from wpfleet.checks.verify import CheckOutcome, VerifyReport, run_checks
 from wpfleet.config.load import LoadedFleet
 from wpfleet.config.models import Environment
-from wpfleet.engine.executor import (
-    Change,
-    Executor,
-    StepEvent,
-    StepFailure,
-    changes_from_journal,
-    describe,
-)
+from wpfleet.engine.executor import Change, Executor, StepEvent
 from wpfleet.engine.faults import Faults
+from wpfleet.engine.journal import take_over_abandoned
 from wpfleet.engine.locks import HeldLock, LockManager, lock_key
 from wpfleet.engine.plan import plan_apply, plan_destroy
 from wpfleet.engine.resource import PHASE_ORDER, Op, Phase, Resource, Step
 from wpfleet.errors import (
-    DeploymentFailed,
     LockHeldError,
     VerifyFailedError,
 )
 from wpfleet.pipeline import releasing
+from wpfleet.pipeline.config_document import ConfigDocument, release_id
 from wpfleet.pipeline.context import new_deployment_id, tenant_context
-from wpfleet.reports.config_document import ConfigDocument, release_id
+from wpfleet.pipeline.failure import fail_deployment
 from wpfleet.state import open_store
 from wpfleet.state.base import Deployment, Json, StateStore
 
@@ -246,56 +240,11 @@ class Pipeline:
         resources: Sequence[Resource],
         exc: BaseException,
     ) -> NoReturn:
-        cause = describe(exc.error if isinstance(exc, StepFailure) else exc)
-        where = f" at {exc.step_id}" if isinstance(exc, StepFailure) else ""
-        deployment.error = f"{cause}{where}"
-        deployment.finished_at = time.time()
         deployment.summary = {**deployment.summary, **_summary(outcome)}
-        if not executor.changes:
-            deployment.status = "failed"
-            self.store.put_deployment(deployment)
-            if not isinstance(exc, StepFailure):
-                raise exc
-            raise DeploymentFailed(
-                f"deployment of {deployment.tenant} to {deployment.env} failed{where}: "
-                f"{cause}; nothing had been changed",
-                rolled_back=True,
-                deployment_id=deployment.id,
-                cause=cause,
-            ) from None
-        rollback = executor.rollback({r.id: r for r in resources})
-        deployment.status = "rolled-back" if rollback.complete else "needs-attention"
-        deployment.summary["rollback"] = {"undone": rollback.undone, "failed": rollback.failed}
-        self.store.put_deployment(deployment)
-        if isinstance(exc, KeyboardInterrupt):
-            raise exc
-        raise DeploymentFailed(
-            f"deployment of {deployment.tenant} to {deployment.env} failed{where}: {cause}; "
-            + (
-                "everything it changed was undone"
-                if rollback.complete
-                else "rollback incomplete for " + ", ".join(rollback.failed)
-            ),
-            rolled_back=rollback.complete,
-            deployment_id=deployment.id,
-            cause=cause,
-        ) from None
+        fail_deployment(self.store, deployment, executor, resources, exc)
 
     def _take_over_abandoned(self, tenant_id: str) -> tuple[list[Change], str | None]:
-        """A deployment still 'running' while we hold the lock was killed: inherit its
-        changes so that a failure now undoes them too (no half-made tenant is left)."""
-        inherited: list[Change] = []
-        resumed: str | None = None
-        for old in self.store.list_deployments(tenant=tenant_id, env=self.env.name, limit=20):
-            if old.status != "running":
-                continue
-            inherited = changes_from_journal(self.store.journal(old.id)) + inherited
-            old.status = "abandoned"
-            old.finished_at = time.time()
-            old.error = "process died; resumed by a later deployment"
-            self.store.put_deployment(old)
-            resumed = resumed or old.id
-        return inherited, resumed
+        return take_over_abandoned(self.store, self.env.name, tenant_id)
 
     # --- verify --------------------------------------------------------------------------
     def _verify(self, ctx: TenantContext) -> VerifyReport:
@@ -328,55 +277,10 @@ class Pipeline:
 
     # --- destroy -------------------------------------------------------------------------
     def destroy(self, tenant_id: str) -> Outcome:
-        deployment_id = new_deployment_id()
-        ctx = self.context(tenant_id, deployment_id)
-        self.backend.preflight()
-        with LockManager(self.store).acquire(lock_key(tenant_id, self.env.name), deployment_id):
-            self._take_over_abandoned(tenant_id)
-            deployment = Deployment(
-                id=deployment_id,
-                tenant=tenant_id,
-                env=self.env.name,
-                kind="destroy",
-                status="running",
-                actor=ctx.actor,
-                started_at=ctx.started_at,
-            )
-            self.store.put_deployment(deployment)
-            outcome = Outcome(tenant_id, self.env.name, deployment=deployment)
-            executor = Executor(
-                self.store,
-                deployment_id,
-                self.env.name,
-                tenant_id,
-                on_event=lambda e: self.on_step(tenant_id, e),
-                faults=self.faults,
-            )
-            try:
-                owned = set(self.store.owned(self.env.name, tenant_id))
-                outcome.steps = plan_destroy(self.resources(ctx), owned)
-                executor.apply(outcome.steps, reverse_dependencies=True)
-            except BaseException as exc:
-                deployment.status = "needs-attention" if executor.changes else "failed"
-                deployment.error = describe(exc.error if isinstance(exc, StepFailure) else exc)
-                deployment.finished_at = time.time()
-                self.store.put_deployment(deployment)
-                if not executor.changes or not isinstance(exc, StepFailure):
-                    raise
-                raise DeploymentFailed(
-                    f"destroy of {tenant_id} in {self.env.name} stopped at {exc.step_id}: "
-                    f"{deployment.error}",
-                    rolled_back=False,
-                    deployment_id=deployment_id,
-                ) from None
-            for rid in self.store.owned(self.env.name, tenant_id):  # already absent ones
-                self.store.forget_owned(self.env.name, tenant_id, rid)
-            self.store.delete_document(f"release/{self.env.name}/{tenant_id}")
-            deployment.status = "succeeded"
-            deployment.finished_at = time.time()
-            deployment.summary = _summary(outcome)
-            self.store.put_deployment(deployment)
-            return outcome
+        """Delete every resource of the tenant, dependents first (``pipeline.destroy``)."""
+        from wpfleet.pipeline.destroy import destroy_tenant
+
+        return destroy_tenant(self, tenant_id)
 
     def close(self) -> None:
         if self._backend is not None and self._owns_backend:

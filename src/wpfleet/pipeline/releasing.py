@@ -19,8 +19,8 @@ from wpfleet.approvals.policy import Request
 from wpfleet.backends.base import Backend, TenantContext
 from wpfleet.engine.resource import Step
 from wpfleet.errors import UsageError, WpfleetError
+from wpfleet.pipeline.config_document import release_id
 from wpfleet.releases.book import ReleaseBook
-from wpfleet.reports.config_document import release_id
 from wpfleet.state.base import Deployment, StateStore
 
 #: the fields of a resolved tenant that a release pins (its ``as_release_config``)

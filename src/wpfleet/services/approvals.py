@@ -26,9 +26,9 @@ from wpfleet.approvals.policy import (
 from wpfleet.config.models import Approvals
 from wpfleet.errors import UsageError
 from wpfleet.pipeline import releasing
+from wpfleet.pipeline.config_document import release_id
 from wpfleet.pipeline.deploy import Outcome, Pipeline
 from wpfleet.releases.history import log_event
-from wpfleet.reports.config_document import release_id
 from wpfleet.services.clocked import pipeline
 from wpfleet.services.workspace import Workspace
 

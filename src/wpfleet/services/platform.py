@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from wpfleet.backends.base import PlatformStatus
     from wpfleet.config.models import Environment
+    from wpfleet.context import PlatformStatus
     from wpfleet.services.workspace import Workspace
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
     from wpfleet.engine.faults import Faults
     from wpfleet.state.base import StateStore
 
+    BackendFactory = Callable[[LoadedFleet, Environment, StateStore], Backend]
+
 
 class Workspace:
     """Fleet, stores, backends and actor for one command; a context manager."""
@@ -53,8 +56,12 @@ class Workspace:
         actor: str | None = None,
         events: Events | None = None,
         faults: Faults | None = None,
+        backend_factory: BackendFactory | None = None,
     ) -> None:
+        """``fleet``: a path (default ``./fleet.yaml`` or ``$WPFLEET_FLEET``) or an already
+        loaded fleet. ``backend_factory`` replaces ``get_backend`` (tests: a fake world)."""
         self._fleet_arg = fleet
+        self._backend_factory = backend_factory
         self._loaded: LoadedFleet | None = None
         self.actor = actor or default_actor()
         self.events: Events = events or NoEvents()
@@ -132,10 +139,15 @@ class Workspace:
         """The environment's backend, created on first use and shared (thread-safe)."""
         with self._lock:
             if env.name not in self._backends:
-                from wpfleet.backends import get_backend
-
-                self._backends[env.name] = get_backend(self.loaded, env, self.store(env))
+                self._backends[env.name] = self._new_backend(env)
             return self._backends[env.name]
+
+    def _new_backend(self, env: Environment) -> Backend:
+        if self._backend_factory is not None:
+            return self._backend_factory(self.loaded, env, self.store(env))
+        from wpfleet.backends import get_backend
+
+        return get_backend(self.loaded, env, self.store(env))
 
     # --- tenants -------------------------------------------------------------------------
     def tenant(self, env: Environment, tenant_id: str, *, deployment_id: str = "") -> TenantContext:

@@ -1,8 +1,9 @@
-"""A tiny in-memory StateStore: only what the local backend's tests call for real
-(allocations, ownership); the rest keeps plain dicts so the ABC can be instantiated."""
+"""A tiny in-memory StateStore for the local backend's tests; it passes the same
+contract suite as SQLite and DynamoDB (tests/state/test_contract.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterable
 
@@ -56,7 +57,12 @@ class MemoryStore(StateStore):
                 del self.locks[key]
 
     def refresh_lock(self, key: str, owner: str, expires_at: float) -> bool:
-        return key in self.locks and self.locks[key].owner == owner
+        with self._lock:
+            held = self.locks.get(key)
+            if held is None or held.owner != owner:
+                return False
+            self.locks[key] = dataclasses.replace(held, expires_at=expires_at)
+            return True
 
     def get_lock(self, key: str) -> LockInfo | None:
         return self.locks.get(key)

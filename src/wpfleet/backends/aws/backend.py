@@ -12,6 +12,7 @@ import json
 import time
 from typing import Any
 
+from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws import cloudwatch, ecs, elbv2, platform, s3, secretsmanager
 from wpfleet.backends.aws.checks import checks_for
 from wpfleet.backends.aws.discover import Discovered, discover
@@ -21,7 +22,6 @@ from wpfleet.backends.aws.res_iam import ExecRole, SharedSecretsPolicy, TaskRole
 from wpfleet.backends.aws.res_infra import AccessPoint, TargetGroup, TaskDefinition
 from wpfleet.backends.aws.res_routing import ListenerRule, Service
 from wpfleet.backends.aws.res_wordpress import WordPressInstall
-from wpfleet.backends.aws.session import AwsSession
 from wpfleet.backends.aws.tenant import EnvCache, TenantAws
 from wpfleet.backends.base import (
     Backend,

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from wpfleet.backends.aws.session import AwsSession
+from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws.tags import TENANT_KEY
 
 CE_REGION = "us-east-1"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from wpfleet.backends.aws.errors import absent_on_not_found
-from wpfleet.backends.aws.session import AwsSession
+from wpfleet.aws.errors import absent_on_not_found
+from wpfleet.aws.session import AwsSession
 
 
 def get_distribution_config(aws: AwsSession, dist_id: str) -> tuple[dict[str, Any], str] | None:

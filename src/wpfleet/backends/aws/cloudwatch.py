@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from wpfleet.backends.aws.session import AwsSession
+from wpfleet.aws.session import AwsSession
 
 #: GetMetricData takes up to 500 queries per call
 QUERIES_PER_CALL = 500

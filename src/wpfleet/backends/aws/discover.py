@@ -14,12 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from wpfleet import naming
+from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws import cloudfront, ec2, iam, rds, secretsmanager
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.platform import domain_suffix
-from wpfleet.backends.aws.session import AwsSession
-from wpfleet.backends.base import Discovered
 from wpfleet.config.models import Environment
+from wpfleet.context import Discovered
 
 
 def discover(aws: AwsSession, env: Environment) -> Discovered:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wpfleet.backends.aws.session import AwsSession
+from wpfleet.aws.session import AwsSession
 
 
 def describe_subnets(aws: AwsSession, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from wpfleet.aws.errors import absent_on_not_found
+from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws import tags as T
-from wpfleet.backends.aws.errors import absent_on_not_found
-from wpfleet.backends.aws.session import AwsSession
 from wpfleet.errors import BackendError
 
 #: describe_services takes at most 10 services per call

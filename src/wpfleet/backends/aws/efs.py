@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from wpfleet.aws.errors import absent_on_not_found
+from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws import tags as T
-from wpfleet.backends.aws.errors import absent_on_not_found
-from wpfleet.backends.aws.session import AwsSession
 
 
 def describe_file_system(aws: AwsSession, fs_id: str) -> dict[str, Any] | None:

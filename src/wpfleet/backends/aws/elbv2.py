@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from wpfleet.aws.errors import absent_on_not_found
+from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws import tags as T
-from wpfleet.backends.aws.errors import absent_on_not_found
-from wpfleet.backends.aws.session import AwsSession
 
 #: describe_target_groups takes at most 20 names per call; describe_tags 20 ARNs
 NAMES_PER_CALL = 20

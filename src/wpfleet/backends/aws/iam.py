@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from wpfleet.aws.errors import absent_on_not_found
+from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws import tags as T
-from wpfleet.backends.aws.errors import absent_on_not_found
-from wpfleet.backends.aws.session import AwsSession
 
 #: all inline policies of one role together (whitespace excluded by AWS; we count the
 #: compact JSON we send, which is what AWS stores)

@@ -15,6 +15,7 @@ import zipfile
 from typing import Any
 
 from wpfleet import naming
+from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws import (
     acm,
     cloudfront,
@@ -30,7 +31,6 @@ from wpfleet.backends.aws import (
 )
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.res_database import generate_password
-from wpfleet.backends.aws.session import AwsSession
 from wpfleet.backends.aws.tenant import EnvCache
 from wpfleet.backends.base import ComponentStatus, Credentials
 from wpfleet.config.models import Environment

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from wpfleet.backends.aws.errors import absent_on_not_found
-from wpfleet.backends.aws.session import AwsSession
+from wpfleet.aws.errors import absent_on_not_found
+from wpfleet.aws.session import AwsSession
 
 
 def describe_db_instance(aws: AwsSession, identifier: str) -> dict[str, Any] | None:

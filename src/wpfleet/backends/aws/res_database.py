@@ -12,9 +12,9 @@ import string
 import time
 from typing import Any
 
+from wpfleet.aws.errors import AwsConflict
 from wpfleet.backends.aws import dbinit, mysql, secretsmanager
 from wpfleet.backends.aws import tags as T
-from wpfleet.backends.aws.errors import AwsConflict
 from wpfleet.backends.aws.tenant import AwsResource, TenantAws
 from wpfleet.engine.resource import Fact, Phase, State
 from wpfleet.errors import ConflictError

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from wpfleet.backends.aws import ecs, efs, elbv2, limits
+from wpfleet import limits
+from wpfleet.aws.errors import AwsConflict
+from wpfleet.backends.aws import ecs, efs, elbv2
 from wpfleet.backends.aws import tags as T
-from wpfleet.backends.aws.errors import AwsConflict
 from wpfleet.backends.aws.tenant import AwsResource, TenantAws
 from wpfleet.engine.resource import Fact, Phase, State
 

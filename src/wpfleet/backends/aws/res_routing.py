@@ -6,10 +6,10 @@ import hashlib
 import json
 from typing import Any
 
-from wpfleet import naming
-from wpfleet.backends.aws import ecs, elbv2, limits, priorities
+from wpfleet import limits, naming
+from wpfleet.aws.errors import AwsConflict
+from wpfleet.backends.aws import ecs, elbv2, priorities
 from wpfleet.backends.aws import tags as T
-from wpfleet.backends.aws.errors import AwsConflict
 from wpfleet.backends.aws.res_infra import CONTAINER, canonical, count_rules, find_target_group
 from wpfleet.backends.aws.tenant import AwsResource, TenantAws
 from wpfleet.engine.resource import Fact, Phase, State

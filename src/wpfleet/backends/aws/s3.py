@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from wpfleet.backends.aws.errors import absent_on_not_found
-from wpfleet.backends.aws.session import AwsSession
+from wpfleet.aws.errors import absent_on_not_found
+from wpfleet.aws.session import AwsSession
 
 
 def put_object_json(aws: AwsSession, bucket: str, key: str, doc: dict[str, Any]) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from wpfleet.aws.errors import absent_on_not_found
+from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws import tags as T
-from wpfleet.backends.aws.errors import absent_on_not_found
-from wpfleet.backends.aws.session import AwsSession
 
 
 def describe_secret(aws: AwsSession, name: str) -> dict[str, Any] | None:

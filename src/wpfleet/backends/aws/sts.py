@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wpfleet.backends.aws.session import AwsSession
+from wpfleet.aws.session import AwsSession
 
 
 def get_caller_identity(aws: AwsSession) -> dict[str, Any]:

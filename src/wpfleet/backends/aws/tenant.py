@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws import ecs, elbv2, iam, secretsmanager
 from wpfleet.backends.aws import tags as T
-from wpfleet.backends.aws.session import AwsSession
 from wpfleet.backends.base import TenantContext
 from wpfleet.config.models import AwsSettings
 from wpfleet.engine.resource import Fact, Resource, State

@@ -18,7 +18,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from wpfleet.backends.aws.errors import call_with_retry
+from wpfleet.aws.errors import call_with_retry
 from wpfleet.config.models import AwsSettings
 from wpfleet.errors import ValidationError
 
