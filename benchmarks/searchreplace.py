@@ -167,7 +167,9 @@ def correctness_set(tools: dict[str, Callable[[Path, Path, Pairs], float]]) -> d
             [(f"http://{HOST}", f"https://{HOST}"), (HOST, NEW)]),
     }  # fmt: skip
     cache: dict[str, dict[str, object]] = {}
-    return {name: compare(tools, src, exp, pairs, cache) for name, (src, exp, pairs) in cases.items()}
+    return {
+        name: compare(tools, src, exp, pairs, cache) for name, (src, exp, pairs) in cases.items()
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> None:
