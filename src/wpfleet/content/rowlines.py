@@ -17,8 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from wpfleet.content.fastpath import fast_insert
-from wpfleet.content.sqldump import _TABLE, Rows, Splitter, _idents, _scan, table_name
+from wpfleet.content.sqldump import _TABLE, Splitter, _idents, _scan, table_name
 
 if TYPE_CHECKING:
     from wpfleet.content.searchreplace import _SearchReplace
@@ -112,20 +111,3 @@ def _slow_rows(
     mode.pending = []
     _emit(write, job.slow_rows(mode.table, mode.columns, chunk))
     return (None if end is not None else mode), rest
-
-
-def reference_rows(
-    job: _SearchReplace, table: str, columns: list[str] | None, chunk: bytes
-) -> tuple[Rows, bytes]:  # noqa: E501
-    """Rewrite whole rows of ``table`` with the reference path; (rows walked, new bytes)."""
-    rows = Rows(table, columns, job.dump.next_row.get(table, 0) + 1, job.on_value)
-    new = rows.rewrite(chunk, 0)
-    job.dump.next_row[table] = rows.row
-    return rows, new
-
-
-def fragment(job: _SearchReplace, line: bytes) -> tuple[object, bool] | None:
-    """The fast path over one line of rows; (result, the statement ended) or None."""
-    assert job.fast is not None
-    result = fast_insert(job.fast, job.replacer, line, 0, job.replacer.zero(), fragment=True)
-    return None if result is None else (result, result.ends)
