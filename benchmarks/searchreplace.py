@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import subprocess
 import time
@@ -91,7 +92,10 @@ def run_go(binary: Path) -> Callable[[Path, Path, Pairs], float]:
 
 def php_proof(path: Path) -> dict[str, object]:
     """Rows per table, and every serialized-looking value through PHP's unserialize()."""
-    proc = subprocess.Popen(["php", "-r", PHP_CHECK], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        ["php", "-r", PHP_CHECK], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        env={**os.environ, "WPF_SEP": "0"},
+    )  # fmt: skip
     assert proc.stdin is not None
     schema, rows = DumpSchema(), RowCounter()
     sent = 0
