@@ -18,9 +18,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from tests.aws.infra import MariaDB, make_mariadb_root, start_mariadb
+
 from benchmarks.common import save
 from benchmarks.wpdump import HOST, generate
-from tests.aws.infra import MariaDB, make_mariadb_root, start_mariadb
 from wpfleet.content.dbconn import DbSpec, client_argv, defaults_file
 from wpfleet.content.export import export_database
 from wpfleet.content.importer import import_database

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import subprocess
 import time
@@ -91,7 +92,10 @@ def run_go(binary: Path) -> Callable[[Path, Path, Pairs], float]:
 
 def php_proof(path: Path) -> dict[str, object]:
     """Rows per table, and every serialized-looking value through PHP's unserialize()."""
-    proc = subprocess.Popen(["php", "-r", PHP_CHECK], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        ["php", "-r", PHP_CHECK], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        env={**os.environ, "WPF_SEP": "0"},
+    )  # fmt: skip
     assert proc.stdin is not None
     schema, rows = DumpSchema(), RowCounter()
     sent = 0
@@ -167,7 +171,9 @@ def correctness_set(tools: dict[str, Callable[[Path, Path, Pairs], float]]) -> d
             [(f"http://{HOST}", f"https://{HOST}"), (HOST, NEW)]),
     }  # fmt: skip
     cache: dict[str, dict[str, object]] = {}
-    return {name: compare(tools, src, exp, pairs, cache) for name, (src, exp, pairs) in cases.items()}
+    return {
+        name: compare(tools, src, exp, pairs, cache) for name, (src, exp, pairs) in cases.items()
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -89,12 +89,16 @@ def test_a_refused_dump_changes_nothing(tenant_db: Make, tmp_path: Path) -> None
     sit = site(tenant_db, "sit", tmp_path, size=50_000)
     before = table_state(sit)
     pwned = tmp_path / "pwned"
-    for bad in (f"\\! touch {pwned}\n", "USE other_tenant_db;\n"):
+    head = (
+        "-- dump\nDROP TABLE IF EXISTS `wp_posts`;\nCREATE TABLE `wp_posts` (ID int);\n"
+        "INSERT INTO `wp_posts` VALUES (1),(2);\n"
+    )
+    for bad in (f"\\! touch {pwned}\n", "USE other_tenant_db;\n", "DROP DATABASE sit_db;\n"):
         dump = tmp_path / "bad.sql"
-        dump.write_text("-- dump\nDROP TABLE IF EXISTS `wp_posts`;\n" + bad)
-        with pytest.raises(DumpRefusedError, match="line 3: refused"):
+        dump.write_text(head + bad + "INSERT INTO `wp_posts` VALUES (3);\n")
+        with pytest.raises(DumpRefusedError, match="line 5: refused"):
             import_database(sit, dump)
-        assert table_state(sit) == before
+        assert table_state(sit) == before  # no shadow table left either
     assert not pwned.exists()
 
 

@@ -10,13 +10,13 @@ prefixed, so a million values cost one PHP start-up.
 from __future__ import annotations
 
 import subprocess
-import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 
-from wpfleet.content.dbconn import DbSpec, quote_ident
+from wpfleet.content.dbconn import DbSpec, client_argv, defaults_file, quote_ident
 from wpfleet.content.searchreplace import variants
+from wpfleet.errors import BackendError
 
 TEXT_TYPES = (
     "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "json",
@@ -24,8 +24,9 @@ TEXT_TYPES = (
 )  # fmt: skip
 MAX_LISTED = 50
 
-# Reads "<length>\n<bytes>" records; prints how many serialized values it checked, then
-# the record number of each value that does not unserialize (nested strings included).
+# Reads "#label" lines and "<length>\n<bytes>\n" records (WPF_SEP=0: no trailing newline);
+# prints how many serialized values it checked, then "label value #n" for each value that
+# does not unserialize (nested strings included).
 PHP_CHECK = r"""
 function wpf_is_ser($d) {
     $d = trim($d);
@@ -53,16 +54,18 @@ function wpf_check($v, &$n) {
     return wpf_check($u, $n);
 }
 $in = fopen('php://stdin', 'rb');
-$n = 0; $i = 0; $bad = [];
+$n = 0; $i = 0; $bad = []; $label = ''; $sep = getenv('WPF_SEP') !== '0';
 while (($h = fgets($in)) !== false) {
+    if ($h[0] === '#') { $label = rtrim(substr($h, 1), "\n"); $i = 0; continue; }
     $len = (int) $h; $v = '';
     while (strlen($v) < $len) {
         $c = fread($in, $len - strlen($v));
         if ($c === false || $c === '') break;
         $v .= $c;
     }
-    if (!wpf_check($v, $n)) $bad[] = $i;
+    if ($sep) fread($in, 1);  // the client's row end
     $i++;
+    if (!wpf_check($v, $n)) $bad[] = "$label value #$i";
 }
 echo $n, "\n", implode("\n", $bad), "\n";
 """
@@ -174,63 +177,50 @@ def _serialized(
     columns: Mapping[str, list[str]],
     php: str,
 ) -> None:
-    """Stream every serialized-looking value to one php process; record the broken ones."""
-    labels: list[str] = []
-    proc = subprocess.Popen([php, "-r", PHP_CHECK], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    assert proc.stdin is not None and proc.stdout is not None
-    result: list[bytes] = []
-    reader = threading.Thread(target=lambda: result.append(proc.stdout.read()))  # type: ignore[union-attr]
-    reader.start()
-    try:
-        _feed(spec, proc.stdin, tables, columns, labels)
-    finally:
-        proc.stdin.close()
-        proc.wait()
-        reader.join()
-    lines = b"".join(result).decode().split("\n")
+    """Every serialized-looking value, from the ``mariadb`` client straight into ONE php
+    process (a pipe between two C programs: no Python per value); record the broken."""
+    sql = _values_sql(tables, columns)
+    if not sql:
+        return
+    with defaults_file(spec) as cnf:
+        argv = client_argv("mariadb", cnf, "--batch", "--raw", "--skip-column-names",
+                           "--default-character-set=utf8mb4", spec.database)  # fmt: skip
+        client = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert client.stdin is not None
+        checker = subprocess.Popen(
+            [php, "-r", PHP_CHECK], stdin=client.stdout, stdout=subprocess.PIPE
+        )
+        assert client.stdout is not None
+        client.stdout.close()  # php holds it now
+        client.stdin.write(sql.encode("utf-8"))
+        client.stdin.close()
+        out, _ = checker.communicate()
+        client.wait()
+    if client.returncode or checker.returncode:
+        codes = f"mariadb {client.returncode}, php {checker.returncode}"
+        hint = "are mariadb-client and php-cli installed?"
+        raise BackendError(f"the serialized-value proof could not run ({codes})", hint=hint)
+    lines = out.decode("utf-8", "replace").split("\n")
     proof.serialized_values = int(lines[0] or 0)
-    bad = [int(x) for x in lines[1:] if x.strip()]
-    proof.bad_serialized = [labels[i] for i in bad[:MAX_LISTED]]
+    bad = [x for x in lines[1:] if x.strip()]
+    proof.bad_serialized = bad[:MAX_LISTED]
     if bad:
         proof.problems.append(f"{len(bad)} serialized value(s) do not unserialize in PHP")
 
 
-def _feed(
-    spec: DbSpec,
-    out: IO[bytes],
-    tables: Mapping[str, str],
-    columns: Mapping[str, list[str]],
-    labels: list[str],
-) -> None:
-    import pymysql.cursors
-
-    conn = spec.connect(cursorclass=pymysql.cursors.SSCursor)
-    try:
-        for name, cols in columns.items():
-            physical = tables[name]
-            for col in cols:
-                c = quote_ident(col)
-                sql = (
-                    f"SELECT {c} FROM {quote_ident(physical)} WHERE LEFT({c}, 2) IN "
-                    "('a:', 'O:', 's:', 'C:', 'E:', 'i:', 'b:', 'd:', 'N;') "
-                    f"AND RIGHT(TRIM({c}), 1) IN (';', '}}')"
-                )
-                with conn.cursor() as cur:
-                    cur.execute(sql)
-                    for n, (value,) in enumerate(_rows(cur)):
-                        data = value if isinstance(value, bytes) else str(value).encode("utf-8")
-                        out.write(b"%d\n" % len(data) + data)
-                        labels.append(f"{name}.{col} value #{n + 1}")
-    finally:
-        conn.close()
-
-
-def _rows(cur: Any) -> Iterable[tuple[Any, ...]]:
-    while True:
-        batch = cur.fetchmany(1000)
-        if not batch:
-            return
-        yield from batch
+def _values_sql(tables: Mapping[str, str], columns: Mapping[str, list[str]]) -> str:
+    """One SELECT per text column: a ``#label`` row, then ``<length>\n<value>`` rows."""
+    parts = []
+    for name, cols in columns.items():
+        for col in cols:
+            c, label = quote_ident(col), f"#{name}.{col}".replace("'", "")
+            parts.append(f"SELECT '{label}';")
+            parts.append(
+                f"SELECT CONCAT(LENGTH({c}), '\\n', {c}) FROM {quote_ident(tables[name])} "
+                f"WHERE LEFT({c}, 2) IN ('a:', 'O:', 's:', 'C:', 'E:', 'i:', 'b:', 'd:', 'N;') "
+                f"AND RIGHT(TRIM({c}), 1) IN (';', '}}');"
+            )
+    return "\n".join(parts) + "\n" if parts else ""
 
 
 def _judge(

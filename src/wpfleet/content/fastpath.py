@@ -35,6 +35,7 @@ class FastResult:
     values_changed: int
     counts: list[int]
     skeleton: bytes = b""  # the values with every literal as \x01 (for the dump checker)
+    ends: bool = True  # the statement's ";" was in it
 
 
 class FastPath:
@@ -95,7 +96,12 @@ def raw_replace(fast: FastPath, body: bytes, counts: list[int]) -> bytes | None:
 
 
 def fast_insert(
-    fast: FastPath, replacer: object, stmt: bytes, values_at: int, zero: list[int]
+    fast: FastPath,
+    replacer: object,
+    stmt: bytes,
+    values_at: int,
+    zero: list[int],
+    fragment: bool = False,
 ) -> FastResult | None:
     """Rewrite one INSERT's values (starting at ``values_at``), or None: use the reference.
 
@@ -103,11 +109,15 @@ def fast_insert(
     (one ``;`` outside literals, at the end), so a caller may hand over a whole dump line
     without splitting it first. ``replacer`` is a
     :class:`~wpfleet.content.searchreplace.Replacer`; ``zero`` a fresh counts list for it.
+
+    ``fragment``: ``stmt`` is instead whole rows of an INSERT whose head came before, as
+    mariadb-dump writes them one per line (``(1,'a'),`` … ``(9,'z');``); ``ends`` in the
+    result says whether the statement's ``;`` was in it.
     """
-    if not stmt.endswith(b";") or stmt.count(b'"') != stmt.count(b'\\"'):
+    if not (fragment or stmt.endswith(b";")) or stmt.count(b'"') != stmt.count(b'\\"'):
         return None  # not one statement, or a double-quoted literal (not mysqldump's style)
     hits = fast.positions(stmt, values_at)
-    if hits and fast.hex_needle(stmt):
+    if fast.hex and fast.hex_needle(stmt):
         return None
     hits.append(len(stmt))  # a sentinel: no more needles
     walk = _Walk(stmt, values_at)
@@ -132,7 +142,7 @@ def fast_insert(
             nexthit = hits[h]
         pos = e + 1
     walk.pos = pos
-    return walk.finish(counts)
+    return walk.finish(counts, fragment)
 
 
 class _Walk:
@@ -163,21 +173,31 @@ class _Walk:
             self.out += [stmt[self.last : q + 1], new]
             self.last = e
             self.changed += 1
-            self.seps += b"".join(self.gaps[self.counted :]).count(b"),(")
+            self.seps += b"".join(self.gaps[self.counted :]).count(b"(")
             self.counted = len(self.gaps)
             self.changed_rows.add(self.seps)
         return True
 
-    def finish(self, counts: list[int]) -> FastResult | None:
+    def finish(self, counts: list[int], fragment: bool) -> FastResult | None:
         stmt = self.stmt
         self.gaps.append(stmt[self.pos :])
         gaps = b"\x01".join(self.gaps)
-        seps = gaps.count(b"),(")
-        if gaps.count(b"(") != seps + 1 or gaps.count(b";") != 1:
+        opens, semis = gaps.count(b"("), gaps.count(b";")
+        rows = gaps.count(b"),(") + 1
+        if fragment:
+            rows += gaps.count(b"),\n(") + gaps.count(b"),\r\n(")
+            body = gaps.strip()
+            ends = body.endswith(b";")
+            shaped = body[:1] == b"(" and body.endswith((b"),", b");", b")"))
+            if not shaped or opens != rows or gaps.count(b")") != rows or semis != ends:
+                return None  # not whole rows, one "(" each: leave it to the reference
+        elif opens != rows or semis != 1:
             return None  # not one "(" per row, or not one statement: leave it to the reference
         self.out.append(stmt[self.last :])
         new = b"".join(self.out) if self.changed else stmt
-        return FastResult(new, seps + 1, len(self.changed_rows), self.changed, counts, gaps)
+        result = FastResult(new, rows, len(self.changed_rows), self.changed, counts, gaps)
+        result.ends = not fragment or ends
+        return result
 
 
 _COUNTER = FastPath([], [])
@@ -189,6 +209,6 @@ def count_rows(stmt: bytes, values_at: int) -> int | None:
     return None if result is None else result.rows
 
 
-def skeleton(stmt: bytes, values_at: int) -> FastResult | None:
+def skeleton(stmt: bytes, values_at: int, fragment: bool = False) -> FastResult | None:
     """One INSERT's rows and its values' skeleton (literals as ``\x01``), or None."""
-    return fast_insert(_COUNTER, None, stmt, values_at, [])
+    return fast_insert(_COUNTER, None, stmt, values_at, [], fragment)

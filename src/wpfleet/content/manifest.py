@@ -6,6 +6,7 @@ even on a live site); checksums (``CHECKSUM TABLE``) and versions come from the 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -85,6 +86,7 @@ def wordpress_version(wp_root: Path | None) -> str | None:
     return m.group(1) if m else None
 
 
+@functools.lru_cache(maxsize=8)
 def php_version(php: str = "php") -> str | None:
     """The php-cli version (the same PHP the proof uses), or None when there is none."""
     try:

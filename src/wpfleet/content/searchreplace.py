@@ -39,10 +39,12 @@ from wpfleet.content.phpserial import (
     parse,
     serialize,
 )
+from wpfleet.content.rowlines import drive
 from wpfleet.content.sqldump import (
     INSERT_HEAD,
     Cell,
     DumpSchema,
+    Rows,
     Splitter,
     table_name,
 )
@@ -354,12 +356,34 @@ class _SearchReplace:
             return None
         table = table_name(m.group(1))
         self.dump.next_row[table] = self.dump.next_row.get(table, 0) + result.rows
-        count = self.report.tables.setdefault(table, TableCount())
-        count.rows += result.rows
-        count.rows_changed += result.rows_changed
-        count.values_changed += result.values_changed
+        self._account(table, result.rows, result.rows_changed, result.values_changed)
         _merge(self.counts, result.counts)
         return result.stmt
+
+    def fast_rows(self, table: str, line: bytes) -> tuple[bytes, bool] | None:
+        """One line of rows (mariadb-dump's shape) through the fast path, or None."""
+        assert self.fast is not None
+        r = fast_insert(self.fast, self.replacer, line, 0, self.replacer.zero(), fragment=True)
+        if r is None:
+            return None
+        self.dump.next_row[table] = self.dump.next_row.get(table, 0) + r.rows
+        self._account(table, r.rows, r.rows_changed, r.values_changed)
+        _merge(self.counts, r.counts)
+        return r.stmt, r.ends
+
+    def slow_rows(self, table: str, columns: list[str] | None, chunk: bytes) -> bytes:
+        """Whole rows of ``table`` through the reference path (same bytes, slower)."""
+        rows = Rows(table, columns, self.dump.next_row.get(table, 0) + 1, self.on_value)
+        new = rows.rewrite(chunk, 0)
+        self.dump.next_row[table] = rows.row
+        self._account(table, rows.rows, rows.changed_rows, rows.changed_values)
+        return new
+
+    def _account(self, table: str, rows: int, rows_changed: int, values_changed: int) -> None:
+        count = self.report.tables.setdefault(table, TableCount())
+        count.rows += rows
+        count.rows_changed += rows_changed
+        count.values_changed += values_changed
 
     def _check_columns_known(self, stmt: bytes) -> None:
         m = INSERT_HEAD.match(stmt)
@@ -378,9 +402,6 @@ class _SearchReplace:
         for v, n in zip(self.replacer.variants, self.counts, strict=True):
             pc = self.report.pairs[v.pair]
             setattr(pc, v.form, getattr(pc, v.form) + n)
-
-
-_INSERT_WORDS = (b"INSERT", b"insert", b"REPLAC", b"replac")
 
 
 def _one(
@@ -428,17 +449,13 @@ def search_replace(
     job = _SearchReplace(pairs, skip_columns, report, fast)
     splitter = Splitter(name)
     write = dst.write if dst is not None and not dry_run else None
-    for line in src:
-        if job.fast is not None and splitter.idle and line[:6] in _INSERT_WORDS:
-            quick = job.fast_line(line)
-            if quick is not None:
-                if write:
-                    write(quick)
-                continue
-        for kind, data in splitter.feed(line):
-            _one(job, report, write, kind, data, strip_sandbox_line)
-    for kind, data in splitter.finish():
+
+    def on_chunk(kind: str, data: bytes) -> None:
         _one(job, report, write, kind, data, strip_sandbox_line)
-    report.unterminated_statement = splitter.unterminated
+
+    inside_rows = drive(job, src, splitter, write, on_chunk)
+    for kind, data in splitter.finish():
+        on_chunk(kind, data)
+    report.unterminated_statement = splitter.unterminated or inside_rows
     job.finish()
     return report
