@@ -12,6 +12,10 @@ Credentials are shown only on request:
   $wpfleet --fleet $fleet credentials --env sit                  # sit's basic auth
   $wpfleet --fleet $fleet credentials goldencrust --env dev      # WordPress admin login
 
+Production needs two approvers (and the Johannesburg office hours window):
+  $wpfleet --fleet $fleet promote goldencrust --to prod            # exits 6: request a-...
+  $wpfleet --fleet $fleet approve a-... --as tebogotseka           # then --as lead-devops-engineer
+
 More: $wpfleet --fleet $fleet status | history | verify goldencrust --env dev | --help
 Stop: make demo-down
 MSG

@@ -110,9 +110,12 @@ def test_unknown_tenant_and_env_are_not_found(
     assert code == ExitStatus.NOT_FOUND and "dev, sit" in err
 
 
-def test_environment_with_approvals_refuses_to_deploy(
+def test_environment_with_approvals_records_nothing_while_its_platform_is_down(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A request is bound to a plan, and planning needs the platform: with it down the
+    deploy stops (exit 11) before any request or change is recorded. The approval flow
+    itself runs on the real stack in tests/e2e/test_approvals_local.py."""
     fleet = tmp_path / "fleet.yaml"
     fleet.write_text(
         "fleet: x\nenvironments:\n"
@@ -122,9 +125,10 @@ def test_environment_with_approvals_refuses_to_deploy(
         "tenants:\n  - {id: shop, name: Shop}\n"
     )
     code, _, err = run(capsys, "--fleet", str(fleet), "deploy", "shop", "--env", "prod")
-    assert code == ExitStatus.APPROVAL_PENDING
-    assert "approval" in err
+    assert code == ExitStatus.PLATFORM_DOWN, err
     assert not (tmp_path / "config").exists()
+    code, out, _ = run(capsys, "--fleet", str(fleet), "-o", "json", "pending")
+    assert code == 0 and json.loads(out) == []
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

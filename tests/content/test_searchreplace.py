@@ -472,6 +472,11 @@ def test_cli_fails_the_proof_when_a_value_is_skipped(
         (["-r", "=new"], "has an empty OLD"),
         (["-r", "a=a"], "replaces a text with itself"),
         ([], "nothing to replace"),
+        (["-r", "https://old.test/?p=1=https://new.test/?p=1"], "is ambiguous: it holds 3 '='"),
+        (["-r", "a==b"], "is ambiguous"),
+        (["--old", "a", "--old", "b", "--new", "c"], "2 --old but 1 --new"),
+        (["--old", "", "--new", "x"], "an empty OLD"),
+        (["--old", "q=1", "--new", "q=1"], "replaces a text with itself"),
     ],
 )
 def test_cli_rejects_bad_pairs(
@@ -483,6 +488,25 @@ def test_cli_rejects_bad_pairs(
     assert code == ExitStatus.USAGE
     assert message in err
     assert "hint:" in err
+
+
+def test_cli_old_new_pairs_may_hold_equals_signs(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``=`` in OLD/NEW (query strings, attributes) replaces exactly that text, nothing else."""
+    src, dst = tmp_path / "in.sql", tmp_path / "out.sql"
+    src.write_bytes(
+        b"INSERT INTO `t` VALUES (1,'<a href=\\\"https://old.test/?p=1\\\">'),"
+        b"(2,'https://old.test/?p=2'),(3,'x=1');\n"
+    )
+    args = ["--old", 'href="https://old.test/?p=1', "--new", 'href="https://new.test/?page=1']
+    args += ["-r", "x=y", "--old", "p=2", "--new", "page=2"]
+    code, _, _ = cli(capsys, "content", "search-replace", str(src), str(dst), *args)
+    assert code == ExitStatus.OK
+    assert dst.read_bytes() == (
+        b"INSERT INTO `t` VALUES (1,'<a href=\\\"https://new.test/?page=1\\\">'),"
+        b"(2,'https://old.test/?page=2'),(3,'y=1');\n"
+    )
 
 
 def test_cli_rejects_what_is_not_a_dump(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:

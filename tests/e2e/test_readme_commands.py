@@ -41,7 +41,7 @@ def test_make_demo_deploys_the_demo_fleet_and_a_second_run_changes_nothing(
     tmp_path: Path,
 ) -> None:
     text = (REPO / "examples/local/fleet.yaml").read_text()
-    ports = {p: str(free_port()) for p in ("8080", "8081", "3407", "3408")}
+    ports = {p: str(free_port()) for p in ("8080", "8081", "8082", "3407", "3408", "3409")}
     for old, new in ports.items():
         text = text.replace(f": {old}", f": {new}")
     fleet = tmp_path / "fleet.yaml"

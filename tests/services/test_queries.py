@@ -71,7 +71,7 @@ def test_init_and_validate(tmp_path: Path) -> None:
         fleet.init(path, "local")
     with workspace(path) as ws:
         result = fleet.validate(ws)
-    assert result.environments == ["dev", "sit"] and ("dev", "goldencrust") in {
+    assert result.environments == ["dev", "sit", "prod"] and ("dev", "goldencrust") in {
         row[:2] for row in result.names
     }
     path.write_text("fleet: x\nenvironments: []\nbogus: 1\n", encoding="utf-8")

@@ -269,3 +269,57 @@ def test_documents(store: StateStore) -> None:
     store.delete_document("config/dev/acme.json")  # deleting twice is harmless
     assert store.get_document("config/dev/acme.json") is None
     assert list(store.list_documents("config/dev/")) == ["config/dev/beta.json"]
+
+
+def test_put_document_if_absent_writes_once(store: StateStore) -> None:
+    assert store.put_document_if_absent("votes/r1/alice", {"decision": "approve", "n": 1})
+    assert not store.put_document_if_absent("votes/r1/alice", {"decision": "reject"})
+    assert store.get_document("votes/r1/alice") == {"decision": "approve", "n": 1}
+    assert store.put_document_if_absent("votes/r1/bob", {"decision": "reject"})
+    store.delete_document("votes/r1/alice")
+    assert store.put_document_if_absent("votes/r1/alice", {"decision": "reject"})
+    assert store.get_document("votes/r1/alice") == {"decision": "reject"}
+
+
+def _claim_in_child(spec: StoreSpec, who: str, ready: Any, start: Any, out: Any) -> None:
+    try:
+        store = spec.open()
+        store.get_document("warm-up")
+    except Exception as exc:
+        ready.put(who)
+        out.put((who, repr(exc)))
+        return
+    ready.put(who)
+    start.wait(30)
+    try:
+        out.put((who, store.put_document_if_absent("claims/r1", {"by": who})))
+    except Exception as exc:
+        out.put((who, repr(exc)))
+    finally:
+        store.close()
+
+
+def test_put_document_if_absent_one_winner_across_processes(tmp_path: Any) -> None:
+    """Ten processes race for one key of one SQLite file: exactly one wins, and the
+    document is the winner's. (S3's conditional write is atomic by AWS's contract; moto's
+    emulation of it is not under concurrency, so the race runs on SQLite only.)"""
+    spec = StoreSpec("sqlite", path=str(tmp_path / ".wpfleet" / "state.db"))
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["wpfleet.state.sqlite"])
+    ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
+    names = [f"p{i}" for i in range(10)]
+    procs = [ctx.Process(target=_claim_in_child, args=(spec, n, ready, start, out)) for n in names]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        ready.get(timeout=60)
+    start.set()
+    results = dict(out.get(timeout=60) for _ in names)
+    for p in procs:
+        p.join(30)
+    winners = [n for n, won in results.items() if won is True]
+    assert len(winners) == 1, results
+    assert all(won is False for n, won in results.items() if n not in winners), results
+    reader = spec.open()
+    assert reader.get_document("claims/r1") == {"by": winners[0]}
+    reader.close()

@@ -9,6 +9,8 @@ services and the CLI use them without importing a backend; they are re-exported 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wpfleet.context import (
@@ -26,6 +28,21 @@ if TYPE_CHECKING:
     from wpfleet.config.models import Environment
     from wpfleet.engine.resource import Resource
     from wpfleet.state.base import StateStore
+
+
+@dataclass(frozen=True)
+class ContentAccess:
+    """A tenant's site as the content engine needs it (plain data: backends sit below
+    the content engine and never import it)."""
+
+    db_host: str
+    db_port: int
+    db_user: str
+    db_password: str = field(repr=False)
+    database: str
+    wp_content: Path
+    url: str  # the site's home URL, no trailing slash
+    wp_root: Path | None = None
 
 
 class Backend(ABC):
@@ -97,6 +114,21 @@ class Backend(ABC):
             hint="platform up --fix is for backend: aws (the EFS file-system policy)",
         )
 
+    def content_access(self, ctx: TenantContext) -> ContentAccess:
+        """How the content engine reaches the tenant's site: its database as the tenant's
+        own user, its wp-content directory, its URL. Backends without it say so."""
+        from wpfleet.errors import UsageError
+
+        raise UsageError(
+            f"content export/import is not available on the {self.env.backend} backend yet",
+            hint="restore points, clone and --with-content work on backend: local",
+        )
+
+    def image_digest(self, ctx: TenantContext) -> str | None:
+        """The digest of the image the tenant's running task was started from, for its
+        release record; None where the backend has no such thing (local)."""
+        return None
+
     def discover(self) -> Discovered:
         """Find the environment's existing base resources (aws: by the seeds' names and
         tags). A backend without this ability says so plainly."""
@@ -115,6 +147,7 @@ class Backend(ABC):
 __all__ = [
     "Backend",
     "ComponentStatus",
+    "ContentAccess",
     "Credentials",
     "Discovered",
     "PlatformStatus",

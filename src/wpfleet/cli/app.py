@@ -136,3 +136,11 @@ def hoist_global_options(args: Sequence[str]) -> list[str]:
         (moved if _ATTACHED.fullmatch(token) else rest).append(token)
         i += 1
     return [*head, *moved, command, *rest]
+
+
+def workspace(cfg: Settings, who: str | None = None, events: Events | None = None) -> Workspace:
+    """The command's ``Workspace``, acting as a command-level ``--as`` when given (it
+    wins over the global one): ``wpfleet approve REQ --as USER`` reads as people say it."""
+    from wpfleet.services.workspace import Workspace
+
+    return Workspace(cfg.fleet, actor=who or cfg.actor, events=events)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import typer
 
 from wpfleet.cli.app import app, settings
-from wpfleet.errors import UsageError
+from wpfleet.errors import UsageError, VerifyFailedError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -20,25 +23,100 @@ if TYPE_CHECKING:
 content_app = typer.Typer(help="Site content between environments: search-replace in dumps.")
 app.add_typer(content_app, name="content")
 
+STDIO = "-"
 MAX_SKIPPED_SHOWN = 20
 
 
-def parse_pairs(values: Sequence[str]) -> list[tuple[str, str]]:
-    """``OLD=NEW`` strings → pairs, in order; the first ``=`` separates them."""
-    if not values:
-        raise UsageError("nothing to replace", hint="give at least one --replace OLD=NEW")
-    pairs = []
-    for value in values:
-        old, sep, new = value.partition("=")
-        example = "--replace goldencrust.wpdev.kimmyai.io=goldencrust.wpsit.kimmyai.io"
-        if not sep:
-            raise UsageError(f"--replace {value!r} has no '='", hint=f"use OLD=NEW, e.g. {example}")
+_EXAMPLE = "--old https://goldencrust.wpdev.kimmyai.io --new https://goldencrust.wpsit.kimmyai.io"
+
+
+def parse_pairs(
+    values: Sequence[str], olds: Sequence[str] = (), news: Sequence[str] = ()
+) -> list[tuple[str, str]]:
+    """The pairs to replace, in order: ``-r OLD=NEW`` values first, then ``--old/--new``.
+
+    ``-r`` is accepted only when it holds exactly one ``=``: with more, where OLD ends is
+    a guess (``a=b=c``), and a wrong guess rewrites every link in the dump, so such a
+    pair is refused and ``--old/--new`` (which can hold any text) is suggested instead.
+    """
+    if len(olds) != len(news):
+        raise UsageError(
+            f"{len(olds)} --old but {len(news)} --new: they pair up in order",
+            hint=f"give one --new after each --old, e.g. {_EXAMPLE}",
+        )
+    pairs = [_split_pair(value) for value in values]
+    pairs += list(zip(olds, news, strict=True))
+    if not pairs:
+        raise UsageError("nothing to replace", hint=f"give at least one pair, e.g. {_EXAMPLE}")
+    for old, new in pairs:
         if not old:
-            raise UsageError(f"--replace {value!r} has an empty OLD", hint=f"e.g. {example}")
+            raise UsageError(f"an empty OLD (new: {new!r})", hint=f"e.g. {_EXAMPLE}")
         if old == new:
-            raise UsageError(f"--replace {value!r} replaces a text with itself", hint=example)
-        pairs.append((old, new))
+            raise UsageError(f"{old!r} replaces a text with itself", hint=f"e.g. {_EXAMPLE}")
     return pairs
+
+
+def _split_pair(value: str) -> tuple[str, str]:
+    count = value.count("=")
+    if count == 0:
+        raise UsageError(f"--replace {value!r} has no '='", hint=f"use OLD=NEW, or {_EXAMPLE}")
+    if count > 1:
+        raise UsageError(
+            f"--replace {value!r} is ambiguous: it holds {count} '=', so where OLD ends "
+            "cannot be told",
+            hint="when OLD or NEW contains '=', give them apart: --old OLD --new NEW",
+        )
+    old, _, new = value.partition("=")
+    if not old:
+        raise UsageError(f"--replace {value!r} has an empty OLD", hint=f"e.g. {_EXAMPLE}")
+    return old, new
+
+
+def proof_domains(pairs: Sequence[tuple[str, str]]) -> list[str]:
+    """The OLD texts the proof can demand are gone: not those that some NEW contains."""
+    return [old for old, _ in pairs if not any(old in new for _, new in pairs)]
+
+
+@contextmanager
+def _reader(src: str) -> Iterator[IO[bytes]]:
+    from wpfleet.content.sqldump import open_dump
+
+    if src == STDIO:
+        yield sys.stdin.buffer
+        return
+    if not Path(src).is_file():
+        raise UsageError(f"no such file: {src}", hint="DUMP is written by mysqldump")
+    with open_dump(src) as f:
+        yield f
+
+
+@contextmanager
+def _writer(dst: str) -> Iterator[IO[bytes]]:
+    """Write to a temporary file beside ``dst`` and rename it only when all went well."""
+    import gzip
+
+    if dst == STDIO:
+        yield sys.stdout.buffer
+        return
+    path = Path(dst)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as raw:
+            if path.suffix == ".gz":
+                with gzip.GzipFile(filename=path.stem, mode="wb", fileobj=raw) as gz:
+                    yield cast(IO[bytes], gz)
+            else:
+                yield raw
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _check_paths(src: str, dst: str | None, dry_run: bool) -> None:
+    if dst is None and not dry_run:
+        raise UsageError("OUT is missing", hint="give OUT (or - for stdout), or pass --dry-run")
+    if dst not in (None, STDIO) and src != STDIO and Path(src).resolve() == Path(dst).resolve():
+        raise UsageError("DUMP and OUT are the same file", hint="write to a new file")
 
 
 @content_app.command("search-replace")
@@ -47,7 +125,13 @@ def search_replace_cmd(
     dump: str = typer.Argument(..., help="Dump to read (- for stdin; gzip is read)."),
     out: str = typer.Argument(None, help="Where to write (- for stdout; *.gz is compressed)."),
     replace: list[str] = typer.Option(
-        [], "--replace", "-r", metavar="OLD=NEW", help="A pair; repeat it; applied in order."
+        [], "--replace", "-r", metavar="OLD=NEW", help="A pair with one '='; repeat it."
+    ),
+    old: list[str] = typer.Option(
+        [], "--old", metavar="OLD", help="Text to replace (any text, '=' too); pairs with --new."
+    ),
+    new: list[str] = typer.Option(
+        [], "--new", metavar="NEW", help="Its replacement; the n-th --new goes with the n-th --old."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Count what would change; write no OUT."),
     skip_column: list[str] = typer.Option(
@@ -62,25 +146,53 @@ def search_replace_cmd(
 ) -> None:
     """Replace OLD with NEW in a DUMP's rows into OUT, safe for PHP-serialized values.
 
+    Pairs apply in order: every -r first, then the --old/--new pairs.
     Also replaces the JSON-escaped (https:\\/\\/…) and URL-encoded (https%3A%2F%2F…) forms,
     recomputes serialized byte lengths, and proves the result afterwards.
     """
-    from wpfleet.services.content import STDIO, search_replace
+    from wpfleet.content.proof import verify_dump
+    from wpfleet.content.searchreplace import search_replace
 
+    src, dst = dump, out
     cfg = settings(ctx)
-    result = search_replace(
-        dump,
-        out,
-        parse_pairs(replace),
-        dry_run=dry_run,
-        skip_columns=skip_column,
-        for_mysql=for_mysql,
-        verify=verify,
+    pairs = parse_pairs(replace, old, new)
+    _check_paths(src, dst, dry_run)
+    write = not dry_run and dst is not None
+    with _reader(src) as reader, _writer(dst) if write else nullcontext(None) as writer:
+        report = search_replace(
+            reader,
+            writer,
+            pairs,
+            dry_run=not write,
+            skip_columns=skip_column,
+            strip_sandbox_line=for_mysql,
+            name=src,
+        )
+    proof = None
+    if verify and not dry_run and dst not in (None, STDIO):
+        proof = verify_dump(str(dst), proof_domains(pairs), skip_columns=skip_column)
+    to_stderr = dst == STDIO
+    _show(cfg.json, to_stderr, src, dst, report, proof)
+    _judge(report, proof)
+
+
+def _judge(report: Report, proof: Proof | None) -> None:
+    if proof is None:
+        return
+    rows = {t: c.rows for t, c in report.tables.items()}
+    if proof.ok and proof.rows_match(rows):
+        return
+    parts = []
+    if not proof.rows_match(rows):
+        parts.append("row counts differ from the input")
+    if proof.leftovers_total:
+        parts.append(f"{proof.leftovers_total} value(s) still hold an OLD text")
+    if proof.bad_serialized_total:
+        parts.append(f"{proof.bad_serialized_total} serialized value(s) do not parse")
+    raise VerifyFailedError(
+        "the proof of the result failed: " + "; ".join(parts),
+        hint="see the skipped values and the proof above (-o json lists them all)",
     )
-    _show(cfg.json, out == STDIO, dump, out, result.report, result.proof)
-    failure = result.failure()
-    if failure is not None:
-        raise failure
 
 
 def _show(

@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from wpfleet.cli.app import Settings, app, settings
+from wpfleet.cli.app import Settings, app, settings, workspace
 from wpfleet.errors import ExitStatus, UsageError
 
 if TYPE_CHECKING:
+    from wpfleet.config.models import Environment
     from wpfleet.engine.resource import Step
     from wpfleet.pipeline.batch import BatchItem
     from wpfleet.pipeline.deploy import Outcome
     from wpfleet.reports.verification import Format
+    from wpfleet.services.workspace import Workspace
 
 ENV = typer.Option(..., "--env", "-e", help="Environment name (dev, sit, prod...).")
 TENANT = typer.Argument(None, help="Tenant id, as in the fleet file.", show_default=False)
@@ -77,11 +79,16 @@ def deploy(
     verify_deadline: float = typer.Option(60.0, "--verify-deadline", help="Seconds."),
     report: Path = typer.Option(None, "--report", help="Also write the verify report here."),
     report_format: str = typer.Option("json", "--report-format", help="json, junit, markdown."),
+    resume: str = typer.Option(None, "--resume", help="Run an approved request (its id)."),
+    who: str = typer.Option(None, "--as", help="Who deploys (default: $WPFLEET_ACTOR, login)."),
 ) -> int:
-    """Deploy: validate -> database -> infra -> verify -> dns -> post. Safe to re-run."""
+    """Deploy: validate -> database -> infra -> verify -> dns -> post. Safe to re-run.
+    Into an environment with approvals: records a request and exits 6 until approved."""
     from wpfleet.cli.output import Progress
     from wpfleet.services import deployments
 
+    if resume:
+        return _resume(settings(ctx), resume, who, verify_deadline)
     if all_tenants and tenant:
         raise UsageError("give a TENANT or --all, not both")
     if not all_tenants and not tenant:
@@ -89,20 +96,57 @@ def deploy(
     fmt = _format(report_format, "--report-format")
     cfg = settings(ctx)
     progress = Progress(cfg)
-    with cfg.workspace(progress) as ws:
+    with workspace(cfg, who, progress) as ws:
         environment = ws.env(env)
         if not all_tenants:
             outcome = deployments.deploy(ws, environment, tenant, verify_deadline=verify_deadline)
             _write_report(outcome, report, fmt)
             _print_outcome(cfg, outcome)
+            _auto_promote(cfg, ws, environment, tenant)
             return 0
         progress.show_tenant = len(ws.tenant_ids(environment)) > 1
         batch = deployments.deploy_many(
             ws, environment, concurrency=concurrency, verify_deadline=verify_deadline
         )
     _print_batch(cfg, batch.items)
+    _all_pending(batch.items)
     batch.raise_for_failures()
     return 0
+
+
+def _all_pending(items: list[BatchItem]) -> None:
+    """Every tenant that did not deploy is waiting for approval: exit 6, not 9."""
+    from wpfleet.errors import ApprovalPendingError
+
+    waiting = [i for i in items if not i.ok]
+    if waiting and all(i.status == ExitStatus.APPROVAL_PENDING for i in waiting):
+        raise ApprovalPendingError(
+            f"{len(waiting)} tenant(s) wait for approval: "
+            + ", ".join(sorted(i.tenant for i in waiting)),
+            hint="`wpfleet pending` lists the requests",
+        )
+
+
+def _resume(cfg: Settings, request: str, who: str | None, verify_deadline: float) -> int:
+    from wpfleet.cli.output import Progress
+    from wpfleet.services import approvals
+
+    with workspace(cfg, who, Progress(cfg)) as ws:
+        outcome = approvals.resume(ws, request, verify_deadline=verify_deadline)
+    _print_outcome(cfg, outcome)
+    return 0
+
+
+def _auto_promote(cfg: Settings, ws: Workspace, env: Environment, tenant: str) -> None:
+    """``auto_promote: true`` on ``env``: carry the release just verified to the next
+    environment (which may itself wait for approval: then this says so, exit 0)."""
+    from wpfleet.services import releases
+
+    if not env.auto_promote:
+        return
+    for note in releases.auto_promote(ws, env, tenant):
+        if not cfg.json:
+            typer.echo(note)
 
 
 def _write_report(outcome: Outcome, path: Path | None, fmt: Format) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import typer
 
@@ -59,6 +60,7 @@ def history(
     """Deployments: who, when, what changed, how it ended; or one deployment's journal."""
     from wpfleet.cli.output import emit_json, table
     from wpfleet.services import history as service
+    from wpfleet.services.releases import history_events
 
     cfg = settings(ctx)
     if deployment:
@@ -75,6 +77,7 @@ def history(
         return
     with cfg.workspace() as ws:
         deps = service.deployments(ws, tenant=tenant, env=env, limit=limit)
+        events = history_events(ws, tenant, env)[:limit]
     if cfg.json:
         emit_json([d.as_dict() for d in deps])
         return
@@ -91,3 +94,20 @@ def history(
         ["deployment", "tenant", "env", "kind", "status", "who", "when", "changes", "error"],
         rows,
     )
+    _events_table(events)
+
+
+def _events_table(found: list[dict[str, Any]]) -> None:
+    """Approvals, votes, promotions, rollbacks and holds: who, when, why."""
+    from wpfleet.cli.output import table
+
+    if found:
+        table(
+            "approvals, promotions, rollbacks, holds",
+            ["when", "event", "tenant", "env", "who", "why", "ref"],
+            [
+                (_when(e["at"]), e["kind"], e["tenant"], e["env"], e["actor"], e.get("why", ""),
+                 e.get("ref") or e.get("release", ""))
+                for e in found
+            ],
+        )  # fmt: skip

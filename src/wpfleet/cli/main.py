@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "cmd_fleet",
     "cmd_platform",
     "cmd_deploy",
+    "cmd_releases",
+    "cmd_backup",
     "cmd_status",
     "cmd_credentials",
     "cmd_content",

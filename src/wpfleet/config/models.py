@@ -48,10 +48,30 @@ class PriorityRange(Strict):
 
 class Approvals(Strict):
     required: int = Field(default=1, ge=1)
+    #: people, or names of ``groups`` below; empty: anyone but the requester
     approvers: list[str] = Field(default_factory=list)
+    groups: dict[str, list[str]] = Field(default_factory=dict)
     wait_minutes: int = Field(default=0, ge=0)
+    #: e.g. "Mon-Fri 08:00-17:00 Africa/Johannesburg"; empty: any time
     windows: list[str] = Field(default_factory=list)
     expire_hours: int = Field(default=72, ge=1)
+    #: optional external gate: POSTed the request, must answer {"state": "approved"}
+    webhook: str | None = None
+
+    @model_validator(mode="after")
+    def _satisfiable(self) -> Approvals:
+        from wpfleet.config.windows import parse_window
+
+        for window in self.windows:
+            parse_window(window)  # WindowError (a ValueError) names the bad window
+        if self.approvers:
+            people = {m for a in self.approvers for m in self.groups.get(a, [a])}
+            if len(people) < self.required:
+                raise ValueError(
+                    f"required is {self.required} but only {len(people)} distinct "
+                    f"approver(s) are allowed ({', '.join(sorted(people))})"
+                )
+        return self
 
 
 class LocalSettings(Strict):
@@ -132,6 +152,11 @@ class Environment(Strict):
     domain: str
     basic_auth: bool = False
     auto_promote: bool = False
+    #: a promotion INTO this environment needs the release to have passed upstream at
+    #: least this long ago
+    soak_minutes: int = Field(default=0, ge=0)
+    #: restore points kept per tenant (the newest); one is taken before every overwrite
+    backup_retention: int = Field(default=10, ge=1)
     approvals: Approvals | None = None
     priorities: PriorityRange = Field(default_factory=PriorityRange)
     local: LocalSettings | None = None

@@ -22,11 +22,12 @@ serialized value parses, no old domain left in any of those forms.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 from urllib.parse import quote
 
+from wpfleet.content.fastpath import FastPath, fast_insert
 from wpfleet.content.phpserial import (
     Arr,
     Custom,
@@ -38,12 +39,13 @@ from wpfleet.content.phpserial import (
     parse,
     serialize,
 )
+from wpfleet.content.rowlines import drive
 from wpfleet.content.sqldump import (
     INSERT_HEAD,
     Cell,
     DumpSchema,
+    Rows,
     Splitter,
-    statements,
     table_name,
 )
 from wpfleet.errors import UsageError
@@ -178,6 +180,10 @@ class Replacer:
         return out
 
 
+def _olds_news(replacer: Replacer) -> tuple[list[bytes], list[bytes]]:
+    return [v.old for v in replacer.variants], [v.new for v in replacer.variants]
+
+
 def in_columns(cell: Cell, columns: set[str]) -> str | None:
     """The entry of ``columns`` (lower-cased ``column`` or ``table.column``) the cell is in."""
     col = cell.column.lower()
@@ -280,6 +286,7 @@ class _SearchReplace:
         pairs: Sequence[tuple[str, str]],
         skip_columns: Collection[str],
         report: Report,
+        fast: bool = True,
     ) -> None:
         self.replacer = Replacer(pairs)
         self.counts = self.replacer.zero()
@@ -287,6 +294,8 @@ class _SearchReplace:
         self.skip_used: set[str] = set()
         self.report = report
         self.dump = DumpSchema()
+        use_fast = fast and not self.skip  # skip columns need each value's column name
+        self.fast = FastPath(*_olds_news(self.replacer)) if use_fast else None
 
     def on_value(self, cell: Cell, value: bytes) -> bytes | None:
         skipped = in_columns(cell, self.skip) if self.skip else None
@@ -314,6 +323,10 @@ class _SearchReplace:
     def _insert(self, stmt: bytes) -> bytes:
         if self.skip:
             self._check_columns_known(stmt)
+        elif self.fast is not None:
+            quick = self._fast(stmt)
+            if quick is not None:
+                return quick
         done = self.dump.insert(stmt, self.on_value)
         if done is None:
             self.report.statements_not_understood += 1
@@ -325,6 +338,52 @@ class _SearchReplace:
         count.rows_changed += rows.changed_rows
         count.values_changed += rows.changed_values
         return new
+
+    def fast_line(self, line: bytes) -> bytes | None:
+        """A whole dump line that is one INSERT, through the fast path; None: not so."""
+        end = len(line) - 1 if line.endswith(b"\n") else len(line)
+        done = self._fast(line[:end])
+        return None if done is None else done + line[end:]
+
+    def _fast(self, stmt: bytes) -> bytes | None:
+        """The fast path (see :mod:`wpfleet.content.fastpath`); None: take the reference."""
+        assert self.fast is not None
+        m = INSERT_HEAD.match(stmt)
+        if m is None:
+            return None
+        result = fast_insert(self.fast, self.replacer, stmt, m.end(), self.replacer.zero())
+        if result is None:
+            return None
+        table = table_name(m.group(1))
+        self.dump.next_row[table] = self.dump.next_row.get(table, 0) + result.rows
+        self._account(table, result.rows, result.rows_changed, result.values_changed)
+        _merge(self.counts, result.counts)
+        return result.stmt
+
+    def fast_rows(self, table: str, line: bytes) -> tuple[bytes, bool] | None:
+        """One line of rows (mariadb-dump's shape) through the fast path, or None."""
+        assert self.fast is not None
+        r = fast_insert(self.fast, self.replacer, line, 0, self.replacer.zero(), fragment=True)
+        if r is None:
+            return None
+        self.dump.next_row[table] = self.dump.next_row.get(table, 0) + r.rows
+        self._account(table, r.rows, r.rows_changed, r.values_changed)
+        _merge(self.counts, r.counts)
+        return r.stmt, r.ends
+
+    def slow_rows(self, table: str, columns: list[str] | None, chunk: bytes) -> bytes:
+        """Whole rows of ``table`` through the reference path (same bytes, slower)."""
+        rows = Rows(table, columns, self.dump.next_row.get(table, 0) + 1, self.on_value)
+        new = rows.rewrite(chunk, 0)
+        self.dump.next_row[table] = rows.row
+        self._account(table, rows.rows, rows.changed_rows, rows.changed_values)
+        return new
+
+    def _account(self, table: str, rows: int, rows_changed: int, values_changed: int) -> None:
+        count = self.report.tables.setdefault(table, TableCount())
+        count.rows += rows
+        count.rows_changed += rows_changed
+        count.values_changed += values_changed
 
     def _check_columns_known(self, stmt: bytes) -> None:
         m = INSERT_HEAD.match(stmt)
@@ -345,6 +404,22 @@ class _SearchReplace:
             setattr(pc, v.form, getattr(pc, v.form) + n)
 
 
+def _one(
+    job: _SearchReplace,
+    report: Report,
+    write: Callable[[bytes], object] | None,
+    kind: str,
+    data: bytes,
+    strip_sandbox_line: bool,
+) -> None:
+    if kind == "sandbox" and strip_sandbox_line:
+        report.sandbox_line_stripped = True
+        return
+    out = job.chunk(kind, data)
+    if write is not None:
+        write(out)
+
+
 def search_replace(
     src: IO[bytes],
     dst: IO[bytes] | None,
@@ -354,6 +429,7 @@ def search_replace(
     skip_columns: Collection[str] = (),
     strip_sandbox_line: bool = False,
     name: str = "the input",
+    fast: bool = True,
 ) -> Report:
     """Stream ``src`` to ``dst`` replacing each (old, new) pair in the rows' values.
 
@@ -363,21 +439,23 @@ def search_replace(
     None) and returns exactly the counts a real run would. ``skip_columns`` holds
     ``column`` or ``table.column`` names (case-insensitive). ``strip_sandbox_line`` drops
     MariaDB's ``/*M!999999\\- enable the sandbox mode */`` line, which MySQL rejects.
+    ``fast=False`` takes the reference path for every statement (same bytes, slower).
     """
     if not pairs:
         raise UsageError("nothing to replace", hint="give at least one --replace OLD=NEW")
     if dst is None and not dry_run:
         raise ValueError("dst is required unless dry_run")
     report = Report([PairCount(o, n) for o, n in pairs], dry_run=dry_run)
-    job = _SearchReplace(pairs, skip_columns, report)
+    job = _SearchReplace(pairs, skip_columns, report, fast)
     splitter = Splitter(name)
-    for kind, data in statements(src, splitter):
-        if kind == "sandbox" and strip_sandbox_line:
-            report.sandbox_line_stripped = True
-            continue
-        out = job.chunk(kind, data)
-        if dst is not None and not dry_run:
-            dst.write(out)
-    report.unterminated_statement = splitter.unterminated
+    write = dst.write if dst is not None and not dry_run else None
+
+    def on_chunk(kind: str, data: bytes) -> None:
+        _one(job, report, write, kind, data, strip_sandbox_line)
+
+    inside_rows = drive(job, src, splitter, write, on_chunk)
+    for kind, data in splitter.finish():
+        on_chunk(kind, data)
+    report.unterminated_statement = splitter.unterminated or inside_rows
     job.finish()
     return report

@@ -17,27 +17,49 @@ from wpfleet.errors import UsageError
 
 _UNESCAPE = {b"0": b"\0", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"Z": b"\x1a"}
 _UNESCAPE.update({b"%": b"\\%", b"_": b"\\_"})  # MySQL keeps the backslash of these two
-_UNESCAPE_RE = {q: re.compile(rb"\\(.)|" + q + q, re.S) for q in (b"'", b'"')}
 _ESCAPE = {b"\0": b"\\0", b"\n": b"\\n", b"\r": b"\\r", b"\x1a": b"\\Z"}
 _ESCAPE.update({b"\\": b"\\\\", b"'": b"\\'", b'"': b'\\"'})
-_ESCAPE_RE = re.compile(rb"[\0\n\r\x1a\\'\"]")
+_SPLIT_ESCAPE = re.compile(rb"([\0\n\r\x1a\\'\"])")
+_SPLIT_UNESCAPE = {q: re.compile(rb"\\(.)|(?:" + q + q + rb")", re.S) for q in (b"'", b'"')}
+
+
+class _Unescaped(dict[bytes | None, bytes]):
+    """Escaped character → value; a doubled quote (None) → the quote; others → as is."""
+
+    def __init__(self, quote_char: bytes) -> None:
+        super().__init__()
+        for key, value in _UNESCAPE.items():
+            self[key] = value
+        self[None] = quote_char
+
+    def __missing__(self, key: bytes | None) -> bytes:
+        return key or b""
+
+
+_UNESCAPE_FULL = {q: _Unescaped(q) for q in (b"'", b'"')}
 
 
 def sql_unescape(body: bytes, quote_char: bytes = b"'") -> bytes:
-    """The value of a quoted literal's body (MySQL rules: ``\\'``, ``''``, ``\\n``, …)."""
+    """The value of a quoted literal's body (MySQL rules: ``\\'``, ``''``, ``\\n``, …).
+
+    ``split`` with a capturing group, then a C-level ``map`` over the escaped characters:
+    no Python call per escape (this runs on every value that holds an OLD text).
+    """
     if b"\\" not in body and quote_char * 2 not in body:
         return body
-
-    def one(m: re.Match[bytes]) -> bytes:
-        c = m.group(1)
-        return quote_char if c is None else _UNESCAPE.get(c, c)
-
-    return _UNESCAPE_RE[quote_char].sub(one, body)
+    parts = _SPLIT_UNESCAPE[quote_char].split(body)
+    # parts: text, escaped char (or None for a doubled quote), text, ...
+    parts[1::2] = map(_UNESCAPE_FULL[quote_char].__getitem__, parts[1::2])
+    return b"".join(parts)
 
 
 def sql_escape(value: bytes) -> bytes:
     """The body of a single-quoted literal for ``value``, escaped as mysqldump does."""
-    return _ESCAPE_RE.sub(lambda m: _ESCAPE[m.group()], value)
+    parts = _SPLIT_ESCAPE.split(value)
+    if len(parts) == 1:
+        return value
+    parts[1::2] = map(_ESCAPE.__getitem__, parts[1::2])
+    return b"".join(parts)
 
 
 # --- reading a dump statement by statement ------------------------------------------------
@@ -52,11 +74,26 @@ _SQL_START = re.compile(
     re.I,
 )
 _OUTSIDE = re.compile(rb"['\"`;]")
-_CLOSE = {
-    b"'": re.compile(rb"[^'\\]*(?:\\.[^'\\]*)*'", re.S),
-    b'"': re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"', re.S),
-    b"`": re.compile(rb"[^`]*`"),
-}
+
+
+def close_quote(data: bytes, quote_char: bytes, pos: int) -> int:
+    """Offset of the quote that closes a literal whose body starts at ``pos`` (-1: none).
+
+    ``bytes.find`` (memchr speed) from quote to quote; a quote after an odd run of
+    backslashes is escaped. Same answer as the regex it replaced, many times faster on
+    long values.
+    """
+    start = e = pos
+    while True:
+        e = data.find(quote_char, e)
+        if e <= start or data[e - 1] != 92:  # 92: a backslash
+            return e
+        k = e - 1
+        while k >= start and data[k] == 92:
+            k -= 1
+        if (e - 1 - k) % 2 == 0:
+            return e
+        e += 1
 
 
 def _scan(line: bytes, quote_char: bytes | None) -> tuple[bytes | None, int | None]:
@@ -64,10 +101,10 @@ def _scan(line: bytes, quote_char: bytes | None) -> tuple[bytes | None, int | No
     pos = 0
     while True:
         if quote_char is not None:
-            m = _CLOSE[quote_char].match(line, pos)
-            if m is None:
+            end = line.find(b"`", pos) if quote_char == b"`" else close_quote(line, quote_char, pos)
+            if end < 0:
                 return quote_char, None
-            pos, quote_char = m.end(), None
+            pos, quote_char = end + 1, None
             continue
         found = _OUTSIDE.search(line, pos)
         if found is None:
@@ -94,6 +131,12 @@ class Splitter:
         self.checked = False
         self.blank: list[bytes] = []
         self.unterminated = False
+
+    @property
+    def idle(self) -> bool:
+        """Between statements, past the first line, with the ``;`` delimiter: a caller may
+        take a whole line that is one statement without feeding it (the fast path)."""
+        return self.checked and self.buf is None and self.delimiter == b";"
 
     def feed(self, line: bytes) -> Iterator[tuple[str, bytes]]:
         if not self.checked:  # nothing goes out before the input is known to be a dump

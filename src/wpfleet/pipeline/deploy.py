@@ -26,15 +26,15 @@ from wpfleet.engine.locks import HeldLock, LockManager, lock_key
 from wpfleet.engine.plan import plan_apply, plan_destroy
 from wpfleet.engine.resource import PHASE_ORDER, Op, Phase, Resource, Step
 from wpfleet.errors import (
-    ApprovalPendingError,
     LockHeldError,
     VerifyFailedError,
 )
+from wpfleet.pipeline import releasing
 from wpfleet.pipeline.config_document import ConfigDocument, release_id
 from wpfleet.pipeline.context import new_deployment_id, tenant_context
 from wpfleet.pipeline.failure import fail_deployment
 from wpfleet.state import open_store
-from wpfleet.state.base import Deployment, StateStore
+from wpfleet.state.base import Deployment, Json, StateStore
 
 StepSink = Callable[[str, StepEvent], None]
 CheckSink = Callable[[str, CheckOutcome], None]
@@ -67,6 +67,7 @@ class Pipeline:
         on_check: CheckSink | None = None,
         verify_deadline: float = DEFAULT_VERIFY_DEADLINE,
         who: str = "",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         """``store`` and ``backend``, when given, belong to the caller (a ``Workspace``)
         and are not closed here. ``faults`` are the test seams (none by default: the
@@ -79,6 +80,7 @@ class Pipeline:
         self.on_check = on_check or (lambda _t, _o: None)
         self.verify_deadline = verify_deadline
         self.who = who
+        self.clock = clock  # approvals judge expiry, wait timers and windows by it
         self._backend: Backend | None = backend
         self._owns_backend = backend is None
         self._backend_lock = threading.Lock()
@@ -105,8 +107,10 @@ class Pipeline:
         return [*self.backend.resources(ctx), ConfigDocument(ctx, self.backend)]
 
     # --- plan ----------------------------------------------------------------------------
-    def plan(self, tenant_id: str, *, destroy: bool = False, adopt: bool = False) -> list[Step]:
-        ctx = self.context(tenant_id)
+    def plan(
+        self, tenant_id: str, *, destroy: bool = False, adopt: bool = False, pin: Json | None = None
+    ) -> list[Step]:
+        ctx = releasing.pinned(self.context(tenant_id), pin)
         self.backend.preflight()
         owned = set(self.store.owned(self.env.name, tenant_id))
         resources = self.resources(ctx)
@@ -115,10 +119,27 @@ class Pipeline:
         return plan_apply(resources, owned, adopt=adopt)
 
     # --- deploy --------------------------------------------------------------------------
-    def deploy(self, tenant_id: str, *, adopt: bool = False) -> Outcome:
+    def deploy(
+        self,
+        tenant_id: str,
+        *,
+        adopt: bool = False,
+        pin: Json | None = None,
+        kind: str = "",
+        request_id: str | None = None,
+        reason: str = "",
+        origin: Json | None = None,
+    ) -> Outcome:
+        """Deploy the fleet file's config, or ``pin`` (a release's config: promote,
+        rollback). Where the environment has approvals, a deploy without an approved
+        ``request_id`` records a pending request and raises exit 6."""
         deployment_id = new_deployment_id()
-        ctx = self.context(tenant_id, deployment_id)
-        self._check_approvals()
+        ctx = releasing.pinned(self.context(tenant_id, deployment_id), pin)
+        kind = kind or ("adopt" if adopt else "deploy")
+        request = releasing.gate(
+            self.store, ctx, lambda: self.plan(tenant_id, adopt=adopt, pin=pin), kind=kind,
+            pin=pin, request_id=request_id, reason=reason, origin=origin, clock=self.clock,
+        )  # fmt: skip
         self.backend.preflight()
         key = lock_key(tenant_id, self.env.name)
         with LockManager(self.store).acquire(key, deployment_id) as lock:
@@ -127,16 +148,21 @@ class Pipeline:
                 id=deployment_id,
                 tenant=tenant_id,
                 env=self.env.name,
-                kind="adopt" if adopt else "deploy",
+                kind=kind,
                 status="running",
                 actor=ctx.actor,
                 started_at=ctx.started_at,
-                release={"id": release_id(ctx), "config": ctx.tenant.as_release_config()},
+                release={"id": release_id(ctx), "config": ctx.tenant.as_release_config(),
+                         "origin": origin or {}},
                 resumed_from=resumed_from,
-            )
+                summary={"reason": reason, "approval": request.id if request else None},
+            )  # fmt: skip
             self.store.put_deployment(deployment)
             outcome = Outcome(tenant_id, self.env.name, deployment=deployment)
-            self._run(ctx, outcome, inherited, adopt, guard=lambda: _still_held(lock))
+            try:
+                self._run(ctx, outcome, inherited, adopt, guard=lambda: _still_held(lock))
+            finally:
+                releasing.finish(self.store, request, deployment, self.clock)
             return outcome
 
     def _run(
@@ -165,12 +191,13 @@ class Pipeline:
             outcome.steps = plan_apply(resources, owned, adopt=adopt)
             self._apply_phases(ctx, executor, outcome, resources, adopt=adopt)
         except BaseException as exc:
+            releasing.record(self.store, ctx, deployment, passed=False)
             self._fail(deployment, outcome, executor, resources, exc)
         deployment.status = "succeeded"
         deployment.finished_at = time.time()
-        deployment.summary = _summary(outcome)
+        deployment.summary = {**deployment.summary, **_summary(outcome)}
         self.store.put_deployment(deployment)
-        self._record_release(ctx, deployment)
+        releasing.record(self.store, ctx, deployment, passed=True, backend=self.backend)
 
     def _apply_phases(
         self,
@@ -215,25 +242,11 @@ class Pipeline:
         resources: Sequence[Resource],
         exc: BaseException,
     ) -> NoReturn:
-        deployment.summary = _summary(outcome)
+        deployment.summary = {**deployment.summary, **_summary(outcome)}
         fail_deployment(self.store, deployment, executor, resources, exc)
 
     def _take_over_abandoned(self, tenant_id: str) -> tuple[list[Change], str | None]:
         return take_over_abandoned(self.store, self.env.name, tenant_id)
-
-    def _check_approvals(self) -> None:
-        approvals = self.env.approvals
-        if approvals is not None:
-            raise ApprovalPendingError(
-                f"{self.env.name} requires {approvals.required} approval(s) before a deploy; "
-                "approval gates are not available in this version of wpfleet, so it refuses "
-                "to deploy there",
-                hint="remove `approvals:` from the environment only if it truly needs none",
-            )
-
-    def _record_release(self, ctx: TenantContext, deployment: Deployment) -> None:
-        release = {**deployment.release, "deployment_id": deployment.id, "at": time.time()}
-        self.store.put_document(f"release/{self.env.name}/{ctx.tenant.id}", release)
 
     # --- verify --------------------------------------------------------------------------
     def _verify(

@@ -112,7 +112,12 @@ def adopt(
 
 
 def destroy(ws: Workspace, env: Environment, tenant: str) -> Outcome:
-    """Remove everything wpfleet created for the tenant in ``env``."""
+    """Remove everything wpfleet created for the tenant in ``env``, after a restore
+    point of its content (``wpfleet backup restore`` brings it back after a redeploy)."""
+    from wpfleet.services import backups
+
+    ws.tenant(env, tenant)  # a bad tenant or environment is refused before anything
+    backups.before_destroy(ws, env, tenant)
     return pipeline(ws, env).destroy(tenant)
 
 

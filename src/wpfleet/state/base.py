@@ -142,6 +142,12 @@ class StateStore(ABC):
     def put_document(self, key: str, doc: Json) -> None: ...
 
     @abstractmethod
+    def put_document_if_absent(self, key: str, doc: Json) -> bool:
+        """Write ``doc`` only when ``key`` holds nothing; True when this call wrote it.
+        Atomic across processes and runners: of two concurrent calls exactly one wins
+        (immutable release records, one vote per approver, one runner per request)."""
+
+    @abstractmethod
     def get_document(self, key: str) -> Json | None: ...
 
     @abstractmethod

@@ -35,7 +35,7 @@ import secrets
 import time
 from typing import Any
 
-from wpfleet.errors import NotFoundError
+from wpfleet.errors import NotFoundError, WpfleetError
 from wpfleet.state import records
 from wpfleet.state.base import Deployment, JournalEntry, Json, StateStore
 from wpfleet.state.dynamo_bootstrap import INDEXES, DynamoBootstrap
@@ -126,6 +126,34 @@ class DynamoStore(DynamoBootstrap, DynamoLocks, StateStore):
             ContentType="application/json",
             ServerSideEncryption="AES256",
         )
+
+    def put_document_if_absent(self, key: str, doc: Json) -> bool:
+        """S3 conditional write (``If-None-Match: *``): S3 refuses it with 412
+        PreconditionFailed when the key exists, and with 409 ConditionalRequestConflict
+        while a concurrent write of the key is in flight (retry, then it is decided).
+        https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html"""
+        body = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False).encode()
+        for attempt in range(5):
+            try:
+                self._call(
+                    "s3",
+                    "put_object",
+                    Bucket=self.bucket,
+                    Key=records.check_key(key),
+                    Body=body,
+                    ContentType="application/json",
+                    ServerSideEncryption="AES256",
+                    IfNoneMatch="*",
+                )
+                return True
+            except WpfleetError as err:
+                code = getattr(err, "code", "")
+                if code == "PreconditionFailed":
+                    return False
+                if code != "ConditionalRequestConflict" or attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def get_document(self, key: str) -> Json | None:
         try:

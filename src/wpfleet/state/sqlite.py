@@ -288,6 +288,14 @@ class SqliteStore(StateStore):
                 (records.check_key(key), _dumps(doc)),
             )
 
+    def put_document_if_absent(self, key: str, doc: Json) -> bool:
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO documents (key, data) VALUES (?, ?)",
+                (records.check_key(key), _dumps(doc)),
+            )
+            return cur.rowcount == 1
+
     def get_document(self, key: str) -> Json | None:
         row = self._read(
             lambda c: c.execute("SELECT data FROM documents WHERE key = ?", (key,)).fetchone()

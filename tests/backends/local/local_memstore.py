@@ -100,6 +100,13 @@ class MemoryStore(StateStore):
     def put_document(self, key: str, doc: Json) -> None:
         self.docs[key] = doc
 
+    def put_document_if_absent(self, key: str, doc: Json) -> bool:
+        with self._lock:
+            if key in self.docs:
+                return False
+            self.docs[key] = doc
+            return True
+
     def get_document(self, key: str) -> Json | None:
         return self.docs.get(key)
 

@@ -191,6 +191,17 @@ class AwsBackend(Backend):
         else:
             s3.put_object_json(self.aws, bucket, key, doc)
 
+    def image_digest(self, ctx: TenantContext) -> str | None:
+        """``imageDigest`` of the service's running task (DescribeTasks reports it per
+        container once the image is pulled); None while there is none."""
+        cluster = self.settings.cluster or ""
+        arns = ecs.running_task_arns(self.aws, cluster, ctx.names.service)
+        for task in ecs.describe_tasks(self.aws, cluster, arns[:1]) if arns else []:
+            for container in task.get("containers", []):
+                if container.get("imageDigest"):
+                    return str(container["imageDigest"])
+        return None
+
     def health(self, ctxs: list[TenantContext]) -> dict[str, TenantHealth]:
         """Batched: describe_services by 10, the ALB's target groups in one paginated
         call, one GetMetricData for every target group's healthy host count (100 tenants:

@@ -138,3 +138,10 @@ def run_task(aws: AwsSession, **spec: Any) -> list[dict[str, Any]]:
 
 def describe_tasks(aws: AwsSession, cluster: str, arns: list[str]) -> list[dict[str, Any]]:
     return list(aws.call("ecs", "describe_tasks", cluster=cluster, tasks=arns).get("tasks", []))
+
+
+def running_task_arns(aws: AwsSession, cluster: str, service: str) -> list[str]:
+    resp = aws.call(
+        "ecs", "list_tasks", cluster=cluster, serviceName=service, desiredStatus="RUNNING"
+    )
+    return list(resp.get("taskArns", []))

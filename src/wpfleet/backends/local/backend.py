@@ -12,6 +12,7 @@ from typing import Any
 
 from wpfleet.backends.base import (
     Backend,
+    ContentAccess,
     Credentials,
     PlatformStatus,
     TenantContext,
@@ -29,6 +30,7 @@ from wpfleet.backends.local.infra_resources import (
 from wpfleet.backends.local.mariadb import defaults_extra_file
 from wpfleet.backends.local.platform import LocalPlatform
 from wpfleet.backends.local.tenant import LocalTenant
+from wpfleet.backends.local.wordpress import SOURCE as WP_SOURCE
 from wpfleet.backends.local.wp_resource import WordPressInstall
 from wpfleet.checks.base import Check
 from wpfleet.checks.site import front_page_verdict
@@ -165,6 +167,25 @@ class LocalBackend(Backend):
             secret["admin_password"],
             url=f"{t.url}/wp-admin/",
             description=f"WordPress admin of {t.id} in {self.env.name}",
+        )
+
+    def content_access(self, ctx: TenantContext) -> ContentAccess:
+        t = self.tenant(ctx)
+        secret = secretfiles.read_secret(t.secret_path) or {}
+        if "db_password" not in secret:
+            raise NotFoundError(
+                f"{t.id} is not deployed in {self.env.name} (no database secret)",
+                hint=f"wpfleet deploy {t.id} --env {self.env.name}",
+            )
+        return ContentAccess(
+            db_host=DB_HOST,
+            db_port=self.env.local_settings.db_port,
+            db_user=ctx.names.db_user,
+            db_password=secret["db_password"],
+            database=ctx.names.database,
+            wp_content=t.files.content,
+            url=t.url.rstrip("/"),
+            wp_root=WP_SOURCE,
         )
 
     # --- local-only helpers (content export/import) -----------------------------------------

@@ -1,0 +1,202 @@
+"""search-replace: wpfleet beside Automattic's go-search-replace, same dumps, one run.
+
+* A generated WordPress-like dump of ~100 MB (benchmarks/wpdump.py), 1 pair (bare host)
+  and 3 pairs (http://, https://, bare host). MB/s = input bytes / wall seconds.
+* Correctness of every output: byte-identical to the same dump generated for the new
+  host (the generator is deterministic), row counts, and the PHP proof (every serialized
+  value, nested ones too, through php-cli's own unserialize()).
+* A correctness set of small dumps with inputs go-search-replace is known to get wrong.
+
+go-search-replace 0.0.5 comes from the npm package @automattic/vip-search-replace@1.0.5
+(bin/go-search-replace-test), installed into benchmarks/.work/npm (not committed).
+
+Run: python -m benchmarks.searchreplace [--size-mb 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from benchmarks.common import save
+from benchmarks.wpdump import HOST, generate
+from wpfleet.content.dbproof import PHP_CHECK
+from wpfleet.content.phpserial import looks_serialized
+from wpfleet.content.rowcount import RowCounter
+from wpfleet.content.searchreplace import WHITESPACE, search_replace
+from wpfleet.content.sqldump import Cell, DumpSchema, Splitter, statements
+
+WORK = Path(__file__).resolve().parent / ".work"
+NEW = "goldencrust.wpsit.kimmyai.io"
+GO_PACKAGE = "@automattic/vip-search-replace@1.0.5"
+Pairs = list[tuple[str, str]]
+PAIR_SETS: dict[str, Pairs] = {
+    "1 pair": [(HOST, NEW)],
+    "3 pairs": [(f"http://{HOST}", f"http://{NEW}"), (f"https://{HOST}", f"https://{NEW}"),
+                (HOST, NEW)],
+}  # fmt: skip
+
+
+def go_binary() -> Path | None:
+    """go-search-replace 0.0.5 from npm (installed once into the work area)."""
+    npm_dir = WORK / "npm"
+    binary = npm_dir / "node_modules/@automattic/vip-search-replace/bin/go-search-replace-test"
+    if not binary.exists() and shutil.which("npm"):
+        npm_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(npm_dir), GO_PACKAGE],
+            check=False, capture_output=True, timeout=300,
+        )  # fmt: skip
+    return binary if binary.exists() else None
+
+
+def dump(name: str, size: int, host: str, newline: bool = True) -> Path:
+    path = WORK / f"{name}-{size}-{host}-{int(newline)}.sql"
+    if not path.exists():
+        WORK.mkdir(parents=True, exist_ok=True)
+        generate(path, size, host=host, newline=newline)
+    return path
+
+
+def sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def run_wpfleet(src: Path, dst: Path, pairs: Pairs) -> float:
+    started = time.perf_counter()
+    with open(src, "rb") as i, open(dst, "wb") as o:
+        search_replace(i, o, pairs)
+    return time.perf_counter() - started
+
+
+def run_go(binary: Path) -> Callable[[Path, Path, Pairs], float]:
+    def run(src: Path, dst: Path, pairs: Pairs) -> float:
+        argv = [str(binary)] + [s for pair in pairs for s in pair]
+        started = time.perf_counter()
+        with open(src, "rb") as i, open(dst, "wb") as o:
+            subprocess.run(argv, stdin=i, stdout=o, check=True)
+        return time.perf_counter() - started
+
+    return run
+
+
+def php_proof(path: Path) -> dict[str, object]:
+    """Rows per table, and every serialized-looking value through PHP's unserialize()."""
+    proc = subprocess.Popen(
+        ["php", "-r", PHP_CHECK], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        env={**os.environ, "WPF_SEP": "0"},
+    )  # fmt: skip
+    assert proc.stdin is not None
+    schema, rows = DumpSchema(), RowCounter()
+    sent = 0
+
+    def on_value(cell: Cell, value: bytes) -> None:
+        nonlocal sent
+        if looks_serialized(value.strip(WHITESPACE)):
+            proc.stdin.write(b"%d\n" % len(value) + value)  # type: ignore[union-attr]
+            sent += 1
+
+    with open(path, "rb") as src:
+        for kind, data in statements(src, Splitter(str(path))):
+            if kind == "create":
+                schema.create(data)
+            elif kind == "insert":
+                schema.insert(data, on_value)
+            for line in data.splitlines(keepends=True):
+                rows.feed(line)
+    out, _ = proc.communicate()
+    lines = out.decode().split("\n")
+    bad = [x for x in lines[1:] if x.strip()]
+    return {"rows": rows.finish(), "serialized_checked": int(lines[0] or 0),
+            "serialized_broken": len(bad), "values_sent": sent}  # fmt: skip
+
+
+def old_left(path: Path, old: str) -> int:
+    """Occurrences of the old host in the raw output, in any of its spellings."""
+    data = path.read_bytes()
+    return sum(data.count(s.encode()) for s in (old, old.replace(".", "%2E")))
+
+
+def compare(
+    tools: dict[str, Callable[[Path, Path, Pairs], float]],
+    src: Path,
+    expected: Path | None,
+    pairs: Pairs,
+    proof_cache: dict[str, dict[str, object]],
+) -> dict[str, object]:
+    """Each tool on the same input: MB/s, identical-to-expected, PHP proof, old host left."""
+    size = src.stat().st_size
+    want = sha(expected) if expected is not None else None
+    out: dict[str, object] = {}
+    for name, tool in tools.items():
+        dst = WORK / f"out-{name}.sql"
+        seconds = tool(src, dst, pairs)
+        digest = sha(dst)
+        if digest not in proof_cache:
+            proof_cache[digest] = php_proof(dst)
+        proof = proof_cache[digest]
+        out[name] = {
+            "seconds": round(seconds, 3),
+            "mb_per_s": round(size / seconds / 1e6, 1),
+            "identical_to_expected": None if want is None else digest == want,
+            "php_proof_ok": proof["serialized_broken"] == 0,
+            **proof,
+            "old_host_left": old_left(dst, pairs[-1][0]),
+        }
+        dst.unlink()
+    return out
+
+
+def correctness_set(tools: dict[str, Callable[[Path, Path, Pairs], float]]) -> dict[str, object]:
+    """Small dumps with the inputs go-search-replace is known to get wrong."""
+    small = 1_000_000
+    cases: dict[str, tuple[Path, Path | None, Pairs]] = {
+        "serialized ';' + nested + NUL-protected (1 pair)": (
+            dump("small", small, HOST), dump("small", small, NEW), PAIR_SETS["1 pair"]),
+        "last line without newline": (
+            dump("small", small, HOST, newline=False), dump("small", small, NEW, newline=False),
+            PAIR_SETS["1 pair"]),
+        "pair order (scheme first, then host)": (
+            dump("small", small, HOST), None,
+            [(f"http://{HOST}", f"https://{HOST}"), (HOST, NEW)]),
+    }  # fmt: skip
+    cache: dict[str, dict[str, object]] = {}
+    return {
+        name: compare(tools, src, exp, pairs, cache) for name, (src, exp, pairs) in cases.items()
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size-mb", type=int, default=100)
+    args = parser.parse_args(argv)
+    tools: dict[str, Callable[[Path, Path, Pairs], float]] = {"wpfleet": run_wpfleet}
+    binary = go_binary()
+    if binary is not None:
+        tools["go-search-replace 0.0.5"] = run_go(binary)
+    size = args.size_mb * 1_000_000
+    src, expected = dump("big", size, HOST), dump("big", size, NEW)
+    cache: dict[str, dict[str, object]] = {}
+    results = {
+        label: compare(tools, src, expected, pairs, cache) for label, pairs in PAIR_SETS.items()
+    }
+    save("searchreplace", {
+        "dump_bytes": src.stat().st_size,
+        "target": "at least go-search-replace 0.0.7's ~180 (1 pair) / ~140 (3 pairs) MB/s",
+        "results": results,
+        "correctness_set": correctness_set(tools),
+    })  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,247 @@
+"""Prove a loaded database: rows per table as expected, no old host left (plain,
+JSON-escaped or URL-encoded), every serialized value still unserializes with PHP's own
+``unserialize()`` (nested ones too), and ``home``/``siteurl`` as expected.
+
+The host search runs in the server (``INSTR`` over every text column, one query per
+table); serialized-looking values stream through ONE php-cli process on stdin, length
+prefixed, so a million values cost one PHP start-up.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from wpfleet.content.dbconn import DbSpec, client_argv, defaults_file, quote_ident
+from wpfleet.content.searchreplace import variants
+from wpfleet.errors import BackendError
+
+TEXT_TYPES = (
+    "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "json",
+    "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob",
+)  # fmt: skip
+MAX_LISTED = 50
+
+# Reads "#label" lines and "<length>\n<bytes>\n" records (WPF_SEP=0: no trailing newline);
+# prints how many serialized values it checked, then "label value #n" for each value that
+# does not unserialize (nested strings included).
+PHP_CHECK = r"""
+function wpf_is_ser($d) {
+    $d = trim($d);
+    if ($d === 'N;') return true;
+    if (strlen($d) < 4 || $d[1] !== ':') return false;
+    $last = substr($d, -1);
+    if ($last !== ';' && $last !== '}') return false;
+    $t = $d[0];
+    if (strpos('saOEC', $t) !== false) return (bool) preg_match("/^{$t}:[0-9]+:/s", $d);
+    if (strpos('bid', $t) !== false) return (bool) preg_match("/^{$t}:[0-9.E+-]+;\$/", $d);
+    return false;
+}
+function wpf_check($v, &$n) {
+    if (is_array($v) || is_object($v)) {
+        foreach ((array) $v as $k => $x) {
+            if (!wpf_check($k, $n) || !wpf_check($x, $n)) return false;
+        }
+        return true;
+    }
+    if (!is_string($v) || !wpf_is_ser($v)) return true;
+    $n++;
+    $s = trim($v);
+    $u = @unserialize($s, ['allowed_classes' => false]);
+    if ($u === false && $s !== 'b:0;') return false;
+    return wpf_check($u, $n);
+}
+$in = fopen('php://stdin', 'rb');
+$n = 0; $i = 0; $bad = []; $label = ''; $sep = getenv('WPF_SEP') !== '0';
+while (($h = fgets($in)) !== false) {
+    if ($h[0] === '#') { $label = rtrim(substr($h, 1), "\n"); $i = 0; continue; }
+    $len = (int) $h; $v = '';
+    while (strlen($v) < $len) {
+        $c = fread($in, $len - strlen($v));
+        if ($c === false || $c === '') break;
+        $v .= $c;
+    }
+    if ($sep) fread($in, 1);  // the client's row end
+    $i++;
+    if (!wpf_check($v, $n)) $bad[] = "$label value #$i";
+}
+echo $n, "\n", implode("\n", $bad), "\n";
+"""
+
+
+@dataclass
+class DbProof:
+    """What the proof found; ``ok`` is the verdict, ``problems`` says why not."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    serialized_values: int = 0
+    bad_serialized: list[str] = field(default_factory=list)  # "table.column row #n"
+    leftovers: dict[str, int] = field(default_factory=dict)  # "table.column (form)" → rows
+    urls: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def prove_database(
+    spec: DbSpec,
+    tables: Mapping[str, str],
+    *,
+    expected_rows: Mapping[str, int] | None = None,
+    old_hosts: Sequence[str] = (),
+    expected_url: str | None = None,
+    table_prefix: str = "wp_",
+    php: str = "php",
+) -> DbProof:
+    """Prove ``tables`` (name in the dump → table in the database, e.g. a shadow table)."""
+    proof = DbProof()
+    conn = spec.connect()
+    try:
+        with conn.cursor() as cur:
+            for name, physical in tables.items():
+                cur.execute(f"SELECT COUNT(*) FROM {quote_ident(physical)}")
+                proof.rows[name] = int(cur.fetchone()[0])
+            columns = _text_columns(cur, spec.database, tables)
+            _leftovers(cur, proof, tables, columns, old_hosts)
+            _urls(cur, proof, tables.get(table_prefix + "options"))
+        _serialized(spec, proof, tables, columns, php)
+    finally:
+        conn.close()
+    _judge(proof, expected_rows, old_hosts, expected_url)
+    return proof
+
+
+def _text_columns(cur: Any, database: str, tables: Mapping[str, str]) -> dict[str, list[str]]:
+    """name → its text-like columns (searched for hosts and serialized values)."""
+    marks = ", ".join(["%s"] * len(TEXT_TYPES))
+    out: dict[str, list[str]] = {}
+    for name, physical in tables.items():
+        cur.execute(
+            "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s "
+            f"AND TABLE_NAME = %s AND DATA_TYPE IN ({marks}) ORDER BY ORDINAL_POSITION",
+            (database, physical, *TEXT_TYPES),
+        )
+        out[name] = [str(r[0]) for r in cur.fetchall()]
+    return out
+
+
+def _forms(host: str) -> list[tuple[str, str]]:
+    return [(v.form, v.old.decode("utf-8")) for v in variants([(host, host)])]
+
+
+def _leftovers(
+    cur: Any,
+    proof: DbProof,
+    tables: Mapping[str, str],
+    columns: Mapping[str, list[str]],
+    old_hosts: Sequence[str],
+) -> None:
+    checks = [(form, text) for host in old_hosts for form, text in _forms(host)]
+    if not checks:
+        return
+    for name, cols in columns.items():
+        if not cols:
+            continue
+        physical = tables[name]
+        exprs, args, labels = [], [], []
+        for col in cols:
+            for form, text in checks:
+                exprs.append(f"COALESCE(SUM(INSTR({quote_ident(col)}, %s) > 0), 0)")
+                args.append(text)
+                labels.append(f"{name}.{col} ({form}: {text})")
+        cur.execute(f"SELECT {', '.join(exprs)} FROM {quote_ident(physical)}", args)
+        for label, count in zip(labels, cur.fetchone(), strict=True):
+            if int(count):
+                proof.leftovers[label] = int(count)
+
+
+def _urls(cur: Any, proof: DbProof, options: str | None) -> None:
+    if options is None:
+        return
+    cur.execute(
+        f"SELECT option_name, option_value FROM {quote_ident(options)} "
+        "WHERE option_name IN ('home', 'siteurl')"
+    )
+    for key, value in cur.fetchall():
+        proof.urls[str(key)] = value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _serialized(
+    spec: DbSpec,
+    proof: DbProof,
+    tables: Mapping[str, str],
+    columns: Mapping[str, list[str]],
+    php: str,
+) -> None:
+    """Every serialized-looking value, from the ``mariadb`` client straight into ONE php
+    process (a pipe between two C programs: no Python per value); record the broken."""
+    sql = _values_sql(tables, columns)
+    if not sql:
+        return
+    with defaults_file(spec) as cnf:
+        argv = client_argv("mariadb", cnf, "--batch", "--raw", "--skip-column-names",
+                           "--default-character-set=utf8mb4", spec.database)  # fmt: skip
+        client = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert client.stdin is not None
+        checker = subprocess.Popen(
+            [php, "-r", PHP_CHECK], stdin=client.stdout, stdout=subprocess.PIPE
+        )
+        assert client.stdout is not None
+        client.stdout.close()  # php holds it now
+        client.stdin.write(sql.encode("utf-8"))
+        client.stdin.close()
+        out, _ = checker.communicate()
+        client.wait()
+    if client.returncode or checker.returncode:
+        codes = f"mariadb {client.returncode}, php {checker.returncode}"
+        hint = "are mariadb-client and php-cli installed?"
+        raise BackendError(f"the serialized-value proof could not run ({codes})", hint=hint)
+    lines = out.decode("utf-8", "replace").split("\n")
+    proof.serialized_values = int(lines[0] or 0)
+    bad = [x for x in lines[1:] if x.strip()]
+    proof.bad_serialized = bad[:MAX_LISTED]
+    if bad:
+        proof.problems.append(f"{len(bad)} serialized value(s) do not unserialize in PHP")
+
+
+def _values_sql(tables: Mapping[str, str], columns: Mapping[str, list[str]]) -> str:
+    """One SELECT per text column: a ``#label`` row, then ``<length>\n<value>`` rows."""
+    parts = []
+    for name, cols in columns.items():
+        for col in cols:
+            c, label = quote_ident(col), f"#{name}.{col}".replace("'", "")
+            parts.append(f"SELECT '{label}';")
+            parts.append(
+                f"SELECT CONCAT(LENGTH({c}), '\\n', {c}) FROM {quote_ident(tables[name])} "
+                f"WHERE LEFT({c}, 2) IN ('a:', 'O:', 's:', 'C:', 'E:', 'i:', 'b:', 'd:', 'N;') "
+                f"AND RIGHT(TRIM({c}), 1) IN (';', '}}');"
+            )
+    return "\n".join(parts) + "\n" if parts else ""
+
+
+def _judge(
+    proof: DbProof,
+    expected_rows: Mapping[str, int] | None,
+    old_hosts: Sequence[str],
+    expected_url: str | None,
+) -> None:
+    if expected_rows is not None and dict(expected_rows) != proof.rows:
+        diff = {
+            t: (expected_rows.get(t), proof.rows.get(t))
+            for t in set(expected_rows) | set(proof.rows)
+            if expected_rows.get(t) != proof.rows.get(t)
+        }
+        proof.problems.append(f"row counts differ (expected, found): {diff}")
+    if proof.leftovers:
+        shown = ", ".join(list(proof.leftovers)[:5])
+        proof.problems.append(f"an old host is left in {len(proof.leftovers)} column(s): {shown}")
+    if expected_url is not None:
+        want = expected_url.rstrip("/")
+        for key in ("home", "siteurl"):
+            got = proof.urls.get(key)
+            if got is None or got.rstrip("/") != want:
+                proof.problems.append(f"{key} is {got!r}, expected {want!r}")

@@ -1,0 +1,113 @@
+"""Driving search-replace line by line, the shapes dumps really have.
+
+MariaDB 10.11's mariadb-dump writes ``INSERT INTO `t` VALUES`` on a line of its own and
+then ONE ROW PER LINE (``(1,'a'),`` … ``(9,'z');``); older mysqldump writes a whole
+extended INSERT on one line. Both shapes go through the fast path
+(:mod:`wpfleet.content.fastpath`) a line at a time, so a statement is never held whole.
+A line the fast path cannot vouch for (a literal running over several lines, an odd
+shape) is gathered until its quotes close and rewritten by the reference path's
+:class:`~wpfleet.content.sqldump.Rows`, so the bytes out are the same either way.
+Everything else goes through the :class:`~wpfleet.content.sqldump.Splitter`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from wpfleet.content.sqldump import _TABLE, Splitter, _idents, _scan, table_name
+
+if TYPE_CHECKING:
+    from wpfleet.content.searchreplace import _SearchReplace
+
+INSERT_WORDS = (b"INSERT", b"insert", b"REPLAC", b"replac")
+HEAD_ONLY = re.compile(
+    rb"\s*(?:INSERT|REPLACE)(?:\s+(?:LOW_PRIORITY|DELAYED|HIGH_PRIORITY|IGNORE))*\s+INTO\s+"
+    + _TABLE
+    + rb"\s*(?:\(([^)]*)\))?\s*VALUES?\s*$",
+    re.I,
+)
+Write = Callable[[bytes], object] | None
+
+
+@dataclass
+class RowsMode:
+    """Inside an INSERT whose rows follow on their own lines."""
+
+    table: str
+    columns: list[str] | None
+    pending: list[bytes] = field(default_factory=list)  # lines of a row not yet closed
+    quote: bytes | None = None
+
+
+def drive(
+    job: _SearchReplace,
+    src: Iterable[bytes],
+    splitter: Splitter,
+    write: Write,
+    on_chunk: Callable[[str, bytes], None],
+) -> bool:
+    """Run every line of ``src`` through ``job``; True when the dump ended inside rows."""
+    mode: RowsMode | None = None
+    for line in src:
+        if mode is not None:
+            if not mode.pending:
+                quick = job.fast_rows(mode.table, line)
+                if quick is not None:
+                    out, ends = quick
+                    _emit(write, out)
+                    mode = None if ends else mode
+                    continue
+            mode, rest = _slow_rows(job, mode, line, write)
+            if rest:
+                for kind, data in splitter.feed(rest):
+                    on_chunk(kind, data)
+            continue
+        if job.fast is not None and splitter.idle and line[:6] in INSERT_WORDS:
+            quick_line = job.fast_line(line)
+            if quick_line is not None:
+                _emit(write, quick_line)
+                continue
+            m = HEAD_ONLY.match(line)
+            if m is not None:
+                table = table_name(m.group(1))
+                columns = _idents(m.group(2)) if m.group(2) is not None else None
+                mode = RowsMode(table, columns or job.dump.columns.get(table))
+                _emit(write, line)
+                continue
+        for kind, data in splitter.feed(line):
+            on_chunk(kind, data)
+    if mode is not None and mode.pending:
+        _emit(write, b"".join(mode.pending))
+    return mode is not None
+
+
+def _emit(write: Write, data: bytes) -> None:
+    if write is not None:
+        write(data)
+
+
+def _slow_rows(
+    job: _SearchReplace, mode: RowsMode, line: bytes, write: Write
+) -> tuple[RowsMode | None, bytes]:
+    """Gather lines until the quotes close, then rewrite them as the reference path does.
+
+    Returns the mode to go on with (None: the statement ended) and any text after the
+    statement's ``;`` (for the splitter).
+    """
+    mode.quote, end = _scan(line, mode.quote)
+    if mode.quote is not None:
+        mode.pending.append(line)
+        return mode, b""
+    rest = b""
+    if end is not None:
+        line, rest = line[:end], line[end:]
+        if not rest.strip():
+            line, rest = line + rest, b""
+    mode.pending.append(line)
+    chunk = b"".join(mode.pending)
+    mode.pending = []
+    _emit(write, job.slow_rows(mode.table, mode.columns, chunk))
+    return (None if end is not None else mode), rest
