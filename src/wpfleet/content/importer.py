@@ -34,6 +34,7 @@ from wpfleet.content.dumpcheck import (
 )
 from wpfleet.content.manifest import DUMP_NAME, Manifest
 from wpfleet.content.rowcount import RowCounter
+from wpfleet.content.rowlines import coalesce
 from wpfleet.content.sqldump import open_dump
 from wpfleet.errors import BackendError, UsageError, VerifyFailedError
 
@@ -154,7 +155,7 @@ def _count(dump: Path) -> dict[str, int]:
     """Rows per table in a dump the checker could not count (slower)."""
     counter = RowCounter(str(dump))
     with open_dump(dump) as src:
-        for line in src:
+        for line in coalesce(src):
             counter.feed(line)
     return counter.finish()
 
@@ -208,7 +209,7 @@ def _failed(client: str, code: int | None, errors: list[bytes]) -> str:
 
 def _send(checker: DumpChecker, dump: Path, out: IO[bytes], strip_sandbox: bool) -> None:
     with open_dump(dump) as src:
-        for n, line in enumerate(src):
+        for n, line in enumerate(coalesce(src)):
             at_start = checker.between_statements
             checker.feed(line)  # raises before a refused line is sent
             if n == 0 and strip_sandbox and line.rstrip() == SANDBOX_LINE:
