@@ -1,0 +1,1 @@
+"""One module per user intent, under the CLI (and the portal)."""
