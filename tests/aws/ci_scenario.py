@@ -6,7 +6,6 @@ of ``wpfleet ci policy``) and to prove that policy is enough."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from tests.aws.infra import ENV, REGION, BaseEnv, recording, tenant, write_fleet
 from tests.aws.test_deploy import register_targets_like_ecs
@@ -66,5 +65,3 @@ def full_run(loaded: LoadedFleet, base: BaseEnv, ecs_base: BaseEnv | None = None
 
 def unique(calls: list[str]) -> list[str]:
     return sorted(set(calls))
-
-

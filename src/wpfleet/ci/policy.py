@@ -82,7 +82,9 @@ def _scopes(fleet: Fleet, env: Environment) -> dict[str, list[str]]:
         table = _arn("dynamodb", r, a, f"table/{state.table}")
         out["dynamodb:"] = [table, f"{table}/index/*"]
     if aws.hosted_zone_id:
-        out["route53:ChangeResourceRecordSets"] = [f"arn:aws:route53:::hostedzone/{aws.hosted_zone_id}"]
+        out["route53:ChangeResourceRecordSets"] = [
+            f"arn:aws:route53:::hostedzone/{aws.hosted_zone_id}"
+        ]
     if aws.cluster:
         for op in ("CreateService", "UpdateService", "DeleteService", "DescribeServices"):
             out[f"ecs:{op}"] = [_arn("ecs", r, a, f"service/{aws.cluster}/{e}-*")]
