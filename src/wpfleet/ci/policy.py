@@ -123,7 +123,7 @@ def build_policy(fleet: Fleet, env: Environment) -> dict[str, Any]:
     groups: dict[tuple[str, ...], list[str]] = {}
     for action in policy_actions():
         groups.setdefault(tuple(_resources_for(action, scopes)), []).append(action)
-    statements = []
+    statements: list[dict[str, Any]] = []
     for resources, actions in sorted(groups.items(), key=lambda kv: (kv[0] != ("*",), kv[0])):
         sid = "Unscoped" if resources == ("*",) else f"Scoped{len(statements)}"
         statements.append(
