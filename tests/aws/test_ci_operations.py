@@ -1,5 +1,6 @@
 """The AWS operations of a CI run (deploy -> verify -> destroy, state on DynamoDB + S3),
-recorded with a boto3 ``before-call`` handler, are exactly the generated list that
+in both database modes (``direct`` and ``ecs-task``), recorded with a boto3
+``before-call`` handler, are exactly the generated list that
 ``wpfleet ci policy`` is built from. After a change to the AWS code path, re-record:
 ``WPFLEET_RECORD_OPERATIONS=1 pytest tests/aws/test_ci_operations.py``."""
 
@@ -23,6 +24,9 @@ def test_recorded_operations_match_the_generated_list(
 ) -> None:
     bootstrap_state(base)
     calls = unique(full_run(ci_fleet(tmp_path, base, wordpress_site), base))
+    (tmp_path / "ecs-task").mkdir()
+    ecs_task = ci_fleet(tmp_path / "ecs-task", base, wordpress_site, db_mode="ecs-task")
+    calls = unique(calls + full_run(ecs_task, base))
     if os.environ.get("WPFLEET_RECORD_OPERATIONS") == "1":
         OPERATIONS_FILE.write_text(json.dumps({"operations": calls}, indent=2) + "\n")
     assert calls == recorded_operations(), (
