@@ -92,9 +92,13 @@ git switch -c "$BRANCH"
 git add -- "$RELEASE_FILE"
 git commit -m "wpfleet: release $TENANT from $FROM to $TO"
 git push --force origin "HEAD:$BRANCH"
-gh pr create --base "$BASE" --head "$BRANCH" \\
-  --title "Release $TENANT to $TO" \\
-  --body "Merging this deploys the release in $RELEASE_FILE to $TO (after wpfleet approvals)."
+if gh pr view "$BRANCH" > /dev/null 2>&1; then
+  echo "the open release pull request of $BRANCH now records this release"
+else
+  gh pr create --base "$BASE" --head "$BRANCH" \\
+    --title "Release $TENANT to $TO" \\
+    --body "Merging this deploys the release in $RELEASE_FILE to $TO (after wpfleet approvals)."
+fi
 """
 
 
