@@ -108,6 +108,8 @@ def test_the_cross_reference_check_finds_mistakes(workflows: Path, tmp_path: Pat
     text = text.replace("${{ steps.deploy.outputs.pending }}", "${{ steps.deploy.outputs.x }}")
     text = text.replace("run: wpfleet validate", "run: wpfleet validate ${{ inputs.tenant }}")
     deploy.write_text(text)
+    text = deploy.read_text().replace("BRANCH: ${{ github.ref_name }}", "BRANCH: $GITHUB_REF")
+    deploy.write_text(text)
     dispatch = tmp_path / naming.ci_workflow("dispatch")
     dispatch.write_text(dispatch.read_text().replace("promote_from:", "promote_form:"))
     problems = "\n".join(check_folder(tmp_path))
@@ -115,6 +117,7 @@ def test_the_cross_reference_check_finds_mistakes(workflows: Path, tmp_path: Pat
     assert "steps.deploy.outputs.x is not written" in problems
     assert "expression expanded inside run:" in problems
     assert "passes undeclared input promote_form" in problems
+    assert "a shell variable in env: is never expanded" in problems
 
 
 def test_oidc_only_pinned_minimal_permissions(workflows: Path) -> None:

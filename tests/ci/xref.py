@@ -74,6 +74,8 @@ def check_workflow(path: Path, folder: Path) -> list[str]:
             problems += _refs(where, text, inputs, secrets, outputs, step_outputs, matrix)
             if re.search(r"\.run$", where) and "${{" in text:
                 problems.append(f"{where}: expression expanded inside run:")
+            if re.search(r"\.env\.\w+$", where) and re.search(r"\$(?!\{\{)\{?[A-Za-z_]", text):
+                problems.append(f"{where}: a shell variable in env: is never expanded")
         problems += _check_uses(path, folder, name, job)
     return problems
 

@@ -103,9 +103,10 @@ echo "verify: every check passed for $TENANT in $ENVIRONMENT" >> "$GITHUB_STEP_S
 """
 
 COMMIT_BACK = """\
+document="{document}"
 git config user.name "$BOT_NAME"
 git config user.email "$BOT_EMAIL"
-git add -- "$DOCUMENT"
+git add -- "$document"
 if git diff --cached --quiet; then
   echo "config document unchanged"
   exit 0
@@ -242,12 +243,11 @@ def post_job(ci: CiFleet) -> dict[str, Any]:
                 "name": "Commit and push (bot, [skip ci])",
                 "env": {
                     **_inputs_env(),
-                    "DOCUMENT": document,
                     "BOT_NAME": naming.CI_BOT_ACTOR,
                     "BOT_EMAIL": naming.CI_BOT_EMAIL,
                     "BRANCH": "${{ github.ref_name }}",
                 },
-                "run": COMMIT_BACK,
+                "run": COMMIT_BACK.format(document=document),
             },
         ],
     }
