@@ -288,10 +288,6 @@ def ci_release_branch(tenant: str, env: str) -> str:
     return f"wpfleet/release-{env}-{tenant}"
 
 
-def ci_policy_name(env: str) -> str:
-    return f"{env}-wpfleet-ci"
-
-
 def tf_root_dir(tenant: str, env: str) -> str:
     """One root module per tenant and environment: no shared directory, no ``-target``."""
     return f"tenants/{tenant}/{env}"

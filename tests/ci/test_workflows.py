@@ -198,13 +198,13 @@ def test_check_fails_when_the_committed_workflows_differ(
 ) -> None:
     repo = fleet_repo(tmp_path)
     out = repo / ".github" / "workflows"
-    assert run_cli(repo, "ci", "generate", "--check", monkeypatch=monkeypatch) == 1
+    assert run_cli(repo, "ci", "generate", "--check", monkeypatch=monkeypatch) == 8
     assert not out.exists()  # --check writes nothing
     run_cli(repo, "ci", "generate", monkeypatch=monkeypatch)
     deploy = out / naming.ci_workflow("deploy")
     deploy.write_text(deploy.read_text() + "# hand edit\n")
     (out / naming.ci_tenant_workflow("gone")).write_text("name: old\n")
-    assert run_cli(repo, "ci", "generate", "--check", monkeypatch=monkeypatch) == 1
+    assert run_cli(repo, "ci", "generate", "--check", monkeypatch=monkeypatch) == 8
     err = capsys.readouterr().err
     assert f"changed: {Path('.github/workflows') / naming.ci_workflow('deploy')}" in err
     assert naming.ci_tenant_workflow("gone") in err

@@ -19,7 +19,7 @@ def generate(
     ctx: typer.Context,
     out: Path = typer.Option(Path(".github/workflows"), "--out", help="Workflow folder."),
     check: bool = typer.Option(
-        False, "--check", help="Write nothing; exit 1 when the folder differs."
+        False, "--check", help="Write nothing; exit 8 (drift found) when the folder differs."
     ),
 ) -> int:
     """Write the workflows (deploy, dispatch, promote, release, approve, drift)."""
@@ -43,7 +43,7 @@ def generate(
     else:
         typer.echo(f"{len(result.written)} of {len(result.files)} workflow(s) written to {out}")
     if check and not result.up_to_date:
-        return int(ExitStatus.ERROR)
+        return int(ExitStatus.DRIFT_FOUND)  # what is committed differs from the fleet file
     return 0
 
 
