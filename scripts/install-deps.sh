@@ -20,6 +20,9 @@ if [ "$what" = "test" ]; then APT_PACKAGES+=(chromium libatomic1 nodejs); fi
 # Keep apt from pulling in apache2 / mod_php to satisfy `wordpress`'s dependencies.
 APT_EXCLUDE=(apache2- apache2-bin- libapache2-mod-php- libapache2-mod-php8.2-)
 
+# shellcheck: actionlint runs it over the generated workflows' scripts (tests/ci)
+[ "$what" = "test" ] && APT_PACKAGES+=(shellcheck)
+
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -56,4 +59,14 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo "==> installing wpfleet$extra into $VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check -e ".$extra"
   touch "$stamp"
+fi
+
+# checkov (tests/iac) pins its own boto3 and friends: it gets a virtualenv of its own so
+# that it never changes the versions wpfleet runs and is tested with.
+CHECKOV_VENV="${CHECKOV_VENV:-.venv-checkov}"
+CHECKOV_VERSION="3.3.30"
+if [ "$what" = "test" ] && ! "$CHECKOV_VENV/bin/checkov" --version 2>/dev/null | grep -qx "$CHECKOV_VERSION"; then
+  echo "==> installing checkov $CHECKOV_VERSION into $CHECKOV_VENV"
+  "$PY" -m venv "$CHECKOV_VENV"
+  "$CHECKOV_VENV/bin/pip" install -q --disable-pip-version-check "checkov==$CHECKOV_VERSION"
 fi

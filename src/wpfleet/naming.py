@@ -151,7 +151,7 @@ class TenantNames:
 
     @property
     def config_document(self) -> str:
-        return f"config/{self.env}/{self.tenant}.json"
+        return config_document_path(self.tenant, self.env)
 
     # --- checks -----------------------------------------------------------------------
     def limited(self) -> list[tuple[str, str, int]]:
@@ -243,3 +243,60 @@ def log_group(env: str) -> str:
 
 def shared_execution_role(env: str) -> str:
     return f"{env}-ecs-task-execution-role"
+
+
+def config_document_path(tenant: str, env: str) -> str:
+    """The seeds' ``config/{env}/{tenant}.json`` (also with shell variables as parts)."""
+    return f"config/{env}/{tenant}.json"
+
+
+# --- GitHub Actions and Terraform (``wpfleet ci generate``, ``wpfleet tf export``) -------
+#: every generated workflow file starts with this, so ``--check`` knows which are ours
+CI_WORKFLOW_PREFIX = "wpfleet-"
+#: the identity of the bot commits that write config documents back to git
+CI_BOT_ACTOR = "github-actions[bot]"
+CI_BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
+
+
+def ci_workflow(kind: str) -> str:
+    """deploy, dispatch, promote, release, approve, drift."""
+    return f"{CI_WORKFLOW_PREFIX}{kind}.yml"
+
+
+def ci_tenant_workflow(tenant: str) -> str:
+    return f"{CI_WORKFLOW_PREFIX}tenant-{tenant}.yml"
+
+
+def ci_concurrency_group(tenant: str, env: str) -> str:
+    return f"wpfleet-{env}-{tenant}"
+
+
+def ci_status_context(tenant: str, env: str) -> str:
+    """The commit status a deployment sets on the commit it deployed."""
+    return f"wpfleet/{env}/{tenant}"
+
+
+def ci_report_artifact(tenant: str, env: str) -> str:
+    return f"wpfleet-verify-{env}-{tenant}"
+
+
+def ci_document_artifact(tenant: str, env: str) -> str:
+    return f"wpfleet-config-{env}-{tenant}"
+
+
+def release_request_path(tenant: str, env: str) -> str:
+    """The file a release pull request adds: merging it deploys that release to ``env``."""
+    return f"releases/{env}/{tenant}.json"
+
+
+def ci_release_branch(tenant: str, env: str) -> str:
+    return f"wpfleet/release-{env}-{tenant}"
+
+
+def tf_root_dir(tenant: str, env: str) -> str:
+    """One root module per tenant and environment: no shared directory, no ``-target``."""
+    return f"tenants/{tenant}/{env}"
+
+
+def tf_state_key(tenant: str, env: str) -> str:
+    return f"wpfleet/{env}/{tenant}/terraform.tfstate"

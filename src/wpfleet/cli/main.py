@@ -29,6 +29,8 @@ COMMAND_MODULES = (
     "cmd_status",
     "cmd_credentials",
     "cmd_content",
+    "cmd_ci",
+    "cmd_tf",
 )
 
 

@@ -112,6 +112,11 @@ class AwsSettings(Strict):
     certificate_arn: str | None = None
     config_bucket: str | None = None
     scheme: Literal["https", "http"] = "https"
+    #: the IAM role GitHub Actions assumes through OIDC for this environment
+    #: (`wpfleet ci generate`; its policy comes from `wpfleet ci policy --env ENV`)
+    ci_role_arn: str | None = None
+    #: S3 bucket of `wpfleet tf export`'s state (default: the environment's state bucket)
+    tf_state_bucket: str | None = None
 
 
 NotifyEvent = Literal[
@@ -183,6 +188,21 @@ class TenantOverride(Strict):
     name: str | None = None
 
 
+class CiSettings(Strict):
+    """What `wpfleet ci generate` writes (see README, CI section)."""
+
+    #: also write one small trigger workflow per tenant, as the seeds do
+    per_tenant_workflows: bool = False
+    runs_on: str = "ubuntu-latest"
+    python: str = "3.11"
+    #: pip requirement that installs wpfleet on the runner (default: this version)
+    install: str | None = None
+    #: cron of the scheduled drift + status workflow (UTC)
+    drift_schedule: str = "17 5 * * 1-5"
+    #: the branch that release pull requests target and whose pushes deploy prod
+    branch: str = "main"
+
+
 class Tenant(Strict):
     id: str
     name: str
@@ -201,6 +221,7 @@ class Fleet(Strict):
     environments: list[Environment]
     tenants: list[Tenant] = Field(default_factory=list)
     notify: Notify | None = None
+    ci: CiSettings = Field(default_factory=CiSettings)
 
     def env(self, name: str) -> Environment:
         from wpfleet.errors import NotFoundError

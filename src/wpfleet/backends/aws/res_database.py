@@ -177,7 +177,9 @@ class _DatabaseServerResource(AwsResource):
 class Database(_DatabaseServerResource):
     id = "database/database"
     description = "MySQL database (utf8mb4)"
-    #: in ecs-task mode its task reads the tenant's secret (by full ARN)
+    #: ecs-task mode: the db-init task reads the tenant's secret (``secrets: valueFrom``)
+    #: even to drop the database, and ECS cannot start a task whose secret is gone, so a
+    #: destroy must drop the database before it deletes the secret
     depends_on = ("database/secret",)
 
     def read(self) -> Fact | None:

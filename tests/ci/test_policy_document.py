@@ -1,0 +1,72 @@
+"""``wpfleet ci policy``: the document's shape and scoping (what moto cannot evaluate;
+test_ci_policy.py proves the actions against moto with IAM enforced)."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from pathlib import Path
+
+import pytest
+
+from wpfleet import naming
+from wpfleet.ci.policy import build_policy, iam_action, policy_actions, recorded_operations
+from wpfleet.cli.main import main
+from wpfleet.config.load import load_fleet
+
+REPO = Path(__file__).resolve().parents[2]
+BBWS = REPO / "examples" / "bbws" / "fleet.yaml"
+
+
+def resources_of(policy: dict, action: str) -> list[str]:
+    out: list[str] = []
+    for st in policy["Statement"]:
+        if action in st["Action"]:
+            res = st["Resource"]
+            out += res if isinstance(res, list) else [res]
+    return out
+
+
+def test_actions_are_the_recorded_operations_and_nothing_wider() -> None:
+    actions = policy_actions()
+    assert not any("*" in a for a in actions)
+    assert {iam_action(op) for op in recorded_operations()} - {"sts:GetCallerIdentity"} <= set(
+        actions
+    )
+    assert iam_action("s3.ListObjectsV2") == "s3:ListBucket"
+    assert iam_action("elbv2.CreateRule") == "elasticloadbalancing:CreateRule"
+
+
+def test_resources_are_the_environments_names() -> None:
+    fleet = load_fleet(BBWS).fleet
+    env = fleet.env("sit")
+    policy = build_policy(fleet, env)
+    names = naming.tenant_names("goldencrust", "sit", env.domain)
+    region, account = env.aws.region, env.aws.account_id  # type: ignore[union-attr]
+    secret = f"arn:aws:secretsmanager:{region}:{account}:secret:{names.db_secret}-AbCdEf"
+    role = f"arn:aws:iam::{account}:role/{names.execution_role}"
+    tg = f"arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/{names.target_group}/0a1b"
+    for action, arn in (
+        ("secretsmanager:CreateSecret", secret),
+        ("iam:CreateRole", role),
+        ("elasticloadbalancing:CreateTargetGroup", tg),
+    ):
+        patterns = resources_of(policy, action)
+        assert "*" not in patterns and any(fnmatch.fnmatchcase(arn, p) for p in patterns)
+    # another environment's names are outside
+    dev = naming.tenant_names("goldencrust", "dev", fleet.env("dev").domain)
+    other = f"arn:aws:secretsmanager:{region}:{account}:secret:{dev.db_secret}-AbCdEf"
+    assert not any(
+        fnmatch.fnmatchcase(other, p) for p in resources_of(policy, "secretsmanager:CreateSecret")
+    )
+
+
+def test_cli_prints_the_same_document_every_time(capsys: pytest.CaptureFixture[str]) -> None:
+    outs = []
+    for _ in range(2):
+        assert main(["--fleet", str(BBWS), "ci", "policy", "--env", "prod"]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1]
+    doc = json.loads(outs[0])
+    assert doc["Version"] == "2012-10-17"
+    assert "af-south-1:093646564004" in outs[0]
