@@ -182,7 +182,9 @@ def _load(spec: DbSpec, dump: Path, strip_sandbox: bool, client: str) -> DumpFac
             proc.stdin.close()
         except BrokenPipeError:  # the client stopped: an SQL error, say
             _kill(proc, reader)
-            raise ContentImportError(_failed(client, proc.returncode, errors), hint=_UNCHANGED) from None
+            raise ContentImportError(
+                _failed(client, proc.returncode, errors), hint=_UNCHANGED
+            ) from None
         except BaseException:
             _kill(proc, reader)
             raise
