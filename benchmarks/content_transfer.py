@@ -11,6 +11,7 @@ Run: python -m benchmarks.content_transfer [--size-mb 100]
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import tempfile
@@ -70,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         total_s = time.perf_counter() - started
         save("content_transfer", {
             "dump_sql_bytes": manifest.sql_bytes,
+            "load_average_at_end": os.getloadavg(),
             "dump_gzip_bytes": manifest.dump_bytes,
             "rows": manifest.rows,
             "plain_dump_pipe_load_s": round(plain_s, 2),

@@ -198,6 +198,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             results[f"{label}, {shape}"] = compare(tools, src, expected, pairs, cache)
     save("searchreplace", {
         "dump_bytes": dump("big", size, HOST).stat().st_size,
+        "load_average_at_end": os.getloadavg(),
         "target": "at least go-search-replace 0.0.7's ~180 (1 pair) / ~140 (3 pairs) MB/s",
         "results": results,
         "correctness_set": correctness_set(tools),

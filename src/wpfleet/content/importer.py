@@ -43,7 +43,7 @@ OLD = "_wpfo_"
 CLIENTS = ("mariadb", "mysql")
 
 
-class ImportError_(BackendError):
+class ContentImportError(BackendError):
     """The load failed; the live tables are as they were."""
 
 
@@ -70,7 +70,7 @@ def import_database(
 ) -> ImportResult:
     """Load ``source`` (an export directory or a dump file, gzip or not) into ``spec``.
 
-    Raises DumpRefusedError, ImportError_ (the load failed) or VerifyFailedError (the
+    Raises DumpRefusedError, ContentImportError (the load failed) or VerifyFailedError (the
     proof failed); in every case the live tables are exactly as they were. With
     ``drop_missing``, live tables the dump does not hold are dropped in the same swap.
     """
@@ -182,14 +182,16 @@ def _load(spec: DbSpec, dump: Path, strip_sandbox: bool, client: str) -> DumpFac
             proc.stdin.close()
         except BrokenPipeError:  # the client stopped: an SQL error, say
             _kill(proc, reader)
-            raise ImportError_(_failed(client, proc.returncode, errors), hint=_UNCHANGED) from None
+            raise ContentImportError(
+                _failed(client, proc.returncode, errors), hint=_UNCHANGED
+            ) from None
         except BaseException:
             _kill(proc, reader)
             raise
         code = proc.wait()
         reader.join()
     if code != 0:
-        raise ImportError_(_failed(client, code, errors), hint=_UNCHANGED)
+        raise ContentImportError(_failed(client, code, errors), hint=_UNCHANGED)
     return facts
 
 
