@@ -8,7 +8,7 @@ because error paths are where secrets tend to slip into messages.
 
 from __future__ import annotations
 
-import signal
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -26,22 +26,26 @@ from tests.reliability.leaks import (
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
-RUN = [
+CRASHES = [
     (("deploy", "alpha", "--env", "sit"), {}, 0),
     (("deploy", "bravo", "--env", "dev"), {"WPFLEET_INJECT_KILL": "nginx:reload"}, -9),
     (("-v", "deploy", "bravo", "--env", "dev"), {}, 0),
     (("deploy", "charlie", "--env", "dev"), {"WPFLEET_INJECT_FAULT": "infra/wordpress@after"}, 4),
+]
+REPORTS = [
     (("--log-format", "json", "-v", "deploy", "delta", "--env", "sit"), {}, 0),
-    (("verify", "alpha", "--env", "sit", "--format", "junit"), {}, 0),
-    (("-o", "json", "verify", "bravo", "--env", "dev"), {}, 0),
+    (("deploy", "echo", "--env", "dev"), {}, 0),
+    (("verify", "delta", "--env", "sit", "--format", "junit"), {}, 0),
+    (("-o", "json", "verify", "echo", "--env", "dev"), {}, 0),
     (("-o", "json", "status"), {}, 0),
-    (("history", "bravo"), {}, 0),
-    (("destroy", "bravo", "--env", "dev", "--yes"), {}, 0),
+    (("history", "echo"), {}, 0),
+    (("destroy", "echo", "--env", "dev", "--yes"), {}, 0),
     (("destroy", "delta", "--env", "sit", "--yes"), {}, 0),
 ]
 
 
-def test_no_secret_in_argv_env_logs_state_or_reports_across_crashes(fleet: Fleet) -> None:
+def scan_run(fleet: Fleet, commands: list[tuple[tuple[str, ...], dict[str, str], int]]) -> None:
+    """Run ``commands`` as real processes through the shims, then scan every place."""
     base = Path(tempfile.mkdtemp(prefix="wpfleet-leaks-"))
     base.chmod(0o755)
     log = base / "argv-env.log"
@@ -50,19 +54,15 @@ def test_no_secret_in_argv_env_logs_state_or_reports_across_crashes(fleet: Fleet
     path = make_shims(base / "shims", log)
     outputs = []
     with ProcSampler().running() as sampler:
-        for args, extra, expected in RUN:
+        for args, extra, expected in commands:
             proc = fleet.sub(*args, env={"PATH": path, **extra})
             assert proc.returncode == expected, f"{args}: {proc.returncode} {proc.stderr}"
-            if expected == -signal.SIGKILL:
-                assert proc.returncode == -signal.SIGKILL
             outputs.append(proc.stdout + proc.stderr)
     recorded = log.read_bytes().decode("utf-8", "replace")
-    assert "nginx" in recorded and "php" in recorded and "PATH=" in recorded, (
-        "the shims recorded nothing"
-    )
+    assert "PATH=" in recorded, "the shims recorded nothing"
     assert sampler.samples > 10
     secrets = fleet.secret_values()
-    assert len(secrets) >= 6, "db admin, basic auth, and the tenants' db and admin passwords"
+    assert len(secrets) >= 4, "db admin, basic auth, and tenants' db and admin passwords"
     places = {
         "argv and environment of started programs": recorded,
         "/proc cmdline and environ samples": sampler.text(),
@@ -75,6 +75,15 @@ def test_no_secret_in_argv_env_logs_state_or_reports_across_crashes(fleet: Fleet
         places[str(file)] = file.read_text("utf-8", "replace")
     assert len(places) > 20
     assert find_leaks(secrets, places) == []
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_no_secret_leaks_across_a_kill_a_resume_and_a_rollback(fleet: Fleet) -> None:
+    scan_run(fleet, CRASHES)
+
+
+def test_no_secret_leaks_into_json_logs_reports_or_destroys(fleet: Fleet) -> None:
+    scan_run(fleet, REPORTS)
 
 
 def test_the_scanner_finds_a_planted_secret() -> None:

@@ -59,7 +59,7 @@ def probe_plugins(local_stack: LocalStack) -> Iterator[None]:
             "    header('Content-Type: application/json');\n"
             f"    $read = @file_get_contents({other});\n"
             f"    $cmd = 'cat ' . escapeshellarg({other}) . ' 2>/dev/null';\n"
-            "    $shell = (string) @shell_exec($cmd);\n"
+            "    $shell = function_exists('shell_exec') ? (string) @shell_exec($cmd) : '';\n"
             "    echo json_encode(array('euid' => posix_geteuid(), 'read' => $read !== false,\n"
             "        'shell' => strpos($shell, 'DB_PASSWORD') !== false));\n"
             "    exit;\n}\n"

@@ -181,9 +181,7 @@ class TenantPool(Resource):
     def read(self) -> Fact | None:
         path = self.fpm.pool_file(self.t.pool_name)
         digest = file_hash(path)
-        if not (self.t.own_pool or self.membership.exists()):
-            return None
-        if digest is None and not (self.t.own_pool and self.fpm.still_loaded(path)):
+        if digest is None or not (self.t.own_pool or self.membership.exists()):
             return None
         return Fact(
             {
@@ -245,9 +243,7 @@ class TenantVhost(Resource):
         try:
             text = path.read_text()
         except FileNotFoundError:
-            if not self.nginx.still_loaded(path):
-                return None
-            return Fact({"host": self.t.host, "hash": None, "basic_auth": None, "loaded": False})
+            return None
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
         basic_auth = "auth_basic_user_file" in text
         loaded = self.nginx.is_loaded(self.t.id)
