@@ -37,7 +37,7 @@ def test_http_check_wants_the_themed_front_page(local_stack: LocalStack) -> None
     assert result.ok and f"<title> {ctx.tenant.name!r}" in result.detail, result.detail
     themes = backend.tenant(ctx).files.content / "themes"
     theme = themes / "twentytwentythree"
-    assert theme.is_symlink(), sorted(p.name for p in themes.iterdir())
+    assert theme.is_dir() and not theme.is_symlink(), sorted(p.name for p in themes.iterdir())
     hidden = themes.parent / "twentytwentythree.hidden"
     theme.rename(hidden)
     try:
