@@ -18,7 +18,8 @@ from wpfleet.state.base import LockInfo
 from wpfleet.state.sqlite import SqliteStore
 
 HOST = socket.gethostname()
-NOW = time.time()
+NOW = time.time()  # for "since": expiry is always taken from the clock at the test (a
+# module-level "now + 600" had passed by the time a long, busy run reached the test)
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_acquire_release_and_context_manager(store: SqliteStore) -> None:
 def test_live_holder_on_this_host_is_refused(store: SqliteStore) -> None:
     sleeper = subprocess.Popen(["sleep", "30"])
     try:
-        holder = seed(store, host=HOST, pid=sleeper.pid, expires_at=NOW + 600)
+        holder = seed(store, host=HOST, pid=sleeper.pid, expires_at=time.time() + 600)
         with pytest.raises(LockHeldError) as err:
             LockManager(store).acquire("dev/acme", "d-new")
         message = str(err.value)
@@ -72,7 +73,7 @@ def test_live_holder_on_this_host_is_refused(store: SqliteStore) -> None:
 
 
 def test_dead_holder_on_this_host_is_taken_over_at_once(store: SqliteStore) -> None:
-    holder = seed(store, host=HOST, pid=finished_pid(), expires_at=NOW + 600)
+    holder = seed(store, host=HOST, pid=finished_pid(), expires_at=time.time() + 600)
     with LockManager(store).acquire("dev/acme", "d-new") as held:
         assert held.taken_over_from == holder
         lock = store.get_lock("dev/acme")
@@ -92,13 +93,13 @@ def test_zombie_counts_as_dead() -> None:
 
 
 def test_dead_pid_on_another_host_waits_for_expiry(store: SqliteStore) -> None:
-    seed(store, host="elsewhere", pid=finished_pid(), expires_at=NOW + 600)
+    seed(store, host="elsewhere", pid=finished_pid(), expires_at=time.time() + 600)
     with pytest.raises(LockHeldError, match="elsewhere"):
         LockManager(store).acquire("dev/acme")
 
 
 def test_expired_lock_is_taken_over(store: SqliteStore) -> None:
-    holder = seed(store, host="elsewhere", pid=1, expires_at=NOW - 1)
+    holder = seed(store, host="elsewhere", pid=1, expires_at=time.time() - 1)
     with LockManager(store).acquire("dev/acme") as held:
         assert held.taken_over_from == holder
 
@@ -163,7 +164,7 @@ def test_racing_processes_exactly_one_wins(tmp_path: Path, stale: bool) -> None:
     db = tmp_path / "state.db"
     store = SqliteStore(db)
     if stale:
-        seed(store, host="elsewhere", pid=1, expires_at=NOW - 1)
+        seed(store, host="elsewhere", pid=1, expires_at=time.time() - 1)
     ctx = multiprocessing.get_context("spawn")
     start, done, out = ctx.Event(), ctx.Event(), ctx.Queue()
     procs = [ctx.Process(target=_race, args=(str(db), start, done, out)) for _ in range(4)]
