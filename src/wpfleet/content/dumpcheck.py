@@ -49,9 +49,11 @@ _CLIENT_WORDS = (
     b"|NOWARNING|STATUS|PRINT|EGO|GO|EXIT|QUIT|HELP|CLEAR"
 )
 _CLIENT_LINE = re.compile(rb"\s*(?:" + _CLIENT_WORDS + rb")(?:\s|;|$)", re.I)
+# possessive and atomic: a number is read one way only, so a mismatch fails at once
+# instead of trying every split of every digit run (which is exponential)
 _VALUES_OK = re.compile(
-    rb"(?:\s+|[(),]|\x01|NULL|TRUE|FALSE|DEFAULT|_binary|_utf8mb4|_latin1|0x[0-9A-Fa-f]*"
-    rb"|[bB]\x01|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)*",
+    rb"(?:[\s(),\x01]++|NULL|TRUE|FALSE|DEFAULT|_binary|_utf8mb4|_latin1|0x[0-9A-Fa-f]*+"
+    rb"|[bB]\x01|[+-]?+(?>\d++(?:\.\d*+)?+|\.\d++)(?>[eE][+-]?+\d++)?+)*+",
     re.I,
 )
 _T = rb"(?:`(?:[^`]|``)+`|[\w$]+)"  # one table name, not db.table
@@ -141,8 +143,9 @@ class DumpChecker:
         return self.open is None and not self.head.strip()
 
     def feed(self, line: bytes) -> None:
-        self.facts.lines += 1
-        n = self.facts.lines
+        """One line, or a block of whole lines (see rowlines.coalesce)."""
+        n = self.facts.lines + 1
+        self.facts.lines += line.count(b"\n", 0, -1) + 1
         if n == 1 and line.rstrip() == SANDBOX_LINE:
             self.facts.sandbox_line = True
             return

@@ -23,6 +23,7 @@ from wpfleet.content.manifest import (
     wordpress_version,
 )
 from wpfleet.content.rowcount import RowCounter
+from wpfleet.content.rowlines import coalesce
 from wpfleet.errors import BackendError
 
 DUMP_TOOLS = ("mariadb-dump", "mysqldump")
@@ -112,7 +113,7 @@ def _dump_to(argv: list[str], path: Path) -> tuple[dict[str, int], int, str]:
         with gzip.GzipFile(
             filename=DUMP_NAME[:-3], mode="wb", fileobj=hashing, compresslevel=GZIP_LEVEL
         ) as gz:
-            for line in proc.stdout:
+            for line in coalesce(proc.stdout):
                 size += len(line)
                 counter.feed(line)
                 gz.write(line)

@@ -20,11 +20,14 @@ spelled with other escapes (``\\/``) is not seen here; the proof that follows fi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from wpfleet.content.sqldump import close_quote, sql_escape, sql_unescape
 
 _Q = ord("'")
+# whole rows, one or more lines of them, the last maybe ending the statement
+_ROWS = re.compile(rb"\s*\([^();]*\)(?:\s*,\s*\([^();]*\))*\s*[,;]?\s*")
 
 
 @dataclass
@@ -114,11 +117,15 @@ def fast_insert(
     mariadb-dump writes them one per line (``(1,'a'),`` … ``(9,'z');``); ``ends`` in the
     result says whether the statement's ``;`` was in it.
     """
-    if not (fragment or stmt.endswith(b";")) or stmt.count(b'"') != stmt.count(b'\\"'):
+    if not (fragment or stmt.endswith(b";")) or (
+        b'"' in stmt and stmt.count(b'"') != stmt.count(b'\\"')
+    ):
         return None  # not one statement, or a double-quoted literal (not mysqldump's style)
     hits = fast.positions(stmt, values_at)
     if fast.hex and fast.hex_needle(stmt):
         return None
+    if not hits:  # nothing to replace: only the shape and the rows are needed
+        return _untouched(stmt, values_at, zero, fragment)
     hits.append(len(stmt))  # a sentinel: no more needles
     walk = _Walk(stmt, values_at)
     counts, h, nexthit = zero, 0, hits[0]
@@ -143,6 +150,52 @@ def fast_insert(
         pos = e + 1
     walk.pos = pos
     return walk.finish(counts, fragment)
+
+
+def split_literals(data: bytes, start: int = 0) -> list[bytes] | None:
+    """The text between single-quoted literals from ``start`` (None: one is unclosed).
+
+    The lean loop for values that need no replacing: a ``find`` per quote, nothing else.
+    """
+    gaps: list[bytes] = []
+    append, find, pos = gaps.append, data.find, start
+    while True:
+        q = find(b"'", pos)
+        if q < 0:
+            break
+        append(data[pos:q])
+        e = find(b"'", q + 1)
+        if data[e - 1] == 92:  # an escaped quote (or an escaped backslash)
+            e = close_quote(data, b"'", q + 1)
+        if e < 0:
+            return None
+        pos = e + 1
+    append(data[pos:])
+    return gaps
+
+
+def _untouched(stmt: bytes, values_at: int, zero: list[int], fragment: bool) -> FastResult | None:
+    gaps = split_literals(stmt, values_at)
+    if gaps is None:
+        return None
+    return _shape(b"\x01".join(gaps), stmt, 0, 0, zero, fragment)
+
+
+def _shape(
+    gaps: bytes, stmt: bytes, rows_changed: int, changed: int, counts: list[int], fragment: bool
+) -> FastResult | None:
+    """The result if the values' skeleton ``gaps`` has a shape the fast path vouches for:
+    one ``(`` per row outside literals, and the ``;`` only at the end (None: it has not)."""
+    opens, semis = gaps.count(b"("), gaps.count(b";")
+    rows = gaps.count(b"),(") + 1
+    ends = True
+    if fragment:
+        if _ROWS.fullmatch(gaps) is None:
+            return None  # not whole rows with one level of "(…)" each
+        rows, ends = opens, semis == 1
+    elif opens != rows or semis != 1:
+        return None
+    return FastResult(stmt, rows, rows_changed, changed, counts, gaps, ends)
 
 
 class _Walk:
@@ -181,23 +234,10 @@ class _Walk:
     def finish(self, counts: list[int], fragment: bool) -> FastResult | None:
         stmt = self.stmt
         self.gaps.append(stmt[self.pos :])
-        gaps = b"\x01".join(self.gaps)
-        opens, semis = gaps.count(b"("), gaps.count(b";")
-        rows = gaps.count(b"),(") + 1
-        if fragment:
-            rows += gaps.count(b"),\n(") + gaps.count(b"),\r\n(")
-            body = gaps.strip()
-            ends = body.endswith(b";")
-            shaped = body[:1] == b"(" and body.endswith((b"),", b");", b")"))
-            if not shaped or opens != rows or gaps.count(b")") != rows or semis != ends:
-                return None  # not whole rows, one "(" each: leave it to the reference
-        elif opens != rows or semis != 1:
-            return None  # not one "(" per row, or not one statement: leave it to the reference
         self.out.append(stmt[self.last :])
         new = b"".join(self.out) if self.changed else stmt
-        result = FastResult(new, rows, len(self.changed_rows), self.changed, counts, gaps)
-        result.ends = not fragment or ends
-        return result
+        gaps = b"\x01".join(self.gaps)
+        return _shape(gaps, new, len(self.changed_rows), self.changed, counts, fragment)
 
 
 _COUNTER = FastPath([], [])
@@ -211,4 +251,6 @@ def count_rows(stmt: bytes, values_at: int) -> int | None:
 
 def skeleton(stmt: bytes, values_at: int, fragment: bool = False) -> FastResult | None:
     """One INSERT's rows and its values' skeleton (literals as ``\x01``), or None."""
-    return fast_insert(_COUNTER, None, stmt, values_at, [], fragment)
+    if b'"' in stmt and stmt.count(b'"') != stmt.count(b'\\"'):
+        return None
+    return _untouched(stmt, values_at, [], fragment)

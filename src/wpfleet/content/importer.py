@@ -34,6 +34,7 @@ from wpfleet.content.dumpcheck import (
 )
 from wpfleet.content.manifest import DUMP_NAME, Manifest
 from wpfleet.content.rowcount import RowCounter
+from wpfleet.content.rowlines import coalesce
 from wpfleet.content.sqldump import open_dump
 from wpfleet.errors import BackendError, UsageError, VerifyFailedError
 
@@ -42,7 +43,7 @@ OLD = "_wpfo_"
 CLIENTS = ("mariadb", "mysql")
 
 
-class ImportError_(BackendError):
+class ContentImportError(BackendError):
     """The load failed; the live tables are as they were."""
 
 
@@ -69,7 +70,7 @@ def import_database(
 ) -> ImportResult:
     """Load ``source`` (an export directory or a dump file, gzip or not) into ``spec``.
 
-    Raises DumpRefusedError, ImportError_ (the load failed) or VerifyFailedError (the
+    Raises DumpRefusedError, ContentImportError (the load failed) or VerifyFailedError (the
     proof failed); in every case the live tables are exactly as they were. With
     ``drop_missing``, live tables the dump does not hold are dropped in the same swap.
     """
@@ -154,7 +155,7 @@ def _count(dump: Path) -> dict[str, int]:
     """Rows per table in a dump the checker could not count (slower)."""
     counter = RowCounter(str(dump))
     with open_dump(dump) as src:
-        for line in src:
+        for line in coalesce(src):
             counter.feed(line)
     return counter.finish()
 
@@ -181,14 +182,16 @@ def _load(spec: DbSpec, dump: Path, strip_sandbox: bool, client: str) -> DumpFac
             proc.stdin.close()
         except BrokenPipeError:  # the client stopped: an SQL error, say
             _kill(proc, reader)
-            raise ImportError_(_failed(client, proc.returncode, errors), hint=_UNCHANGED) from None
+            raise ContentImportError(
+                _failed(client, proc.returncode, errors), hint=_UNCHANGED
+            ) from None
         except BaseException:
             _kill(proc, reader)
             raise
         code = proc.wait()
         reader.join()
     if code != 0:
-        raise ImportError_(_failed(client, code, errors), hint=_UNCHANGED)
+        raise ContentImportError(_failed(client, code, errors), hint=_UNCHANGED)
     return facts
 
 
@@ -208,7 +211,7 @@ def _failed(client: str, code: int | None, errors: list[bytes]) -> str:
 
 def _send(checker: DumpChecker, dump: Path, out: IO[bytes], strip_sandbox: bool) -> None:
     with open_dump(dump) as src:
-        for n, line in enumerate(src):
+        for n, line in enumerate(coalesce(src)):
             at_start = checker.between_statements
             checker.feed(line)  # raises before a refused line is sent
             if n == 0 and strip_sandbox and line.rstrip() == SANDBOX_LINE:

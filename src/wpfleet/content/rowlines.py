@@ -13,7 +13,7 @@ Everything else goes through the :class:`~wpfleet.content.sqldump.Splitter`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -42,6 +42,28 @@ class RowsMode:
     quote: bytes | None = None
 
 
+def coalesce(lines: Iterable[bytes], limit: int = 1 << 20) -> Iterator[bytes]:
+    """Lines, with runs of row lines (``(…),`` lines, as mariadb-dump writes one row per
+    line) joined into blocks of up to ``limit`` bytes: per-row Python work becomes
+    per-block work. Joining keeps every byte; a block never starts a statement."""
+    block: list[bytes] = []
+    size = 0
+    for line in lines:
+        if line[:1] != b"(":
+            if block:
+                yield b"".join(block)
+                block, size = [], 0
+            yield line
+            continue
+        block.append(line)
+        size += len(line)
+        if not line.endswith(b"),\n") or size >= limit:
+            yield b"".join(block)
+            block, size = [], 0
+    if block:
+        yield b"".join(block)
+
+
 def drive(
     job: _SearchReplace,
     src: Iterable[bytes],
@@ -51,7 +73,7 @@ def drive(
 ) -> bool:
     """Run every line of ``src`` through ``job``; True when the dump ended inside rows."""
     mode: RowsMode | None = None
-    for line in src:
+    for line in coalesce(src):
         if mode is not None:
             if not mode.pending:
                 quick = job.fast_rows(mode.table, line)
