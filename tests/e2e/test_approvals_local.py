@@ -49,6 +49,7 @@ TENANTS = [
     "oscar",
     "papa",
     "quebec",
+    "romeo",
 ]
 
 
@@ -573,3 +574,30 @@ def test_content_export_import_and_clone_rules(chain: Fleet) -> None:
     prod = chain.cli("content", "clone", tenant, "--from", "sit", "--to", "prod",
                      "--allow-upward")  # fmt: skip
     assert prod.code == 3 and "approvals" in prod.err
+
+
+def test_an_approved_run_that_cannot_start_gives_its_claim_back(chain: Fleet) -> None:
+    import socket
+    import time as _time
+
+    from wpfleet.errors import LockHeldError
+    from wpfleet.state.base import LockInfo
+
+    clock = Clock(WED_10)
+    rid = request_prod(chain, "romeo", clock)
+    clock.now += 400
+    vote(chain, "tebogotseka", rid, clock)
+    host, now = socket.gethostname(), _time.time()
+    held = LockInfo(key="prod/romeo", owner=f"{host}:{os.getpid()}:other", host=host,
+                    pid=os.getpid(), acquired_at=now, expires_at=now + 600)  # fmt: skip
+    with ws(chain, "x") as w:
+        store = w.store(w.env("prod"))
+        assert store.try_lock(held) is None  # a live deployment holds (romeo, prod)
+    with pytest.raises(LockHeldError):
+        vote(chain, "lead-devops-engineer", rid, clock)
+    with ws(chain, "x") as w:
+        rows = {r.request.id: r for r in approvals.pending(w, clock=clock)}
+        assert rows[rid].evaluation.verdict == "ready"  # approved, claim given back
+        w.store(w.env("prod")).release_lock("prod/romeo", held.owner)
+        outcome = approvals.resume(w, rid, clock=clock)
+    assert outcome.deployment is not None and outcome.deployment.status == "succeeded"

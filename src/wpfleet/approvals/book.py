@@ -133,3 +133,9 @@ class ApprovalBook:
         request.deployment_id = deployment_id
         self.settle(request, Verdict.RUNNING, f"run by {who}")
         return True
+
+    def unclaim(self, request: Request) -> Request:
+        """Undo a claim whose deployment never started (it stays approved and pending)."""
+        self.store.delete_document(f"approvals/claims/{request.id}")
+        request.deployment_id = ""
+        return self.settle(request, Verdict.PENDING, "its run did not start; resume it")

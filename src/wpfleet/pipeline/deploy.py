@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NoReturn
 
+from wpfleet.approvals.policy import Request
 from wpfleet.backends import get_backend
 from wpfleet.backends.base import Backend, TenantContext
 from wpfleet.checks.verify import CheckOutcome, VerifyReport, run_checks
@@ -140,6 +141,22 @@ class Pipeline:
             self.store, ctx, lambda: self.plan(tenant_id, adopt=adopt, pin=pin), kind=kind,
             pin=pin, request_id=request_id, reason=reason, origin=origin, clock=self.clock,
         )  # fmt: skip
+        try:
+            return self._deploy_locked(ctx, kind, adopt, reason, origin, request)
+        except BaseException:
+            releasing.unclaim_unstarted(self.store, request, self.clock)
+            raise
+
+    def _deploy_locked(
+        self,
+        ctx: TenantContext,
+        kind: str,
+        adopt: bool,
+        reason: str,
+        origin: Json | None,
+        request: Request | None,
+    ) -> Outcome:
+        tenant_id, deployment_id = ctx.tenant.id, ctx.deployment_id
         self.backend.preflight()
         key = lock_key(tenant_id, self.env.name)
         with LockManager(self.store).acquire(key, deployment_id) as lock:
@@ -191,7 +208,7 @@ class Pipeline:
             outcome.steps = plan_apply(resources, owned, adopt=adopt)
             self._apply_phases(ctx, executor, outcome, resources, adopt=adopt)
         except BaseException as exc:
-            releasing.record(self.store, ctx, deployment, passed=False)
+            releasing.record_failure(self.store, ctx, deployment)
             self._fail(deployment, outcome, executor, resources, exc)
         deployment.status = "succeeded"
         deployment.finished_at = time.time()

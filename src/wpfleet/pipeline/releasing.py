@@ -10,11 +10,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 from wpfleet.approvals import flow
+from wpfleet.approvals.book import ApprovalBook
 from wpfleet.approvals.policy import Request
 from wpfleet.backends.base import Backend, TenantContext
 from wpfleet.engine.resource import Step
@@ -97,6 +99,23 @@ def record(
         origin=deployment.release.get("origin") or {},
         image_digest=digest,
     )
+
+
+def record_failure(store: StateStore, ctx: TenantContext, deployment: Deployment) -> None:
+    """The failed run, recorded as not passed; never in the way of the rollback that
+    follows (a store error here is the lesser problem)."""
+    with contextlib.suppress(Exception):  # the rollback must run whatever happens here
+        record(store, ctx, deployment, passed=False)
+
+
+def unclaim_unstarted(
+    store: StateStore, request: Request | None, clock: Callable[[], float]
+) -> None:
+    """An approved request claimed by a deploy that stopped before it started (platform
+    down, lock held): give the claim back, so that ``--resume`` can run it later."""
+    if request is None or store.get_deployment(request.deployment_id) is not None:
+        return
+    ApprovalBook(store, clock).unclaim(request)
 
 
 def _digest(backend: Backend, ctx: TenantContext) -> str | None:
