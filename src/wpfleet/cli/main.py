@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "cmd_status",
     "cmd_credentials",
     "cmd_content",
+    "cmd_metrics",
 )
 
 
