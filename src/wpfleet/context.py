@@ -49,6 +49,26 @@ class Credentials:
 
 
 @dataclass
+class CostData:
+    """An environment's spend as its backend's billing reports it (aws: Cost Explorer):
+    per service per ISO day, and per tenant (cost-allocation tag; "" = untagged)."""
+
+    account: str = ""
+    currency: str = "USD"
+    by_service: dict[str, dict[str, float]] = field(default_factory=dict)
+    by_tenant: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One log event of a tenant: when (epoch seconds), which stream or file, the text."""
+
+    at: float
+    source: str
+    message: str
+
+
+@dataclass
 class TenantHealth:
     tenant: str
     deployed: bool

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from wpfleet.context import (
     ComponentStatus,
+    CostData,
     Credentials,
     Discovered,
     PlatformStatus,
@@ -21,6 +22,8 @@ from wpfleet.context import (
 )
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from wpfleet.checks.base import Check
     from wpfleet.config.load import LoadedFleet
     from wpfleet.config.models import Environment
@@ -108,6 +111,15 @@ class Backend(ABC):
             hint="discover is for backend: aws",
         )
 
+    # --- operations ----------------------------------------------------------------------
+    def costs(self, days: int, today: dt.date) -> CostData:
+        """What the environment cost over the ``days`` before ``today``, per service and
+        day and per tenant. A backend without a bill says so (NotImplementedError)."""
+        raise NotImplementedError(
+            f"{self.env.name}: the {self.env.backend} backend has no bill to read; "
+            "cost reports are for backend: aws (Cost Explorer)"
+        )
+
     def close(self) -> None:  # noqa: B027
         """Release clients and connections."""
 
@@ -115,6 +127,7 @@ class Backend(ABC):
 __all__ = [
     "Backend",
     "ComponentStatus",
+    "CostData",
     "Credentials",
     "Discovered",
     "PlatformStatus",

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "cmd_credentials",
     "cmd_content",
     "cmd_metrics",
+    "cmd_cost",
 )
 
 

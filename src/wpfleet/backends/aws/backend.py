@@ -7,6 +7,7 @@ resource reads first and is tagged (or recorded in the state store) as wpfleet's
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import time
@@ -34,6 +35,7 @@ from wpfleet.backends.aws.tenant import EnvCache, TenantAws
 from wpfleet.backends.base import (
     Backend,
     ComponentStatus,
+    CostData,
     Credentials,
     PlatformStatus,
     TenantContext,
@@ -149,6 +151,13 @@ class AwsBackend(Backend):
     def discover(self) -> Discovered:
         """The environment's ``aws:`` block as found by names and tags (read only)."""
         return discover(self.aws, self.env)
+
+    def costs(self, days: int, today: dt.date) -> CostData:
+        """Cost Explorer with this environment's own credentials (profile, account)."""
+        from wpfleet.backends.aws.ce import env_costs
+
+        self.aws.check_account()
+        return env_costs(self.aws, self.env.name, days, today)
 
     def platform_down(self) -> PlatformStatus:
         raise NotImplementedError(
