@@ -16,6 +16,7 @@ from wpfleet.context import (
     CostData,
     Credentials,
     Discovered,
+    LogLine,
     PlatformStatus,
     TenantContext,
     TenantHealth,
@@ -120,6 +121,14 @@ class Backend(ABC):
             "cost reports are for backend: aws (Cost Explorer)"
         )
 
+    def logs(
+        self, ctx: TenantContext, since: float, pattern: str | None, cursor: Any = None
+    ) -> tuple[list[LogLine], Any]:
+        """The tenant's log lines at or after ``since`` (epoch seconds) containing
+        ``pattern``, oldest first, and a cursor: handed back, the next call returns only
+        what came after (``--follow`` polls with it)."""
+        raise NotImplementedError(f"{self.env.name}: the {self.env.backend} backend has no logs")
+
     def close(self) -> None:  # noqa: B027
         """Release clients and connections."""
 
@@ -130,6 +139,7 @@ __all__ = [
     "CostData",
     "Credentials",
     "Discovered",
+    "LogLine",
     "PlatformStatus",
     "TenantContext",
     "TenantHealth",

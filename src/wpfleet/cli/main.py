@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "cmd_content",
     "cmd_metrics",
     "cmd_cost",
+    "cmd_logs",
 )
 
 

@@ -37,6 +37,7 @@ from wpfleet.backends.base import (
     ComponentStatus,
     CostData,
     Credentials,
+    LogLine,
     PlatformStatus,
     TenantContext,
     TenantHealth,
@@ -158,6 +159,17 @@ class AwsBackend(Backend):
 
         self.aws.check_account()
         return env_costs(self.aws, self.env.name, days, today)
+
+    def logs(
+        self, ctx: TenantContext, since: float, pattern: str | None, cursor: Any = None
+    ) -> tuple[list[LogLine], Any]:
+        """CloudWatch Logs: the environment's group, the tenant's streams."""
+        from wpfleet.backends.aws.logs import Cursor, read_events
+        from wpfleet.naming import log_group
+
+        start = cursor if isinstance(cursor, Cursor) else Cursor(int(since * 1000), frozenset())
+        prefix = f"{ctx.names.log_stream_prefix}/"
+        return read_events(self.aws, log_group(self.env.name), prefix, pattern, start)
 
     def platform_down(self) -> PlatformStatus:
         raise NotImplementedError(

@@ -13,6 +13,7 @@ from typing import Any
 from wpfleet.backends.base import (
     Backend,
     Credentials,
+    LogLine,
     PlatformStatus,
     TenantContext,
     TenantHealth,
@@ -179,6 +180,14 @@ class LocalBackend(Backend):
         port = self.env.local_settings.db_port
         with defaults_extra_file(ctx.names.db_user, secret["db_password"], port) as path:
             yield path
+
+    def logs(
+        self, ctx: TenantContext, since: float, pattern: str | None, cursor: Any = None
+    ) -> tuple[list[LogLine], Any]:
+        """The tenant's nginx access/error logs and its PHP error log."""
+        from wpfleet.backends.local import logs
+
+        return logs.read(self.tenant(ctx).files, since, pattern, cursor)
 
     def close(self) -> None:
         self.platform.close()
