@@ -66,6 +66,13 @@ class DnsSettings(Strict):
     region: str | None = None
 
 
+class AlarmSettings(Strict):
+    #: where each tenant's CloudWatch alarms are sent; none: alarms without actions
+    sns_topic_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$"
+    )
+
+
 class AwsSettings(Strict):
     account_id: str | None = None
     region: str = "eu-west-1"
@@ -92,6 +99,7 @@ class AwsSettings(Strict):
     certificate_arn: str | None = None
     config_bucket: str | None = None
     scheme: Literal["https", "http"] = "https"
+    alarms: AlarmSettings = Field(default_factory=AlarmSettings)
 
 
 NotifyEvent = Literal[

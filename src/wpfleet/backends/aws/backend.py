@@ -25,6 +25,7 @@ from wpfleet.backends.aws import (
 )
 from wpfleet.backends.aws.checks import checks_for
 from wpfleet.backends.aws.discover import Discovered, discover
+from wpfleet.backends.aws.res_alarms import Alarms
 from wpfleet.backends.aws.res_database import AdminSecret, Database, DbSecret, DbUser
 from wpfleet.backends.aws.res_dns import DnsRecord
 from wpfleet.backends.aws.res_iam import ExecRole, SharedSecretsPolicy, TaskRole
@@ -186,6 +187,7 @@ class AwsBackend(Backend):
         else:
             out += [SharedSecretsPolicy(t), AccessPoint(t)]
         out += [TaskDefinition(t), TargetGroup(t), ListenerRule(t), Service(t), WordPressInstall(t)]
+        out.append(Alarms(t))
         if self.settings.hosted_zone_id:
             out.append(DnsRecord(t))
         return out
