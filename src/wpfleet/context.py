@@ -68,6 +68,17 @@ class LogLine:
     message: str
 
 
+@dataclass(frozen=True)
+class AuditFinding:
+    """One isolation check of one tenant: held (``ok``) or breached, and what was seen
+    (never a secret)."""
+
+    tenant: str
+    check: str  # e.g. database, pool-uid, file-modes, php-probe, php-limits, iam, sg
+    ok: bool
+    detail: str = ""
+
+
 @dataclass
 class TenantHealth:
     tenant: str

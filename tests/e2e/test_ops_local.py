@@ -1,14 +1,19 @@
 """Day-2 commands on the real local stack (nginx + php-fpm + MariaDB + WordPress):
-``logs`` reads the tenant's own nginx and PHP logs."""
+``logs`` reads the tenant's own nginx and PHP logs; ``audit isolation`` holds on a
+clean fleet and fails when a tenant's grants are widened on purpose."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import time
+from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import Fleet
+from wpfleet.backends.local.paths import EnvPaths
+from wpfleet.config.load import load_fleet
 
 pytestmark = pytest.mark.stack
 
@@ -34,3 +39,62 @@ def test_logs_refuse_bad_input_before_reading(fleet: Fleet) -> None:
     assert bad.code == 2 and "--since" in bad.err
     missing = fleet.cli("logs", "nosuch", "--env", "dev")
     assert missing.code == 12, missing.err
+
+
+def _root_sql(fleet: Fleet, env: str, sql: str) -> str:
+    """SQL as MariaDB's root over its socket (socket authentication, as wpfleet does)."""
+    cnf = EnvPaths.for_env(load_fleet(fleet.path), env).mariadb / "my.cnf"
+    done = subprocess.run(
+        ["mariadb", f"--defaults-file={cnf}", "--user=root", "--batch", "--skip-column-names"],
+        input=sql,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return done.stdout
+
+
+def _audit(fleet: Fleet, env: str) -> tuple[int, dict[str, Any]]:
+    res = fleet.cli("-o", "json", "audit", "isolation", "--env", env)
+    return res.code, json.loads(res.out)
+
+
+def test_audit_isolation_holds_then_fails_when_grants_are_widened(fleet: Fleet) -> None:
+    for tenant in ("golf", "hotel"):
+        assert fleet.cli("deploy", tenant, "--env", "dev").code == 0
+    code, report = _audit(fleet, "dev")
+    assert code == 0 and report["ok"], report
+    found = {(f["tenant"], f["check"]) for f in report["environments"]["dev"]}
+    checks = {"database", "pool-uid", "file-modes", "php-probe", "php-limits"}
+    assert found >= {(t, c) for t in ("golf", "hotel") for c in checks}
+
+    [host] = _root_sql(fleet, "dev", "SELECT Host FROM mysql.user WHERE User='golf_user';").split()
+    widen = f"GRANT SELECT ON `hotel_db`.* TO 'golf_user'@'{host}';"
+    _root_sql(fleet, "dev", widen)
+    try:
+        code, report = _audit(fleet, "dev")
+    finally:
+        _root_sql(fleet, "dev", widen.replace("GRANT", "REVOKE").replace(" TO ", " FROM "))
+    assert code == 10 and not report["ok"]
+    [breach] = [f for f in report["environments"]["dev"] if not f["ok"]]
+    assert (breach["tenant"], breach["check"]) == ("golf", "database")
+    assert "hotel_db" in breach["detail"]
+    assert _audit(fleet, "dev")[0] == 0  # revoked: holds again
+
+
+def test_audit_names_what_a_shared_pool_can_read(fleet: Fleet) -> None:
+    """sit runs every tenant in one pool (isolation: shared): the PHP probe reads the
+    other tenant's wp-config.php, and the audit says so."""
+    for tenant in ("india", "juliet"):
+        assert fleet.cli("deploy", tenant, "--env", "sit").code == 0
+    code, report = _audit(fleet, "sit")
+    assert code == 10
+    breaches = {
+        (f["tenant"], f["check"]): f["detail"] for f in report["environments"]["sit"] if not f["ok"]
+    }
+    assert "reads wp-config.php of juliet" in breaches[("india", "php-probe")]
+    assert "shared" in breaches[("india", "pool-uid")]
+    assert ("india", "database") not in breaches  # grants still hold
+    text = fleet.cli("audit", "isolation", "--env", "sit")
+    assert text.code == 10 and "BREACH" in text.out and "isolation breached" in text.err

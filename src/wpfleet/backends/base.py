@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 from wpfleet.context import (
+    AuditFinding,
     ComponentStatus,
     CostData,
     Credentials,
@@ -129,11 +130,16 @@ class Backend(ABC):
         what came after (``--follow`` polls with it)."""
         raise NotImplementedError(f"{self.env.name}: the {self.env.backend} backend has no logs")
 
+    def audit_isolation(self, ctxs: list[TenantContext]) -> list[AuditFinding]:
+        """Prove, by trying, that each tenant of ``ctxs`` reaches nothing of the others."""
+        raise NotImplementedError(f"{self.env.name}: the {self.env.backend} backend has no audit")
+
     def close(self) -> None:  # noqa: B027
         """Release clients and connections."""
 
 
 __all__ = [
+    "AuditFinding",
     "Backend",
     "ComponentStatus",
     "CostData",

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "cmd_metrics",
     "cmd_cost",
     "cmd_logs",
+    "cmd_audit",
 )
 
 

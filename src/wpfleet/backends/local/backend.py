@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from wpfleet.backends.base import (
+    AuditFinding,
     Backend,
     Credentials,
     LogLine,
@@ -180,6 +181,12 @@ class LocalBackend(Backend):
         port = self.env.local_settings.db_port
         with defaults_extra_file(ctx.names.db_user, secret["db_password"], port) as path:
             yield path
+
+    def audit_isolation(self, ctxs: list[TenantContext]) -> list[AuditFinding]:
+        """Database grants, pool uids, file modes and a PHP probe in each tenant's pool."""
+        from wpfleet.backends.local.audit import audit
+
+        return audit([self.tenant(c) for c in ctxs])
 
     def logs(
         self, ctx: TenantContext, since: float, pattern: str | None, cursor: Any = None
