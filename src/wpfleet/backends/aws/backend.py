@@ -34,6 +34,7 @@ from wpfleet.backends.aws.res_routing import ListenerRule, Service
 from wpfleet.backends.aws.res_wordpress import WordPressInstall
 from wpfleet.backends.aws.tenant import EnvCache, TenantAws
 from wpfleet.backends.base import (
+    AuditFinding,
     Backend,
     ComponentStatus,
     CostData,
@@ -160,6 +161,13 @@ class AwsBackend(Backend):
 
         self.aws.check_account()
         return env_costs(self.aws, self.env.name, days, today)
+
+    def audit_isolation(self, ctxs: list[TenantContext]) -> list[AuditFinding]:
+        """Database grants, access points, IAM policies, the EFS policy, security groups."""
+        from wpfleet.backends.aws.audit import audit
+
+        self.aws.check_account()
+        return audit([self.tenant(c) for c in ctxs])
 
     def logs(
         self, ctx: TenantContext, since: float, pattern: str | None, cursor: Any = None
