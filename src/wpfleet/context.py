@@ -79,6 +79,17 @@ class AuditFinding:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class Diagnosis:
+    """One finding of ``doctor``: the symptom it explains (503, 500, 401, ...), the cause
+    as seen, the fix, and the wpfleet command that applies it where one does."""
+
+    symptom: str
+    cause: str
+    fix: str
+    command: str = ""
+
+
 @dataclass
 class TenantHealth:
     tenant: str

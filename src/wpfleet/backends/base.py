@@ -16,6 +16,7 @@ from wpfleet.context import (
     ComponentStatus,
     CostData,
     Credentials,
+    Diagnosis,
     Discovered,
     LogLine,
     PlatformStatus,
@@ -134,6 +135,10 @@ class Backend(ABC):
         """Prove, by trying, that each tenant of ``ctxs`` reaches nothing of the others."""
         raise NotImplementedError(f"{self.env.name}: the {self.env.backend} backend has no audit")
 
+    def diagnose(self, ctx: TenantContext) -> list[Diagnosis]:
+        """Why the tenant may not serve: each cause found, with its fix (``doctor``)."""
+        raise NotImplementedError(f"{self.env.name}: the {self.env.backend} backend has no doctor")
+
     def close(self) -> None:  # noqa: B027
         """Release clients and connections."""
 
@@ -144,6 +149,7 @@ __all__ = [
     "ComponentStatus",
     "CostData",
     "Credentials",
+    "Diagnosis",
     "Discovered",
     "LogLine",
     "PlatformStatus",

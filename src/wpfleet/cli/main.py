@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "cmd_cost",
     "cmd_logs",
     "cmd_audit",
+    "cmd_doctor",
 )
 
 

@@ -39,6 +39,7 @@ from wpfleet.backends.base import (
     ComponentStatus,
     CostData,
     Credentials,
+    Diagnosis,
     LogLine,
     PlatformStatus,
     TenantContext,
@@ -161,6 +162,13 @@ class AwsBackend(Backend):
 
         self.aws.check_account()
         return env_costs(self.aws, self.env.name, days, today)
+
+    def diagnose(self, ctx: TenantContext) -> list[Diagnosis]:
+        """The seeds' troubleshooting table: targets, tasks, logs, endpoint, groups, rules."""
+        from wpfleet.backends.aws.doctor import diagnose
+
+        self.aws.check_account()
+        return diagnose(self.tenant(ctx), self.env.basic_auth)
 
     def audit_isolation(self, ctxs: list[TenantContext]) -> list[AuditFinding]:
         """Database grants, access points, IAM policies, the EFS policy, security groups."""

@@ -14,6 +14,7 @@ from wpfleet.backends.base import (
     AuditFinding,
     Backend,
     Credentials,
+    Diagnosis,
     LogLine,
     PlatformStatus,
     TenantContext,
@@ -181,6 +182,12 @@ class LocalBackend(Backend):
         port = self.env.local_settings.db_port
         with defaults_extra_file(ctx.names.db_user, secret["db_password"], port) as path:
             yield path
+
+    def diagnose(self, ctx: TenantContext) -> list[Diagnosis]:
+        """The platform, each resource against what it should be, the pool, the PHP log."""
+        from wpfleet.backends.local.doctor import diagnose
+
+        return diagnose(self.tenant(ctx), self.resources(ctx), self.env.basic_auth)
 
     def audit_isolation(self, ctxs: list[TenantContext]) -> list[AuditFinding]:
         """Database grants, pool uids, file modes and a PHP probe in each tenant's pool."""
