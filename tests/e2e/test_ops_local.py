@@ -98,3 +98,26 @@ def test_audit_names_what_a_shared_pool_can_read(fleet: Fleet) -> None:
     assert ("india", "database") not in breaches  # grants still hold
     text = fleet.cli("audit", "isolation", "--env", "sit")
     assert text.code == 10 and "BREACH" in text.out and "isolation breached" in text.err
+
+
+def _doctor(fleet: Fleet, tenant: str) -> tuple[int, list[dict[str, str]]]:
+    res = fleet.cli("-o", "json", "doctor", tenant, "--env", "dev")
+    return res.code, json.loads(res.out)["findings"]
+
+
+def test_doctor_names_what_was_broken_and_the_command_that_fixes_it(fleet: Fleet) -> None:
+    assert fleet.cli("deploy", "kilo", "--env", "dev").code == 0
+    assert _doctor(fleet, "kilo") == (0, [])
+    _root_sql(fleet, "dev", "DROP USER 'kilo_user'@'127.0.0.1';")
+    vhost = EnvPaths.for_env(load_fleet(fleet.path), "dev").vhosts / "kilo.conf"
+    vhost.unlink()
+    code, found = _doctor(fleet, "kilo")
+    assert code == 10
+    by_step = {f["cause"].split(": ")[1].split(" ")[0]: f for f in found}
+    assert by_step["database/user"]["symptom"] == "500"
+    assert by_step["infra/vhost"]["symptom"] == "404"
+    assert {f["command"] for f in found} == {"wpfleet deploy kilo --env dev"}
+    assert fleet.cli("deploy", "kilo", "--env", "dev").code == 0  # the command it gave
+    assert _doctor(fleet, "kilo") == (0, [])
+    table = fleet.cli("doctor", "kilo", "--env", "dev")
+    assert table.code == 0 and "nothing found wrong" in table.out
