@@ -55,7 +55,7 @@ def test_alarms_follow_the_tenant(
     assert dims["TargetGroup"].startswith("targetgroup/sit-alpha-tg/")
     assert dims["LoadBalancer"].startswith("app/")
     rate = alarms["sit-alpha-target-5xx-rate"]
-    assert [m["Id"] for m in rate["Metrics"]] == ["errors", "requests", "rate"]
+    assert [m["Id"] for m in rate["Metrics"]] == ["errors", "requests", "result"]
     assert rate["Threshold"] == 5.0
     tags = base.client("cloudwatch").list_tags_for_resource(ResourceARN=unhealthy["AlarmArn"])
     assert {t["Key"]: t["Value"] for t in tags["Tags"]}["wpfleet:tenant"] == "alpha"

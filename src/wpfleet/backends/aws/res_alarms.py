@@ -68,76 +68,15 @@ class Alarms(AwsResource):
     # --- the definitions -----------------------------------------------------------------
     def definitions(self) -> dict[str, dict[str, Any]]:
         """Alarm name -> PutMetricAlarm parameters (without actions and tags)."""
-        cluster, service = self.t.require("cluster"), self.names.service
-        svc = {"ClusterName": cluster, "ServiceName": service}
+        svc = {"ClusterName": self.t.require("cluster"), "ServiceName": self.names.service}
         tg = self.t.target_group()
         tg_dim = str(tg["TargetGroupArn"]).split(":")[-1] if tg else "targetgroup/-"
         lb_arn = str(self.t.listener()["LoadBalancerArn"])
-        lb_dim = lb_arn.split(":loadbalancer/")[-1]
-        alb = {"TargetGroup": tg_dim, "LoadBalancer": lb_dim}
-        ci = "ECS/ContainerInsights"
+        alb = {"TargetGroup": tg_dim, "LoadBalancer": lb_arn.split(":loadbalancer/")[-1]}
         return {
-            f"{self.prefix()}-running-below-desired": {
-                "Metrics": [
-                    {
-                        "Id": "desired",
-                        "MetricStat": _stat(ci, "DesiredTaskCount", svc, "Maximum", 60),
-                        "ReturnData": False,
-                    },
-                    {
-                        "Id": "running",
-                        "MetricStat": _stat(ci, "RunningTaskCount", svc, "Minimum", 60),
-                        "ReturnData": False,
-                    },
-                    {
-                        "Id": "missing",
-                        "Expression": "desired - running",
-                        "Label": "tasks missing",
-                        "ReturnData": True,
-                    },
-                ],
-                "ComparisonOperator": "GreaterThanThreshold",
-                "Threshold": 0.0,
-                "EvaluationPeriods": 3,
-                "TreatMissingData": "missing",
-            },
-            f"{self.prefix()}-unhealthy-hosts": {
-                "Namespace": "AWS/ApplicationELB",
-                "MetricName": "UnHealthyHostCount",
-                "Dimensions": [{"Name": k, "Value": v} for k, v in alb.items()],
-                "Statistic": "Maximum",
-                "Period": 60,
-                "EvaluationPeriods": 3,
-                "ComparisonOperator": "GreaterThanThreshold",
-                "Threshold": 0.0,
-                "TreatMissingData": "missing",
-            },
-            f"{self.prefix()}-target-5xx-rate": {
-                "Metrics": [
-                    {
-                        "Id": "errors",
-                        "MetricStat": _stat(
-                            "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", alb, "Sum", 300
-                        ),
-                        "ReturnData": False,
-                    },
-                    {
-                        "Id": "requests",
-                        "MetricStat": _stat("AWS/ApplicationELB", "RequestCount", alb, "Sum", 300),
-                        "ReturnData": False,
-                    },
-                    {
-                        "Id": "rate",
-                        "Expression": "100 * errors / requests",
-                        "Label": "5xx %",
-                        "ReturnData": True,
-                    },
-                ],
-                "ComparisonOperator": "GreaterThanThreshold",
-                "Threshold": FIVE_XX_PERCENT,
-                "EvaluationPeriods": 1,
-                "TreatMissingData": "notBreaching",
-            },
+            f"{self.prefix()}-running-below-desired": _running_below_desired(svc),
+            f"{self.prefix()}-unhealthy-hosts": _unhealthy_hosts(alb),
+            f"{self.prefix()}-target-5xx-rate": _five_xx_rate(alb),
         }
 
     def env_definition(self) -> dict[str, Any]:
@@ -251,3 +190,56 @@ class Alarms(AwsResource):
             f["filterName"] == f"{self.t.env}-db-connection-errors"
             for f in resp.get("metricFilters", [])
         )
+
+
+def _math(queries: list[tuple[str, Any]], expression: str, label: str) -> list[dict[str, Any]]:
+    """Metric-math queries: each (id, MetricStat) hidden, the expression returned."""
+    out: list[dict[str, Any]] = [
+        {"Id": qid, "MetricStat": stat, "ReturnData": False} for qid, stat in queries
+    ]
+    out.append({"Id": "result", "Expression": expression, "Label": label, "ReturnData": True})
+    return out
+
+
+def _running_below_desired(svc: dict[str, str]) -> dict[str, Any]:
+    ci = "ECS/ContainerInsights"
+    queries = [
+        ("desired", _stat(ci, "DesiredTaskCount", svc, "Maximum", 60)),
+        ("running", _stat(ci, "RunningTaskCount", svc, "Minimum", 60)),
+    ]
+    return {
+        "Metrics": _math(queries, "desired - running", "tasks missing"),
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Threshold": 0.0,
+        "EvaluationPeriods": 3,
+        "TreatMissingData": "missing",
+    }
+
+
+def _unhealthy_hosts(alb: dict[str, str]) -> dict[str, Any]:
+    return {
+        "Namespace": "AWS/ApplicationELB",
+        "MetricName": "UnHealthyHostCount",
+        "Dimensions": [{"Name": k, "Value": v} for k, v in alb.items()],
+        "Statistic": "Maximum",
+        "Period": 60,
+        "EvaluationPeriods": 3,
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Threshold": 0.0,
+        "TreatMissingData": "missing",
+    }
+
+
+def _five_xx_rate(alb: dict[str, str]) -> dict[str, Any]:
+    elb = "AWS/ApplicationELB"
+    queries = [
+        ("errors", _stat(elb, "HTTPCode_Target_5XX_Count", alb, "Sum", 300)),
+        ("requests", _stat(elb, "RequestCount", alb, "Sum", 300)),
+    ]
+    return {
+        "Metrics": _math(queries, "100 * errors / requests", "5xx %"),
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Threshold": FIVE_XX_PERCENT,
+        "EvaluationPeriods": 1,
+        "TreatMissingData": "notBreaching",
+    }
