@@ -121,3 +121,30 @@ def test_doctor_names_what_was_broken_and_the_command_that_fixes_it(fleet: Fleet
     assert _doctor(fleet, "kilo") == (0, [])
     table = fleet.cli("doctor", "kilo", "--env", "dev")
     assert table.code == 0 and "nothing found wrong" in table.out
+
+
+def test_logs_follow_prints_new_lines_until_interrupted(fleet: Fleet) -> None:
+    """A real ``wpfleet logs --follow`` process: a request made after it started shows up
+    (it polls every 2 s), and Ctrl-C (SIGINT) ends it with status 0."""
+    import select
+    import signal
+
+    assert fleet.cli("deploy", "golf", "--env", "dev").code == 0
+    follower = fleet.popen("logs", "golf", "--env", "dev", "--since", "10s", "--follow")
+    try:
+        time.sleep(3)  # started, first read done
+        marker = f"/followed-{time.time_ns()}"
+        assert fleet.http("dev", "golf", marker)[0] == 404
+        deadline, seen = time.monotonic() + 20, ""
+        assert follower.stdout is not None
+        while marker not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([follower.stdout], [], [], 1.0)
+            if ready:
+                seen += follower.stdout.readline()
+        assert marker in seen
+        follower.send_signal(signal.SIGINT)
+        assert follower.wait(timeout=15) == 0
+    finally:
+        if follower.poll() is None:
+            follower.kill()
+            follower.wait()
