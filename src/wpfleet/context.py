@@ -49,6 +49,48 @@ class Credentials:
 
 
 @dataclass
+class CostData:
+    """An environment's spend as its backend's billing reports it (aws: Cost Explorer):
+    per service per ISO day, and per tenant (cost-allocation tag; "" = untagged)."""
+
+    account: str = ""
+    currency: str = "USD"
+    by_service: dict[str, dict[str, float]] = field(default_factory=dict)
+    by_tenant: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One log event of a tenant: when (epoch seconds), which stream or file, the text."""
+
+    at: float
+    source: str
+    message: str
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    """One isolation check of one tenant: held (``ok``) or breached, and what was seen
+    (never a secret)."""
+
+    tenant: str
+    check: str  # e.g. database, pool-uid, file-modes, php-probe, php-limits, iam, sg
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One finding of ``doctor``: the symptom it explains (503, 500, 401, ...), the cause
+    as seen, the fix, and the wpfleet command that applies it where one does."""
+
+    symptom: str
+    cause: str
+    fix: str
+    command: str = ""
+
+
+@dataclass
 class TenantHealth:
     tenant: str
     deployed: bool

@@ -14,15 +14,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wpfleet.context import (
+    AuditFinding,
     ComponentStatus,
+    CostData,
     Credentials,
+    Diagnosis,
     Discovered,
+    LogLine,
     PlatformStatus,
     TenantContext,
     TenantHealth,
 )
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from wpfleet.checks.base import Check
     from wpfleet.config.load import LoadedFleet
     from wpfleet.config.models import Environment
@@ -140,16 +146,45 @@ class Backend(ABC):
             hint="discover is for backend: aws",
         )
 
+    # --- operations ----------------------------------------------------------------------
+    def costs(self, days: int, today: dt.date) -> CostData:
+        """What the environment cost over the ``days`` before ``today``, per service and
+        day and per tenant. A backend without a bill says so (NotImplementedError)."""
+        raise NotImplementedError(
+            f"{self.env.name}: the {self.env.backend} backend has no bill to read; "
+            "cost reports are for backend: aws (Cost Explorer)"
+        )
+
+    def logs(
+        self, ctx: TenantContext, since: float, pattern: str | None, cursor: Any = None
+    ) -> tuple[list[LogLine], Any]:
+        """The tenant's log lines at or after ``since`` (epoch seconds) containing
+        ``pattern``, oldest first, and a cursor: handed back, the next call returns only
+        what came after (``--follow`` polls with it)."""
+        raise NotImplementedError(f"{self.env.name}: the {self.env.backend} backend has no logs")
+
+    def audit_isolation(self, ctxs: list[TenantContext]) -> list[AuditFinding]:
+        """Prove, by trying, that each tenant of ``ctxs`` reaches nothing of the others."""
+        raise NotImplementedError(f"{self.env.name}: the {self.env.backend} backend has no audit")
+
+    def diagnose(self, ctx: TenantContext) -> list[Diagnosis]:
+        """Why the tenant may not serve: each cause found, with its fix (``doctor``)."""
+        raise NotImplementedError(f"{self.env.name}: the {self.env.backend} backend has no doctor")
+
     def close(self) -> None:  # noqa: B027
         """Release clients and connections."""
 
 
 __all__ = [
+    "AuditFinding",
     "Backend",
     "ComponentStatus",
     "ContentAccess",
+    "CostData",
     "Credentials",
+    "Diagnosis",
     "Discovered",
+    "LogLine",
     "PlatformStatus",
     "TenantContext",
     "TenantHealth",

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
+    md = "md"  # commands that have no markdown form print their table
+    csv = "csv"  # likewise
 
 
 class LogFormat(StrEnum):
@@ -85,7 +87,10 @@ def _global(
         show_default=False,
     ),
     output: OutputFormat = typer.Option(
-        OutputFormat.table, "--output", "-o", help="table for people, json for machines."
+        OutputFormat.table,
+        "--output",
+        "-o",
+        help="table for people, json for machines (md, csv: where a command has them).",
     ),
     log_format: LogFormat = typer.Option(
         LogFormat.text, "--log-format", help="Progress and logs on stderr as text or json lines."

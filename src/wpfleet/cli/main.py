@@ -31,6 +31,11 @@ COMMAND_MODULES = (
     "cmd_content",
     "cmd_ci",
     "cmd_tf",
+    "cmd_metrics",
+    "cmd_cost",
+    "cmd_logs",
+    "cmd_audit",
+    "cmd_doctor",
 )
 
 

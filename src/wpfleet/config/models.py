@@ -86,6 +86,13 @@ class DnsSettings(Strict):
     region: str | None = None
 
 
+class AlarmSettings(Strict):
+    #: where each tenant's CloudWatch alarms are sent; none: alarms without actions
+    sns_topic_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$"
+    )
+
+
 class AwsSettings(Strict):
     account_id: str | None = None
     region: str = "eu-west-1"
@@ -117,6 +124,7 @@ class AwsSettings(Strict):
     ci_role_arn: str | None = None
     #: S3 bucket of `wpfleet tf export`'s state (default: the environment's state bucket)
     tf_state_bucket: str | None = None
+    alarms: AlarmSettings = Field(default_factory=AlarmSettings)
 
 
 NotifyEvent = Literal[

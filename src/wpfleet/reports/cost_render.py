@@ -47,6 +47,17 @@ def as_csv(envs: list[EnvCost]) -> str:
     return out.getvalue()
 
 
+def tenants_csv(envs: list[EnvCost]) -> str:
+    """Per-tenant cost (the cost-allocation tag; "" is spend no tenant is tagged with)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["env", "tenant", "cost", "currency"])
+    for env in envs:
+        for tenant, amount in sorted(env.by_tenant.items()):
+            writer.writerow([env.env, tenant, f"{amount:.4f}", env.currency])
+    return out.getvalue()
+
+
 def write_chart(envs: list[EnvCost], path: Path) -> Path:
     """A PNG: one panel per environment, stacked daily cost by service."""
     import matplotlib

@@ -54,8 +54,28 @@ def deploy(
     *,
     verify_deadline: float | None = None,
 ) -> Outcome:
-    """Deploy one tenant: validate → database → infra → verify → dns → post."""
-    return pipeline(ws, env, verify_deadline=verify_deadline).deploy(tenant)
+    """Deploy one tenant: validate → database → infra → verify → dns → post. The end
+    (success, failure, rollback) is notified (``services.notifications``)."""
+    return _notified(ws, env, pipeline(ws, env, verify_deadline=verify_deadline).deploy)(tenant)
+
+
+def _notified(
+    ws: Workspace, env: Environment, action: Callable[[str], Outcome]
+) -> Callable[[str], Outcome]:
+    """``action``, telling the environment's channels how it ended (never failing it)."""
+    from wpfleet.services import notifications
+
+    def run(tenant: str) -> Outcome:
+        try:
+            outcome = action(tenant)
+        except BaseException as exc:
+            if notifications.worth_telling(exc):
+                notifications.deployment_ended(ws, env, tenant, error=exc)
+            raise
+        notifications.deployment_ended(ws, env, tenant, outcome=outcome)
+        return outcome
+
+    return run
 
 
 @dataclass
@@ -90,7 +110,11 @@ def deploy_many(
     targets = list(tenants) if tenants is not None else ws.tenant_ids(env)
     pipe = pipeline(ws, env, verify_deadline=verify_deadline)
     items = run_batch(
-        pipe, targets, pipe.deploy, concurrency=concurrency, on_done=ws.events.tenant_done
+        pipe,
+        targets,
+        _notified(ws, env, pipe.deploy),
+        concurrency=concurrency,
+        on_done=ws.events.tenant_done,
     )
     return BatchResult(env.name, items)
 
@@ -108,7 +132,7 @@ def adopt(
     steps = pipe.plan(tenant, adopt=True)
     if not confirm(steps):
         return None
-    return pipe.deploy(tenant, adopt=True)
+    return _notified(ws, env, lambda t: pipe.deploy(t, adopt=True))(tenant)
 
 
 def destroy(ws: Workspace, env: Environment, tenant: str) -> Outcome:

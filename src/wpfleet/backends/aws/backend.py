@@ -7,6 +7,7 @@ resource reads first and is tagged (or recorded in the state store) as wpfleet's
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import time
@@ -24,6 +25,7 @@ from wpfleet.backends.aws import (
 )
 from wpfleet.backends.aws.checks import checks_for
 from wpfleet.backends.aws.discover import Discovered, discover
+from wpfleet.backends.aws.res_alarms import Alarms
 from wpfleet.backends.aws.res_database import AdminSecret, Database, DbSecret, DbUser
 from wpfleet.backends.aws.res_dns import DnsRecord
 from wpfleet.backends.aws.res_iam import ExecRole, SharedSecretsPolicy, TaskRole
@@ -32,9 +34,13 @@ from wpfleet.backends.aws.res_routing import ListenerRule, Service
 from wpfleet.backends.aws.res_wordpress import WordPressInstall
 from wpfleet.backends.aws.tenant import EnvCache, TenantAws
 from wpfleet.backends.base import (
+    AuditFinding,
     Backend,
     ComponentStatus,
+    CostData,
     Credentials,
+    Diagnosis,
+    LogLine,
     PlatformStatus,
     TenantContext,
     TenantHealth,
@@ -150,6 +156,38 @@ class AwsBackend(Backend):
         """The environment's ``aws:`` block as found by names and tags (read only)."""
         return discover(self.aws, self.env)
 
+    def costs(self, days: int, today: dt.date) -> CostData:
+        """Cost Explorer with this environment's own credentials (profile, account)."""
+        from wpfleet.backends.aws.ce import env_costs
+
+        self.aws.check_account()
+        return env_costs(self.aws, self.env.name, days, today)
+
+    def diagnose(self, ctx: TenantContext) -> list[Diagnosis]:
+        """The seeds' troubleshooting table: targets, tasks, logs, endpoint, groups, rules."""
+        from wpfleet.backends.aws.doctor import diagnose
+
+        self.aws.check_account()
+        return diagnose(self.tenant(ctx), self.env.basic_auth)
+
+    def audit_isolation(self, ctxs: list[TenantContext]) -> list[AuditFinding]:
+        """Database grants, access points, IAM policies, the EFS policy, security groups."""
+        from wpfleet.backends.aws.audit import audit
+
+        self.aws.check_account()
+        return audit([self.tenant(c) for c in ctxs])
+
+    def logs(
+        self, ctx: TenantContext, since: float, pattern: str | None, cursor: Any = None
+    ) -> tuple[list[LogLine], Any]:
+        """CloudWatch Logs: the environment's group, the tenant's streams."""
+        from wpfleet.backends.aws.logs import Cursor, read_events
+        from wpfleet.naming import log_group
+
+        start = cursor if isinstance(cursor, Cursor) else Cursor(int(since * 1000), frozenset())
+        prefix = f"{ctx.names.log_stream_prefix}/"
+        return read_events(self.aws, log_group(self.env.name), prefix, pattern, start)
+
     def platform_down(self) -> PlatformStatus:
         raise NotImplementedError(
             "platform down is not supported on aws: the base resources are not wpfleet's; "
@@ -165,6 +203,7 @@ class AwsBackend(Backend):
         else:
             out += [SharedSecretsPolicy(t), AccessPoint(t)]
         out += [TaskDefinition(t), TargetGroup(t), ListenerRule(t), Service(t), WordPressInstall(t)]
+        out.append(Alarms(t))
         if self.settings.hosted_zone_id:
             out.append(DnsRecord(t))
         return out

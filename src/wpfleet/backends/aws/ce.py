@@ -13,6 +13,7 @@ from typing import Any
 
 from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws.tags import TENANT_KEY
+from wpfleet.context import CostData
 
 CE_REGION = "us-east-1"
 
@@ -91,3 +92,15 @@ def get_cost_by_service(aws: AwsSession, env: str, days: int, today: dt.date) ->
         token = page.get("NextPageToken")
         if not token:
             return out
+
+
+def env_costs(aws: AwsSession, env: str, days: int, today: dt.date) -> CostData:
+    """The environment's bill: per service per day (its account), per tenant (its tag)."""
+    services = get_cost_by_service(aws, env, days, today)
+    tenants = get_cost_and_usage(aws, env, days, today)
+    return CostData(
+        account=aws.account_id,
+        currency=services.currency,
+        by_service=services.by_service,
+        by_tenant=tenants.by_tenant,
+    )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, NamedTuple
 
 from wpfleet.aws.session import AwsSession
+from wpfleet.context import LogLine
 
 
 def log_group_exists(aws: AwsSession, name: str) -> bool:
@@ -56,3 +58,61 @@ def filter_log_events(
         if len(found) >= limit or not token:
             return LogSearch(found[:limit], True)
     return LogSearch(found[:limit], False)
+
+
+#: pages one read may follow (each page up to 10,000 events or 1 MB; empty ones too)
+MAX_READ_PAGES = 1000
+
+
+class Cursor(NamedTuple):
+    """Where the next read starts: the newest event time seen (ms) and the ids of the
+    events at that very millisecond (FilterLogEvents' startTime is inclusive)."""
+
+    start_ms: int
+    seen: frozenset[str]
+
+
+def read_events(
+    aws: AwsSession, group: str, stream_prefix: str, pattern: str | None, cursor: Cursor
+) -> tuple[list[LogLine], Cursor]:
+    """Every event since ``cursor`` in the tenant's streams (containing ``pattern``, a
+    plain term), oldest first, following ``nextToken`` through empty pages (AWS: a page
+    may hold no events while more remain, see ``filter_log_events``)."""
+    params: dict[str, Any] = {
+        "logGroupName": group,
+        "logStreamNamePrefix": stream_prefix,
+        "startTime": cursor.start_ms,
+    }
+    if pattern:
+        params["filterPattern"] = json.dumps(pattern)  # a quoted term: matched literally
+    events: list[dict[str, Any]] = []
+    token: str | None = None
+    for _ in range(MAX_READ_PAGES):
+        page: dict[str, Any] = {**params, **({"nextToken": token} if token else {})}
+        resp = aws.call("logs", "filter_log_events", **page)
+        events += resp.get("events", [])
+        token = resp.get("nextToken")
+        if not token:
+            break
+    fresh = [
+        e
+        for e in events
+        if str(e.get("logStreamName", "")).startswith(stream_prefix)
+        and e.get("eventId") not in cursor.seen
+        and (not pattern or pattern in str(e.get("message", "")))
+    ]
+    fresh.sort(key=lambda e: int(e["timestamp"]))
+    lines = [
+        LogLine(
+            int(e["timestamp"]) / 1000,
+            str(e.get("logStreamName", "")),
+            str(e["message"]).rstrip("\n"),
+        )
+        for e in fresh
+    ]
+    if not fresh:
+        return lines, cursor
+    newest = int(fresh[-1]["timestamp"])
+    at_newest = {str(e.get("eventId")) for e in fresh if int(e["timestamp"]) == newest}
+    seen = at_newest | (cursor.seen if newest == cursor.start_ms else frozenset())
+    return lines, Cursor(newest, frozenset(seen))

@@ -11,9 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from wpfleet.backends.base import (
+    AuditFinding,
     Backend,
     ContentAccess,
     Credentials,
+    Diagnosis,
+    LogLine,
     PlatformStatus,
     TenantContext,
     TenantHealth,
@@ -200,6 +203,26 @@ class LocalBackend(Backend):
         port = self.env.local_settings.db_port
         with defaults_extra_file(ctx.names.db_user, secret["db_password"], port) as path:
             yield path
+
+    def diagnose(self, ctx: TenantContext) -> list[Diagnosis]:
+        """The platform, each resource against what it should be, the pool, the PHP log."""
+        from wpfleet.backends.local.doctor import diagnose
+
+        return diagnose(self.tenant(ctx), self.resources(ctx), self.env.basic_auth)
+
+    def audit_isolation(self, ctxs: list[TenantContext]) -> list[AuditFinding]:
+        """Database grants, pool uids, file modes and a PHP probe in each tenant's pool."""
+        from wpfleet.backends.local.audit import audit
+
+        return audit([self.tenant(c) for c in ctxs])
+
+    def logs(
+        self, ctx: TenantContext, since: float, pattern: str | None, cursor: Any = None
+    ) -> tuple[list[LogLine], Any]:
+        """The tenant's nginx access/error logs and its PHP error log."""
+        from wpfleet.backends.local import logs
+
+        return logs.read(self.tenant(ctx).files, since, pattern, cursor)
 
     def close(self) -> None:
         self.platform.close()
