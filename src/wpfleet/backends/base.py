@@ -86,6 +86,17 @@ class Backend(ABC):
     def admin_credentials(self, ctx: TenantContext) -> Credentials:
         """The tenant's WordPress admin login."""
 
+    def environment_drift(self) -> list[ComponentStatus]:
+        """The shared settings wpfleet keeps for the environment, as components; one not
+        ``running`` is drift that ``platform_up`` repairs (aws: a CloudFront cache
+        behavior without the basic-auth function). Most backends keep none."""
+        return []
+
+    def tenant_traces(self) -> dict[str, list[str]]:
+        """tenant id -> what of it exists in the environment, found by wpfleet's own
+        marks only (aws: the ``wpfleet:env`` tag; local: its vhosts), for orphans."""
+        return {}
+
     def platform_fix(self) -> list[str]:
         """Repair the base-resource settings wpfleet may repair (never create them); what
         was done, one line each. A backend without any says so plainly."""

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
+    md = "md"  # a Markdown table (status); other commands print their table
 
 
 class LogFormat(StrEnum):
@@ -85,7 +86,10 @@ def _global(
         show_default=False,
     ),
     output: OutputFormat = typer.Option(
-        OutputFormat.table, "--output", "-o", help="table for people, json for machines."
+        OutputFormat.table,
+        "--output",
+        "-o",
+        help="table, json, or md (status only).",
     ),
     log_format: LogFormat = typer.Option(
         LogFormat.text, "--log-format", help="Progress and logs on stderr as text or json lines."

@@ -2,46 +2,126 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from wpfleet.cli.app import app, settings
+from wpfleet.errors import ExitStatus, UsageError
 
-STATE_STYLE = {"healthy": "green", "unhealthy": "red", "not deployed": "dim", "unknown": "yellow"}
+if TYPE_CHECKING:
+    from wpfleet.services.status import FleetStatus, TenantStatus
+
+STATE_STYLE = {
+    "healthy": "green",
+    "deployed": "cyan",
+    "unhealthy": "red",
+    "not deployed": "dim",
+    "unknown": "yellow",
+}
 
 
 @app.command()
 def status(
     ctx: typer.Context,
     env: str = typer.Option(None, "--env", "-e", help="One environment (default: all)."),
+    tenant: str = typer.Option(None, "--tenant", "-t", help="One tenant (default: all)."),
+    watch: bool = typer.Option(False, "--watch", "-w", help="Refresh in place (Ctrl-C ends)."),
+    interval: float = typer.Option(5.0, "--interval", help="Seconds between refreshes."),
 ) -> int:
-    """Tenants x environments: health, URL, release."""
-    from wpfleet.cli.output import emit_json, table
+    """Tenants x environments: release, health, URL, last deployment, approvals, drift.
+    Exit 10 when any tenant shown is unhealthy (or its health cannot be read)."""
     from wpfleet.services.status import fleet_status
 
     cfg = settings(ctx)
+    if interval <= 0:
+        raise UsageError("--interval must be more than 0 seconds", hint="--interval 5")
     with cfg.workspace() as ws:
-        result = fleet_status(ws, env)
-    if cfg.json:
+        if not watch:
+            result = fleet_status(ws, env, tenant)
+            _print_status(result, cfg.output.value)
+            return _exit(result)
+        return _watch(lambda: fleet_status(ws, env, tenant), interval, cfg.output.value)
+
+
+def _exit(result: FleetStatus) -> int:
+    return int(ExitStatus.VERIFY_FAILED if result.unhealthy else ExitStatus.OK)
+
+
+def _watch(read: Callable[[], FleetStatus], interval: float, fmt: str) -> int:
+    """Rich Live over the table until Ctrl-C; ``$WPFLEET_STATUS_WATCH_MAX`` bounds the
+    refreshes (tests). The exit status is that of the last refresh."""
+    from rich.live import Live
+
+    from wpfleet.cli.output import stdout
+
+    limit = int(os.environ.get("WPFLEET_STATUS_WATCH_MAX", "0") or 0)
+    result = read()
+    shown = 1
+    try:
+        with Live(_status_table(result), console=stdout(), auto_refresh=False) as live:
+            while not limit or shown < limit:
+                time.sleep(interval)
+                result = read()
+                shown += 1
+                live.update(_status_table(result), refresh=True)
+    except KeyboardInterrupt:
+        pass
+    return _exit(result)
+
+
+def _health(r: TenantStatus) -> str:
+    style = STATE_STYLE.get(r.state, "")
+    return f"[{style}]{r.state}[/]" + (f" {r.detail}" if r.detail else "")
+
+
+def _columns(r: TenantStatus, now: float, markup: bool) -> list[str]:
+    last = f"{r.deployment} {r.deployment_status}".strip()
+    return [
+        r.tenant,
+        r.env,
+        _health(r) if markup else f"{r.state}" + (f" {r.detail}" if r.detail else ""),
+        r.url,
+        r.release,
+        f"{last} ({r.age(now)} ago)" if r.deployed_at else last,
+        str(r.pending_approvals or ""),
+        r.drift,
+    ]
+
+
+COLUMNS = ["tenant", "env", "health", "url", "release", "last deployment", "approvals", "drift"]
+
+
+def _status_table(result: FleetStatus) -> Any:
+    from rich.table import Table
+
+    now = time.time()
+    t = Table(title=f"fleet {result.fleet}", title_justify="left")
+    for col in COLUMNS:
+        t.add_column(col)
+    for r in result.rows:
+        t.add_row(*_columns(r, now, markup=True))
+    return t
+
+
+def _print_status(result: FleetStatus, fmt: str) -> None:
+    from wpfleet.cli.output import emit_json, stdout
+
+    if fmt == "json":
         emit_json([r.as_dict() for r in result.rows])
-        return 0
-    table(
-        f"fleet {result.fleet}",
-        ["tenant", "env", "state", "url", "release", "detail"],
-        [
-            (
-                r.tenant,
-                r.env,
-                f"[{STATE_STYLE.get(r.state, '')}]{r.state}[/]",
-                r.url,
-                r.release,
-                r.detail,
-            )
-            for r in result.rows
-        ],
-    )
-    return 0
+    elif fmt == "md":
+        now = time.time()
+        lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        for r in result.rows:
+            cells = [c.replace("|", "\\|") for c in _columns(r, now, markup=False)]
+            lines.append("| " + " | ".join(cells) + " |")
+        sys.stdout.write("\n".join(lines) + "\n")
+    else:
+        stdout().print(_status_table(result))
 
 
 def _when(ts: float | None) -> str:

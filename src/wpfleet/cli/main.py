@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "cmd_platform",
     "cmd_deploy",
     "cmd_status",
+    "cmd_drift",
     "cmd_credentials",
     "cmd_content",
 )

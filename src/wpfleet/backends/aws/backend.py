@@ -21,6 +21,7 @@ from wpfleet.backends.aws import (
     platform,
     s3,
     secretsmanager,
+    tagging,
 )
 from wpfleet.backends.aws.checks import checks_for
 from wpfleet.backends.aws.discover import Discovered, discover
@@ -145,6 +146,18 @@ class AwsBackend(Backend):
             done.append(f"applied wpfleet's file-system policy to EFS {efs_id}")
         self.store.delete_document(f"aws/preflight/{self.env.name}")
         return done
+
+    def environment_drift(self) -> list[ComponentStatus]:
+        """Every cache behavior of the distribution carries the basic-auth function."""
+        if not (self.env.basic_auth and self.settings.cloudfront_distribution_id):
+            return []
+        self.aws.check_account()
+        return [platform.basic_auth_coverage(self.aws, self.env)]
+
+    def tenant_traces(self) -> dict[str, list[str]]:
+        """Resources tagged ``wpfleet:env`` = this environment, by their
+        ``wpfleet:tenant`` tag (the Resource Groups Tagging API, every page)."""
+        return tagging.tenant_resources(self.aws, self.env.name)
 
     def discover(self) -> Discovered:
         """The environment's ``aws:`` block as found by names and tags (read only)."""

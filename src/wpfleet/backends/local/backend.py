@@ -117,6 +117,13 @@ class LocalBackend(Backend):
             },
         }
 
+    def tenant_traces(self) -> dict[str, list[str]]:
+        """The environment's vhosts (``{tenant}.conf``, written only by wpfleet)."""
+        vhosts = self.platform.paths.vhosts
+        if not vhosts.is_dir():
+            return {}
+        return {f.stem: [str(f)] for f in sorted(vhosts.glob("*.conf"))}
+
     def health(self, ctxs: list[TenantContext]) -> dict[str, TenantHealth]:
         if not ctxs:
             return {}
