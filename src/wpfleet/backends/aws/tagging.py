@@ -11,6 +11,18 @@ from __future__ import annotations
 from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws import tags as T
 
+#: the types wpfleet tags per tenant (IAM roles are not in this API: the state store's
+#: ownership records cover them). Naming them also keeps untagged base resources (an
+#: ECS cluster) out of the answer.
+TENANT_TYPES = [
+    "elasticloadbalancing:targetgroup",
+    "elasticloadbalancing:listener-rule",
+    "ecs:service",
+    "ecs:task-definition",
+    "elasticfilesystem:access-point",
+    "secretsmanager:secret",
+]
+
 
 def tenant_resources(aws: AwsSession, env: str) -> dict[str, list[str]]:
     """tenant id -> ARNs tagged ``wpfleet:env`` = ``env`` and ``wpfleet:tenant`` = it."""
@@ -19,6 +31,7 @@ def tenant_resources(aws: AwsSession, env: str) -> dict[str, list[str]]:
         "get_resources",
         "ResourceTagMappingList",
         TagFilters=[{"Key": T.ENV_KEY, "Values": [env]}],
+        ResourceTypeFilters=TENANT_TYPES,
     )
     out: dict[str, list[str]] = {}
     for item in items:
