@@ -78,6 +78,12 @@ def drift_of(step: Step) -> Drift | None:
             fields.append(FieldDiff("tags", "not wpfleet's", "wpfleet's"))
             continue
         fields += field_diffs(key, before.get(key), after.get(key))
+    if step.resource is not None and step.op is Op.UPDATE:
+        try:
+            extra = step.resource.explain(before)
+        except Exception as exc:  # an explanation is a courtesy: never fail the report
+            extra = {"explain": (f"unavailable: {exc}", None)}
+        fields += [FieldDiff(path, a, d) for path, (a, d) in extra.items()]
     return Drift(step.id, step.op.value, step.description, fields[:MAX_FIELDS])
 
 

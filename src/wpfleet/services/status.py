@@ -156,6 +156,9 @@ def _row(
     else:
         state = {True: "healthy", False: "unhealthy", None: "deployed"}[h.healthy]
     release = books.releases.get(tid) or {}
+    detail = h.detail if h else problem
+    if state == "not deployed" and release:  # released here, yet not there: down
+        state, detail = "unhealthy", f"release {release.get('id', '')} recorded, not found"
     last = books.last.get(tid)
     drift = books.drifts.get(tid)
     flag = ""
@@ -168,7 +171,7 @@ def _row(
         url=(h.url if h else "") or urls(ctx).get("url", ""),
         release=release.get("id", ""),
         deployment=last.id if last else release.get("deployment_id", ""),
-        detail=(h.detail if h else problem),
+        detail=detail,
         deployment_status=last.status if last else "",
         deployed_at=(last.started_at if last else release.get("at")),
         pending_approvals=books.pending.get(tid, 0),
