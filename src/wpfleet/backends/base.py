@@ -74,8 +74,9 @@ class Backend(ABC):
         """Also store the configuration document elsewhere (S3 on aws); None deletes it."""
 
     @abstractmethod
-    def health(self, ctxs: list[TenantContext]) -> dict[str, TenantHealth]:
-        """Status of many tenants at once, cheaply (batched calls)."""
+    def health(self, ctxs: list[TenantContext], *, http: bool = True) -> dict[str, TenantHealth]:
+        """Status of many tenants at once, cheaply (batched calls); ``http=False`` skips
+        whatever fetches pages (the quick mode of ``status --no-http``)."""
 
     # --- credentials (revealed on explicit request only) -------------------------------
     @abstractmethod

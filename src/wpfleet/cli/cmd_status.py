@@ -32,6 +32,9 @@ def status(
     tenant: str = typer.Option(None, "--tenant", "-t", help="One tenant (default: all)."),
     watch: bool = typer.Option(False, "--watch", "-w", help="Refresh in place (Ctrl-C ends)."),
     interval: float = typer.Option(5.0, "--interval", help="Seconds between refreshes."),
+    http: bool = typer.Option(
+        True, "--http/--no-http", help="Fetch each front page (--no-http: quicker, local)."
+    ),
 ) -> int:
     """Tenants x environments: release, health, URL, last deployment, approvals, drift.
     Exit 10 when any tenant shown is unhealthy (or its health cannot be read)."""
@@ -42,10 +45,10 @@ def status(
         raise UsageError("--interval must be more than 0 seconds", hint="--interval 5")
     with cfg.workspace() as ws:
         if not watch:
-            result = fleet_status(ws, env, tenant)
+            result = fleet_status(ws, env, tenant, http=http)
             _print_status(result, cfg.output.value)
             return _exit(result)
-        return _watch(lambda: fleet_status(ws, env, tenant), interval, cfg.output.value)
+        return _watch(lambda: fleet_status(ws, env, tenant, http=http), interval, cfg.output.value)
 
 
 def _exit(result: FleetStatus) -> int:

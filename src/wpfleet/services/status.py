@@ -76,23 +76,28 @@ def human_age(seconds: float) -> str:
     return f"{int(seconds)}s"
 
 
-def fleet_status(ws: Workspace, env: str | None = None, tenant: str | None = None) -> FleetStatus:
+def fleet_status(
+    ws: Workspace, env: str | None = None, tenant: str | None = None, *, http: bool = True
+) -> FleetStatus:
     """Status of ``env``'s tenants (default: every environment's), or of one tenant.
-    Environments are asked concurrently; rows keep the fleet file's order."""
+    Environments are asked concurrently; rows keep the fleet file's order. ``http=False``:
+    no page is fetched (local: vhost and pool only), for a quick look."""
     envs = ws.envs(env)
     if tenant is not None:
         ws.fleet.tenant(tenant)  # NotFoundError naming the tenant
     out = FleetStatus(ws.fleet.fleet)
     if len(envs) == 1:
-        out.rows = env_status(ws, envs[0], tenant)
+        out.rows = env_status(ws, envs[0], tenant, http=http)
         return out
     with ThreadPoolExecutor(max_workers=len(envs)) as pool:
-        for rows in pool.map(lambda e: env_status(ws, e, tenant), envs):
+        for rows in pool.map(lambda e: env_status(ws, e, tenant, http=http), envs):
             out.rows += rows
     return out
 
 
-def env_status(ws: Workspace, env: Environment, tenant: str | None = None) -> list[TenantStatus]:
+def env_status(
+    ws: Workspace, env: Environment, tenant: str | None = None, *, http: bool = True
+) -> list[TenantStatus]:
     """One batched health call; a backend that cannot answer marks its tenants
     ``unknown`` with the reason, instead of failing the whole table."""
     ids = [t for t in ws.tenant_ids(env) if tenant in (None, t)]
@@ -101,7 +106,9 @@ def env_status(ws: Workspace, env: Environment, tenant: str | None = None) -> li
     backend, store = ws.backend(env), ws.store(env)
     ctxs = [ws.tenant(env, tid) for tid in ids]
     try:
-        health: dict[str, TenantHealth] = backend.health(ctxs)
+        health: dict[str, TenantHealth] = (
+            backend.health(ctxs) if http else backend.health(ctxs, http=False)
+        )
         problem = ""
     except WpfleetError as exc:
         health, problem = {}, exc.message

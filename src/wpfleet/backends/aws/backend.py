@@ -204,7 +204,7 @@ class AwsBackend(Backend):
         else:
             s3.put_object_json(self.aws, bucket, key, doc)
 
-    def health(self, ctxs: list[TenantContext]) -> dict[str, TenantHealth]:
+    def health(self, ctxs: list[TenantContext], *, http: bool = True) -> dict[str, TenantHealth]:
         """Batched: describe_services by 10, the ALB's target groups in one paginated
         call, one GetMetricData for every target group's healthy host count (100 tenants:
         13 calls; the seeds' verify script makes 5 per tenant)."""
