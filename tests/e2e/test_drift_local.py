@@ -65,7 +65,7 @@ def test_status_exits_10_when_a_shown_tenant_is_down(fleet: Fleet) -> None:
     ok = fleet.cli("status", "--env", "dev", "--tenant", "bravo")
     assert ok.code == ExitStatus.OK, ok.out
     md = fleet.cli("-o", "md", "status", "--env", "dev", "--tenant", "bravo")
-    assert md.out.startswith("| tenant | env | health |") and "| bravo | dev | healthy" in md.out
+    assert md.out.startswith("| tenant | env | state |") and "| bravo | dev | healthy" in md.out
     vhost = _paths(fleet).vhosts / "bravo.conf"
     vhost.unlink()  # removed by hand: a deployed tenant that is not there is unhealthy
     down = fleet.cli("-o", "json", "status", "--env", "dev", "--tenant", "bravo")

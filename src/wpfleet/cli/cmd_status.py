@@ -77,26 +77,28 @@ def _watch(read: Callable[[], FleetStatus], interval: float, fmt: str) -> int:
     return _exit(result)
 
 
-def _health(r: TenantStatus) -> str:
-    style = STATE_STYLE.get(r.state, "")
-    return f"[{style}]{r.state}[/]" + (f" {r.detail}" if r.detail else "")
-
-
 def _columns(r: TenantStatus, now: float, markup: bool) -> list[str]:
+    """The row's cells; the state is a column of its own (scripts read it) and what the
+    health check found (running/desired, targets, the page and its title) is ``detail``."""
     last = f"{r.deployment} {r.deployment_status}".strip()
+    style = STATE_STYLE.get(r.state, "")
     return [
         r.tenant,
         r.env,
-        _health(r) if markup else f"{r.state}" + (f" {r.detail}" if r.detail else ""),
+        f"[{style}]{r.state}[/]" if markup and style else r.state,
         r.url,
         r.release,
         f"{last} ({r.age(now)} ago)" if r.deployed_at else last,
         str(r.pending_approvals or ""),
         r.drift,
+        r.detail,
     ]
 
 
-COLUMNS = ["tenant", "env", "health", "url", "release", "last deployment", "approvals", "drift"]
+COLUMNS = [
+    "tenant", "env", "state", "url", "release", "last deployment", "approvals", "drift",
+    "detail",
+]  # fmt: skip
 
 
 def _status_table(result: FleetStatus) -> Any:
