@@ -78,6 +78,9 @@ def test_drift_found_with_both_values_fixed_and_clean(
             deploy_service.deploy(ws, ws.env(ENV), "alpha", verify_deadline=VERIFY_DEADLINE)
         with Workspace(loaded, actor="test") as ws:
             assert not drift.check(ws, ENV).found
+            [row] = status.fleet_status(ws, ENV).rows  # ECS, targets, then the page's title
+            assert (row.state, row.drift) == ("healthy", "clean"), row
+            assert "1/1 running" in row.detail and '-> 200 "Alpha Bakery"' in row.detail, row
         break_behind_wpfleets_back(base, loaded, store)
         with Workspace(loaded, actor="test") as ws:
             found = drift.check(ws, ENV)

@@ -69,14 +69,15 @@ def drift(
         if not (fix or prune):
             emit_json(found.as_dict()) if cfg.json else render(found)
             return ExitStatus.DRIFT_FOUND if found.found else ExitStatus.OK
-        render(found, "drift (to fix)")
+        show = (lambda _r, _t: None) if cfg.json else render  # json: one document at the end
+        show(found, "drift (to fix)")
         remaining = found
         if fix and (found.environment or any(t.drifted for t in found.tenants)):
             fixed = service.fix(ws, found, confirm=lambda _r: _ask("re-apply these?", yes))
             if fixed is not None and fixed.after is not None:
                 remaining = fixed.after
                 remaining.orphans = found.orphans
-                render(remaining, "drift after --fix")
+                show(remaining, "drift after --fix")
         if prune and found.orphans:
             pruned = orphan_service.prune(ws, found.orphans, confirm=_prune_question(yes))
             if pruned is not None:

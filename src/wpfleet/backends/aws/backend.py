@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from wpfleet.aws.session import AwsSession
@@ -18,6 +19,7 @@ from wpfleet.backends.aws import (
     ecs,
     efs_policy,
     elbv2,
+    pages,
     platform,
     s3,
     secretsmanager,
@@ -207,16 +209,18 @@ class AwsBackend(Backend):
     def health(self, ctxs: list[TenantContext], *, http: bool = True) -> dict[str, TenantHealth]:
         """Batched: describe_services by 10, the ALB's target groups in one paginated
         call, one GetMetricData for every target group's healthy host count (100 tenants:
-        13 calls; the seeds' verify script makes 5 per tenant)."""
+        13 calls; the seeds' verify script makes 5 per tenant); then (``http``) the front
+        page of each tenant ECS calls healthy, its title checked (``pages.py``)."""
         if not ctxs:
             return {}
         cluster = self.settings.cluster or ""
-        services = {
-            s["serviceName"]: s
-            for s in ecs.describe_services(self.aws, cluster, [c.names.service for c in ctxs])
-        }
-        tgs = {g["TargetGroupName"]: g for g in self._target_groups(ctxs)}
-        hosts = self._healthy_hosts(tgs)
+        with ThreadPoolExecutor(max_workers=2) as pool:  # ECS and ELB+CloudWatch at once
+            found = pool.submit(
+                ecs.describe_services, self.aws, cluster, [c.names.service for c in ctxs]
+            )
+            tgs = {g["TargetGroupName"]: g for g in self._target_groups(ctxs)}
+            hosts = self._healthy_hosts(tgs)
+            services = {s["serviceName"]: s for s in found.result()}
         out = {}
         for c in ctxs:
             out[c.tenant.id] = _tenant_health(
@@ -225,6 +229,8 @@ class AwsBackend(Backend):
                 hosts.get(c.names.target_group),
                 self.urls(c)["url"],
             )
+        if http:
+            pages.with_pages([self.tenant(c) for c in ctxs], out)
         return out
 
     def _target_groups(self, ctxs: list[TenantContext]) -> list[dict[str, Any]]:
