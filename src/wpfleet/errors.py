@@ -22,9 +22,9 @@ class ExitStatus(IntEnum):
     NEEDS_ATTENTION = 5  # the deployment failed and the rollback did not finish
     APPROVAL_PENDING = 6  # the environment needs approvals that are not there yet
     LOCK_HELD = 7  # another live deployment holds the (tenant, env) lock
-    DRIFT_FOUND = 8  # actual resources differ from the fleet file
+    DRIFT_FOUND = 8  # actual resources differ from the fleet file (``wpfleet drift``)
     PARTIAL_FAILURE = 9  # a batch ran; some tenants failed, the others succeeded
-    VERIFY_FAILED = 10  # the checks ran and at least one failed (nothing was changed)
+    VERIFY_FAILED = 10  # the checks ran and at least one failed; status: a tenant unhealthy
     PLATFORM_DOWN = 11  # the environment's platform is not running / not reachable
     NOT_FOUND = 12  # the tenant, environment or deployment named does not exist
     INTERRUPTED = 130  # interrupted by the user (Ctrl-C)
@@ -41,7 +41,7 @@ EXIT_STATUS_HELP = {
     ExitStatus.LOCK_HELD: "lock held by another live deployment",
     ExitStatus.DRIFT_FOUND: "drift found",
     ExitStatus.PARTIAL_FAILURE: "batch finished with some tenants failed",
-    ExitStatus.VERIFY_FAILED: "verification failed",
+    ExitStatus.VERIFY_FAILED: "verification failed (status: a tenant shown is unhealthy)",
     ExitStatus.PLATFORM_DOWN: "platform not running (run `wpfleet platform up`)",
     ExitStatus.NOT_FOUND: "tenant, environment or deployment not found",
     ExitStatus.INTERRUPTED: "interrupted",

@@ -112,7 +112,7 @@ class FakeBackend(Backend):
     def document_sections(self, ctx: TenantContext) -> dict[str, Any]:
         return {}
 
-    def health(self, ctxs: list[TenantContext]) -> dict[str, TenantHealth]:
+    def health(self, ctxs: list[TenantContext], *, http: bool = True) -> dict[str, TenantHealth]:
         out = {}
         for ctx in ctxs:
             deployed = self._ids(ctx)[1] in self.world.things

@@ -97,8 +97,9 @@ class Backend(ABC):
         """Also store the configuration document elsewhere (S3 on aws); None deletes it."""
 
     @abstractmethod
-    def health(self, ctxs: list[TenantContext]) -> dict[str, TenantHealth]:
-        """Status of many tenants at once, cheaply (batched calls)."""
+    def health(self, ctxs: list[TenantContext], *, http: bool = True) -> dict[str, TenantHealth]:
+        """Status of many tenants at once, cheaply (batched calls); ``http=False`` skips
+        whatever fetches pages (the quick mode of ``status --no-http``)."""
 
     # --- credentials (revealed on explicit request only) -------------------------------
     @abstractmethod
@@ -108,6 +109,17 @@ class Backend(ABC):
     @abstractmethod
     def admin_credentials(self, ctx: TenantContext) -> Credentials:
         """The tenant's WordPress admin login."""
+
+    def environment_drift(self) -> list[ComponentStatus]:
+        """The shared settings wpfleet keeps for the environment, as components; one not
+        ``running`` is drift that ``platform_up`` repairs (aws: a CloudFront cache
+        behavior without the basic-auth function). Most backends keep none."""
+        return []
+
+    def tenant_traces(self) -> dict[str, list[str]]:
+        """tenant id -> what of it exists in the environment, found by wpfleet's own
+        marks only (aws: the ``wpfleet:env`` tag; local: its vhosts), for orphans."""
+        return {}
 
     def platform_fix(self) -> list[str]:
         """Repair the base-resource settings wpfleet may repair (never create them); what

@@ -2,47 +2,131 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from wpfleet.cli.app import app, settings
+from wpfleet.errors import ExitStatus, UsageError
 
-STATE_STYLE = {"healthy": "green", "unhealthy": "red", "not deployed": "dim", "unknown": "yellow"}
+if TYPE_CHECKING:
+    from wpfleet.services.status import FleetStatus, TenantStatus
+
+STATE_STYLE = {
+    "healthy": "green",
+    "deployed": "cyan",
+    "unhealthy": "red",
+    "not deployed": "dim",
+    "unknown": "yellow",
+}
 
 
 @app.command()
 def status(
     ctx: typer.Context,
     env: str = typer.Option(None, "--env", "-e", help="One environment (default: all)."),
+    tenant: str = typer.Option(None, "--tenant", "-t", help="One tenant (default: all)."),
+    watch: bool = typer.Option(False, "--watch", "-w", help="Refresh in place (Ctrl-C ends)."),
+    interval: float = typer.Option(5.0, "--interval", help="Seconds between refreshes."),
+    http: bool = typer.Option(
+        True, "--http/--no-http", help="Fetch each front page (--no-http: quicker, local)."
+    ),
 ) -> int:
-    """Tenants x environments: health, URL, release."""
-    from wpfleet.cli.output import emit_json, table
+    """Tenants x environments: release, health, URL, last deployment, approvals, drift.
+    Exit 10 when any tenant shown is unhealthy (or its health cannot be read)."""
     from wpfleet.services.status import fleet_status
 
     cfg = settings(ctx)
+    if interval <= 0:
+        raise UsageError("--interval must be more than 0 seconds", hint="--interval 5")
     with cfg.workspace() as ws:
-        result = fleet_status(ws, env)
-    if cfg.json:
+        if not watch:
+            result = fleet_status(ws, env, tenant, http=http)
+            _print_status(result, cfg.output.value)
+            return _exit(result)
+        return _watch(lambda: fleet_status(ws, env, tenant, http=http), interval, cfg.output.value)
+
+
+def _exit(result: FleetStatus) -> int:
+    return int(ExitStatus.VERIFY_FAILED if result.unhealthy else ExitStatus.OK)
+
+
+def _watch(read: Callable[[], FleetStatus], interval: float, fmt: str) -> int:
+    """Rich Live over the table until Ctrl-C; ``$WPFLEET_STATUS_WATCH_MAX`` bounds the
+    refreshes (tests). The exit status is that of the last refresh."""
+    from rich.live import Live
+
+    from wpfleet.cli.output import stdout
+
+    limit = int(os.environ.get("WPFLEET_STATUS_WATCH_MAX", "0") or 0)
+    result = read()
+    shown = 1
+    try:
+        with Live(_status_table(result), console=stdout(), auto_refresh=False) as live:
+            while not limit or shown < limit:
+                time.sleep(interval)
+                result = read()
+                shown += 1
+                live.update(_status_table(result), refresh=True)
+    except KeyboardInterrupt:
+        pass
+    return _exit(result)
+
+
+def _columns(r: TenantStatus, now: float, markup: bool) -> list[str]:
+    """The row's cells; the state is a column of its own (scripts read it) and what the
+    health check found (running/desired, targets, the page and its title) is ``detail``."""
+    last = f"{r.deployment} {r.deployment_status}".strip()
+    style = STATE_STYLE.get(r.state, "")
+    return [
+        r.tenant,
+        r.env,
+        f"[{style}]{r.state}[/]" if markup and style else r.state,
+        r.url,
+        r.release,
+        f"{last} ({r.age(now)} ago)" if r.deployed_at else last,
+        str(r.pending_approvals or ""),
+        r.drift,
+        r.detail,
+    ]
+
+
+COLUMNS = [
+    "tenant", "env", "state", "url", "release", "last deployment", "approvals", "drift",
+    "detail",
+]  # fmt: skip
+
+
+def _status_table(result: FleetStatus) -> Any:
+    from rich.table import Table
+
+    now = time.time()
+    t = Table(title=f"fleet {result.fleet}", title_justify="left")
+    for col in COLUMNS:
+        t.add_column(col)
+    for r in result.rows:
+        t.add_row(*_columns(r, now, markup=True))
+    return t
+
+
+def _print_status(result: FleetStatus, fmt: str) -> None:
+    from wpfleet.cli.output import emit_json, stdout
+
+    if fmt == "json":
         emit_json([r.as_dict() for r in result.rows])
-        return 0
-    table(
-        f"fleet {result.fleet}",
-        ["tenant", "env", "state", "url", "release", "detail"],
-        [
-            (
-                r.tenant,
-                r.env,
-                f"[{STATE_STYLE.get(r.state, '')}]{r.state}[/]",
-                r.url,
-                r.release,
-                r.detail,
-            )
-            for r in result.rows
-        ],
-    )
-    return 0
+    elif fmt == "md":
+        now = time.time()
+        lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        for r in result.rows:
+            cells = [c.replace("|", "\\|") for c in _columns(r, now, markup=False)]
+            lines.append("| " + " | ".join(cells) + " |")
+        sys.stdout.write("\n".join(lines) + "\n")
+    else:
+        stdout().print(_status_table(result))
 
 
 def _when(ts: float | None) -> str:

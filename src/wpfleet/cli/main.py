@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "cmd_releases",
     "cmd_backup",
     "cmd_status",
+    "cmd_drift",
     "cmd_credentials",
     "cmd_content",
     "cmd_ci",

@@ -94,6 +94,11 @@ class Resource(ABC):
         """Restore what ``update`` changed. Never tears the resource down."""
         self.update(before)
 
+    def explain(self, actual: State) -> dict[str, tuple[Any, Any]]:
+        """More (actual, desired) pairs for a drift report where the compared fields are
+        digests (a file's hash): e.g. the lines that differ. Default: none."""
+        return {}
+
     def ownership_data(self) -> State:
         """What the state store records to remember this resource as ours (ids, arns)."""
         return {}

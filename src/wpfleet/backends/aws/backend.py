@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from wpfleet.aws.session import AwsSession
@@ -19,9 +20,11 @@ from wpfleet.backends.aws import (
     ecs,
     efs_policy,
     elbv2,
+    pages,
     platform,
     s3,
     secretsmanager,
+    tagging,
 )
 from wpfleet.backends.aws.checks import checks_for
 from wpfleet.backends.aws.discover import Discovered, discover
@@ -152,6 +155,18 @@ class AwsBackend(Backend):
         self.store.delete_document(f"aws/preflight/{self.env.name}")
         return done
 
+    def environment_drift(self) -> list[ComponentStatus]:
+        """Every cache behavior of the distribution carries the basic-auth function."""
+        if not (self.env.basic_auth and self.settings.cloudfront_distribution_id):
+            return []
+        self.aws.check_account()
+        return [platform.basic_auth_coverage(self.aws, self.env)]
+
+    def tenant_traces(self) -> dict[str, list[str]]:
+        """Resources tagged ``wpfleet:env`` = this environment, by their
+        ``wpfleet:tenant`` tag (the Resource Groups Tagging API, every page)."""
+        return tagging.tenant_resources(self.aws, self.env.name)
+
     def discover(self) -> Discovered:
         """The environment's ``aws:`` block as found by names and tags (read only)."""
         return discover(self.aws, self.env)
@@ -241,19 +256,21 @@ class AwsBackend(Backend):
                     return str(container["imageDigest"])
         return None
 
-    def health(self, ctxs: list[TenantContext]) -> dict[str, TenantHealth]:
+    def health(self, ctxs: list[TenantContext], *, http: bool = True) -> dict[str, TenantHealth]:
         """Batched: describe_services by 10, the ALB's target groups in one paginated
         call, one GetMetricData for every target group's healthy host count (100 tenants:
-        13 calls; the seeds' verify script makes 5 per tenant)."""
+        13 calls; the seeds' verify script makes 5 per tenant); then (``http``) the front
+        page of each tenant ECS calls healthy, its title checked (``pages.py``)."""
         if not ctxs:
             return {}
         cluster = self.settings.cluster or ""
-        services = {
-            s["serviceName"]: s
-            for s in ecs.describe_services(self.aws, cluster, [c.names.service for c in ctxs])
-        }
-        tgs = {g["TargetGroupName"]: g for g in self._target_groups(ctxs)}
-        hosts = self._healthy_hosts(tgs)
+        with ThreadPoolExecutor(max_workers=2) as pool:  # ECS and ELB+CloudWatch at once
+            found = pool.submit(
+                ecs.describe_services, self.aws, cluster, [c.names.service for c in ctxs]
+            )
+            tgs = {g["TargetGroupName"]: g for g in self._target_groups(ctxs)}
+            hosts = self._healthy_hosts(tgs)
+            services = {s["serviceName"]: s for s in found.result()}
         out = {}
         for c in ctxs:
             out[c.tenant.id] = _tenant_health(
@@ -262,6 +279,8 @@ class AwsBackend(Backend):
                 hosts.get(c.names.target_group),
                 self.urls(c)["url"],
             )
+        if http:
+            pages.with_pages([self.tenant(c) for c in ctxs], out)
         return out
 
     def _target_groups(self, ctxs: list[TenantContext]) -> list[dict[str, Any]]:

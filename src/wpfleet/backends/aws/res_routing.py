@@ -33,10 +33,18 @@ class ListenerRule(AwsResource):
     description = "ALB listener rule: host header → the tenant's target group"
 
     def find(self) -> dict[str, Any] | None:
-        """The rule routing our host (tagged or not: an untagged one is a conflict)."""
+        """The rule routing our host (tagged or not: an untagged one is a conflict), else
+        the one forwarding to our target group: its host was changed behind wpfleet's
+        back (drift), and the update puts it back instead of adding a second rule."""
         host = self.names.host
-        for rule in self.t.rules():
+        rules = self.t.rules()
+        for rule in rules:
             if host in priorities.rule_hosts(rule):
+                return rule
+        for rule in rules:
+            if not rule.get("IsDefault") and self.names.target_group in (
+                priorities.rule_target_groups(rule)
+            ):
                 return rule
         return None
 
@@ -48,7 +56,7 @@ class ListenerRule(AwsResource):
         state = {
             "arn": rule["RuleArn"],
             "priority": priorities.rule_priority(rule),
-            "host": self.names.host,
+            "host": _one_or_all(priorities.rule_hosts(rule)),
             "target_groups": priorities.rule_target_groups(rule),
         }
         return self.fact(state, tags)
@@ -147,6 +155,10 @@ class ListenerRule(AwsResource):
     def ownership_data(self) -> State:
         rule = self.find()
         return {"arn": rule["RuleArn"], "priority": priorities.rule_priority(rule)} if rule else {}
+
+
+def _one_or_all(hosts: list[str]) -> str | list[str]:
+    return hosts[0] if len(hosts) == 1 else hosts
 
 
 def spec_hash(spec: dict[str, Any]) -> str:

@@ -5,6 +5,7 @@ run by wpfleet as its own processes (see ``platform.py``), one environment per i
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,7 +22,7 @@ from wpfleet.backends.base import (
     TenantContext,
     TenantHealth,
 )
-from wpfleet.backends.local import probe, secretfiles
+from wpfleet.backends.local import probe, proc, secretfiles
 from wpfleet.backends.local.checks import checks_for
 from wpfleet.backends.local.db_resources import DB_HOST, TenantDatabase, TenantDbUser, TenantSecret
 from wpfleet.backends.local.infra_resources import (
@@ -36,6 +37,8 @@ from wpfleet.backends.local.tenant import LocalTenant
 from wpfleet.backends.local.wordpress import SOURCE as WP_SOURCE
 from wpfleet.backends.local.wp_resource import WordPressInstall
 from wpfleet.checks.base import Check
+from wpfleet.checks.page import title_of
+from wpfleet.checks.probe import Reply
 from wpfleet.checks.site import front_page_verdict
 from wpfleet.config.load import LoadedFleet
 from wpfleet.config.models import Environment
@@ -122,14 +125,25 @@ class LocalBackend(Backend):
             },
         }
 
-    def health(self, ctxs: list[TenantContext]) -> dict[str, TenantHealth]:
+    def tenant_traces(self) -> dict[str, list[str]]:
+        """The environment's vhosts (``{tenant}.conf``, written only by wpfleet)."""
+        vhosts = self.platform.paths.vhosts
+        if not vhosts.is_dir():
+            return {}
+        return {f.stem: [str(f)] for f in sorted(vhosts.glob("*.conf"))}
+
+    def health(self, ctxs: list[TenantContext], *, http: bool = True) -> dict[str, TenantHealth]:
+        """The vhost, the pool's socket and (``http``) the front page with its title.
+        Front pages are fetched at most ``HEALTH_PROBES`` at a time in this process (all
+        environments together): WordPress renders each, and a 2-core machine answering
+        24 at once times out on its own load, which is not the tenant's fault."""
         if not ctxs:
             return {}
         with ThreadPoolExecutor(max_workers=min(8, len(ctxs))) as pool:
-            results = list(pool.map(self._health_one, ctxs))
+            results = list(pool.map(lambda c: self._health_one(c, http), ctxs))
         return {h.tenant: h for h in results}
 
-    def _health_one(self, ctx: TenantContext) -> TenantHealth:
+    def _health_one(self, ctx: TenantContext, http: bool = True) -> TenantHealth:
         t = self.tenant(ctx)
         url = f"{t.url}/"
         deployed = self.platform.nginx.vhost_file(t.id).exists() and t.files.config.exists()
@@ -137,20 +151,25 @@ class LocalBackend(Backend):
             return TenantHealth(ctx.names.tenant, False, None, url, "not deployed")
         if not self.platform.nginx.running():
             return TenantHealth(ctx.names.tenant, True, False, url, "platform down")
+        if not proc.unix_open(t.socket, timeout=1.0):
+            return TenantHealth(ctx.names.tenant, True, False, url, f"pool {t.pool_name} down")
+        if not http:
+            return TenantHealth(ctx.names.tenant, True, True, url, "vhost, pool up (no HTTP)")
         try:
             creds = self.basic_auth_credentials()
         except WpfleetError:
             creds = None
-        reply = probe.request(
-            t.port,
-            t.host,
-            "/",
-            auth=(creds.username, creds.password) if creds else None,
-            address=self.platform.nginx.bind,
-            timeout=3.0,
-        )
+        with HEALTH_PROBES:
+            reply = probe.request(
+                t.port,
+                t.host,
+                "/",
+                auth=(creds.username, creds.password) if creds else None,
+                address=self.platform.nginx.bind,
+                timeout=10.0,
+            )
         ok, detail = front_page_verdict(reply, ctx.tenant.name, t.host)  # a blank 200 is not ok
-        detail = f"GET / -> {reply.status}" if ok else f"GET /: {detail}"
+        detail = f"GET / -> {reply.status} {_title(reply)}".rstrip() if ok else f"GET /: {detail}"
         return TenantHealth(ctx.names.tenant, True, ok, url, detail)
 
     # --- credentials ---------------------------------------------------------------------------
@@ -226,3 +245,13 @@ class LocalBackend(Backend):
 
     def close(self) -> None:
         self.platform.close()
+
+
+#: front pages fetched at once by ``health`` in one process (WordPress renders each)
+HEALTH_PROBES = threading.BoundedSemaphore(4)
+
+
+def _title(reply: Reply) -> str:
+    """``"Title"`` of the page, for the status table."""
+    title = title_of(reply.body)
+    return f'"{title}"' if title else ""

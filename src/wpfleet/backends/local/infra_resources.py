@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import shutil
 from pathlib import Path
+from typing import Any
 
 from wpfleet.backends.local import proc, secretfiles, wordpress
 from wpfleet.backends.local.paths import is_root
@@ -204,6 +205,16 @@ class TenantPool(Resource):
             "loaded": True,  # written is not enough: the running master must have it
         }
 
+    def explain(self, actual: State) -> dict[str, tuple[Any, Any]]:
+        """The pool file's lines that differ from what wpfleet would write."""
+        path = self.fpm.pool_file(self.t.pool_name)
+        text = path.read_text() if path.is_file() else ""
+        if self.t.own_pool:
+            wanted = self.t.pool_spec(self.t.known_uid()).render()
+        else:
+            wanted = self.t.platform.shared_pool().render()
+        return line_changes(text, wanted)
+
     def create(self) -> None:
         if self.t.own_pool:
             self.fpm.apply_pool(self.t.pool_spec(self.t.allocate_uid()))
@@ -260,6 +271,10 @@ class TenantVhost(Resource):
             "loaded": True,  # written is not enough: the running nginx must have it
         }
 
+    def explain(self, actual: State) -> dict[str, tuple[Any, Any]]:
+        """The vhost's lines that differ from what wpfleet would write."""
+        return line_changes(str(actual.get("config") or ""), self.t.vhost_spec().render())
+
     def create(self) -> None:
         wordpress.ensure_nginx_logs(self.t.files)  # the vhost names files in it
         self.nginx.apply_vhost(self.t.vhost_spec())
@@ -277,3 +292,11 @@ class TenantVhost(Resource):
 
     def ownership_data(self) -> State:
         return {"path": str(self.nginx.vhost_file(self.t.id)), "host": self.t.host}
+
+
+def line_changes(actual: str, desired: str) -> dict[str, tuple[Any, Any]]:
+    """``{"lines": (only in the file, only in what wpfleet writes)}`` when they differ."""
+    have, want = actual.splitlines(), desired.splitlines()
+    extra = [line for line in have if line not in want]
+    missing = [line for line in want if line not in have]
+    return {"lines": (extra, missing)} if (extra or missing) else {}
