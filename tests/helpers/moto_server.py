@@ -36,9 +36,19 @@ def fake_aws_credentials() -> None:
 
 
 def start_moto_server(
-    *, in_subprocess: bool = False, env: Mapping[str, str] | None = None
+    *, in_subprocess: bool = False, env: Mapping[str, str] | None = None, serial: bool = False
 ) -> tuple[str, Callable[[], None]]:
-    """Start moto in server mode on a free port of 127.0.0.1; returns (url, stop)."""
+    """Start moto in server mode on a free port of 127.0.0.1; returns (url, stop).
+
+    ``serial``: answer one request at a time. DynamoDB applies a TransactWriteItems
+    atomically ("TransactWriteItems is a synchronous write operation that groups up to
+    100 action requests ... The actions are completed atomically so that either all of
+    them succeed, or all of them fail", https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html);
+    moto's threaded server does not (a failed transaction restores a copy of the whole
+    table, wiping a concurrent one's write), so concurrency tests of our conditional
+    writes ask for a serial server, which behaves as DynamoDB does there."""
+    if serial:
+        return _start_serial()
     if in_subprocess:
         return _start_subprocess(env or {})
     from moto.server import ThreadedMotoServer
@@ -55,6 +65,28 @@ def start_moto_server(
             server.stop()
 
     return f"http://{host}:{port}", stop
+
+
+def _start_serial() -> tuple[str, Callable[[], None]]:
+    import threading
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    stopped: list[bool] = []
+
+    def stop() -> None:
+        if not stopped:
+            stopped.append(True)
+            server.shutdown()
+            thread.join(10)
+
+    return f"http://127.0.0.1:{server.server_address[1]}", stop
 
 
 def _free_port() -> int:

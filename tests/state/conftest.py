@@ -23,7 +23,7 @@ fake_aws_credentials()
 
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    url, stop = start_moto_server()
+    url, stop = start_moto_server(serial=True)  # atomic transactions, as DynamoDB's
     yield url
     stop()
 

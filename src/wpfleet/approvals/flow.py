@@ -29,10 +29,14 @@ class AwaitingApproval(ApprovalPendingError):
     """Exit 6: the request is recorded and waits for approvals, the wait timer, a window
     or the external gate."""
 
-    def __init__(self, message: str, *, request_id: str, verdict: str, hint: str) -> None:
+    def __init__(
+        self, message: str, *, request_id: str, verdict: str, hint: str, created: bool = False
+    ) -> None:
         super().__init__(message, hint=hint)
         self.request_id = request_id
         self.verdict = verdict
+        #: this run opened the request (approvers are told once, not at every retry)
+        self.created = created
 
 
 class AlreadyRun(ApprovalRefused):
@@ -94,6 +98,7 @@ def require(store: StateStore, policy: Approvals, ask: Ask, clock: Callable[[], 
         verdict=Verdict.PENDING.value,
         hint=f"approvers run: wpfleet approve {req.id} --as NAME; then it runs "
         f"(or: wpfleet deploy --resume {req.id})",
+        created=created,
     )
 
 

@@ -29,6 +29,7 @@ from wpfleet.pipeline import releasing
 from wpfleet.pipeline.config_document import release_id
 from wpfleet.pipeline.deploy import Outcome, Pipeline
 from wpfleet.releases.history import log_event
+from wpfleet.services import notifications
 from wpfleet.services.clocked import pipeline
 from wpfleet.services.workspace import Workspace
 
@@ -144,6 +145,8 @@ def vote(
             book.settle(req, Verdict.REJECTED, f"rejected by {ws.actor}")
         votes = book.votes(req.id)
         result = VoteResult(PendingRow(req, evaluate(policy, req, votes, clock()), votes), cast)
+        notifications.approval_decided(ws, env, req.tenant, req.id, decision,
+                                       str(result.row.evaluation.verdict))  # fmt: skip
         if run and result.row.evaluation.verdict is Verdict.READY:
             result.outcome, result.note = _try_run(pipe, req)
     finally:

@@ -71,6 +71,7 @@ def _notified(
         except BaseException as exc:
             if notifications.worth_telling(exc):
                 notifications.deployment_ended(ws, env, tenant, error=exc)
+            notifications.approval_requested(ws, env, tenant, exc)
             raise
         notifications.deployment_ended(ws, env, tenant, outcome=outcome)
         return outcome

@@ -113,7 +113,20 @@ def check(
             result.tenants.append(tenant_drift(ws, e, tid))
         if orphans and tenant is None:
             result.orphans += orphan_service.find(ws, e)
+        _tell(ws, e, result)
     return result
+
+
+def _tell(ws: Workspace, env: Environment, result: DriftResult) -> None:
+    """Drift found in ``env`` is news for its channels (never raises)."""
+    from wpfleet.services import notifications
+
+    drifted = [t.tenant for t in result.tenants if t.env == env.name and (t.drifted or t.error)]
+    orphans = [o.tenant for o in result.orphans if o.env == env.name]
+    if any(d.env == env.name for d in result.environment):
+        drifted.append("(environment)")
+    if drifted or orphans:
+        notifications.drift_found(ws, env, drifted, orphans)
 
 
 def env_drift(ws: Workspace, env: Environment) -> list[EnvDrift]:

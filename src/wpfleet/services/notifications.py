@@ -105,6 +105,36 @@ def deployment_ended(
     return notify(ws, env, event(ws, env, kind, summary, tenant=tenant, url=url, detail=detail))
 
 
+def approval_requested(ws: Workspace, env: Environment, tenant: str, error: BaseException) -> None:
+    """Tell the approvers once, when a deployment opened a request (not at every retry)."""
+    from wpfleet.approvals.flow import AwaitingApproval
+
+    if isinstance(error, AwaitingApproval) and error.created:
+        summary = f"approval requested: {error.request_id}"
+        detail = {"request": error.request_id, "approve": error.hint or ""}
+        notify(ws, env, event(ws, env, EventKind.approval_requested, summary, tenant=tenant,
+                              url=_url(ws, env, tenant), detail=detail))  # fmt: skip
+
+
+def approval_decided(
+    ws: Workspace, env: Environment, tenant: str, request_id: str, decision: str, verdict: str
+) -> None:
+    """One approver's vote, and where the request stands after it."""
+    summary = f"{decision} by {ws.actor}: request {request_id} is {verdict}"
+    detail = {"request": request_id, "decision": decision, "verdict": verdict}
+    notify(ws, env, event(ws, env, EventKind.approval_decided, summary, tenant=tenant,
+                          detail=detail))  # fmt: skip
+
+
+def drift_found(ws: Workspace, env: Environment, drifted: list[str], orphans: list[str]) -> None:
+    """Drift of an environment's tenants (and orphans), in one message."""
+    parts = [f"{len(drifted)} tenant(s) drifted"] + (
+        [f"{len(orphans)} orphan(s)"] if orphans else []
+    )
+    detail = {"drifted": ", ".join(drifted), "orphans": ", ".join(orphans)}
+    notify(ws, env, event(ws, env, EventKind.drift_found, "; ".join(parts), detail=detail))
+
+
 def worth_telling(error: BaseException) -> bool:
     """A deployment's failure is news; a refusal before it began (bad input, a lock held,
     approvals missing) is told to whoever ran it, on the spot, and is not."""
