@@ -31,7 +31,7 @@ import pytest
 from tests.aws.infra import ENV, BaseEnv, free_port, make_ctx, tenant, write_fleet
 from tests.aws.wordpress_site import copy_core
 from wpfleet.backends.aws.backend import AwsBackend
-from wpfleet.backends.aws.res_infra import config_extra
+from wpfleet.backends.aws.resources.task_definition import config_extra
 from wpfleet.checks.probe import HttpProbe
 from wpfleet.checks.site import SiteExpectations, WpAdminCheck
 from wpfleet.state.sqlite import SqliteStore

@@ -12,7 +12,7 @@ import pytest
 from tests.aws.infra import ENV, BaseEnv, make_ctx, recording, tenant, write_fleet
 from wpfleet import limits
 from wpfleet.backends.aws.backend import AwsBackend
-from wpfleet.backends.aws.res_routing import ListenerRule
+from wpfleet.backends.aws.resources.listener_rule import ListenerRule
 from wpfleet.backends.base import TenantContext
 from wpfleet.engine.plan import plan_apply
 from wpfleet.engine.resource import Resource

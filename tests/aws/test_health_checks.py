@@ -212,7 +212,7 @@ def test_https_check_wants_401_without_and_the_page_with_basic_auth(
 def test_site_goes_straight_to_the_alb_before_dns(
     tmp_path: Path, base: BaseEnv, store: SqliteStore
 ) -> None:
-    from wpfleet.backends.aws.res_wordpress import site
+    from wpfleet.backends.aws.resources.wordpress_install import site
 
     loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")])
     backend = AwsBackend(loaded, loaded.fleet.env(ENV), store)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from wpfleet.backends.aws import ecs, elbv2, logs, secretsmanager
-from wpfleet.backends.aws.res_wordpress import site
+from wpfleet.backends.aws.resources.wordpress_install import site
 from wpfleet.backends.aws.tenant import TenantAws
 from wpfleet.backends.aws.web import Site
 from wpfleet.checks.base import Check, CheckResult
@@ -127,7 +127,7 @@ def expectations(t: TenantAws, *, public: bool) -> SiteExpectations:
 
 
 class TenantSite:
-    """A ``SiteProbe`` that finds its way in (``res_wordpress.site``: AWS calls) when
+    """A ``SiteProbe`` that finds its way in (``resources.wordpress_install.site``: AWS calls) when
     first asked, not when the checks are built: a missing listener fails a check, it
     does not stop verify."""
 

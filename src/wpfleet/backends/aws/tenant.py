@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from wpfleet import limits
 from wpfleet.aws.session import AwsSession
-from wpfleet.backends.aws import ecs, elbv2, iam, secretsmanager
+from wpfleet.backends.aws import ecs, efs, elbv2, iam, secretsmanager
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.base import TenantContext
 from wpfleet.config.models import AwsSettings
@@ -110,9 +110,13 @@ class TenantAws:
         )
 
     def access_point(self) -> dict[str, Any] | None:
-        from wpfleet.backends.aws.res_iam import find_access_point
+        def load() -> dict[str, Any] | None:
+            fs_id = self.require("efs_id")
+            return efs.find_access_point(
+                self.aws, fs_id, self.names.access_point, self.names.efs_path
+            )
 
-        return self.cache.get(f"ap:{self.names.access_point}", lambda: find_access_point(self))
+        return self.cache.get(f"ap:{self.names.access_point}", load)
 
     def target_group(self) -> dict[str, Any] | None:
         name = self.names.target_group

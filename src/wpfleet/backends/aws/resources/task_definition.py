@@ -1,89 +1,18 @@
-"""Infra phase, storage and compute: EFS access point, task definition, target group."""
+"""Infra phase, compute: the tenant's ECS task definition (the seeds' ecs-tenant spec)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from wpfleet import limits
-from wpfleet.aws.errors import AwsConflict
-from wpfleet.backends.aws import ecs, efs, elbv2
+from wpfleet.backends.aws import ecs
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.tenant import AwsResource, TenantAws
 from wpfleet.engine.resource import Fact, Phase, State
 
-WWW_DATA = 33
 CONTAINER = "wordpress"
 
 
-class AccessPoint(AwsResource):
-    id = "infra/access-point"
-    phase = Phase.INFRA
-    description = "EFS access point /{tenant} (uid/gid 33)"
-
-    def read(self) -> Fact | None:
-        ap = self.t.access_point()
-        if ap is None:
-            return None
-        root = ap.get("RootDirectory", {})
-        posix = ap.get("PosixUser", {})
-        state = {
-            "id": ap["AccessPointId"],
-            "path": root.get("Path"),
-            "uid": posix.get("Uid"),
-            "gid": posix.get("Gid"),
-            "permissions": root.get("CreationInfo", {}).get("Permissions"),
-        }
-        return self.fact(state, ap.get("Tags"))
-
-    def desired(self) -> State:
-        return {"path": self.names.efs_path, "uid": WWW_DATA, "gid": WWW_DATA, "permissions": "755"}
-
-    def create(self) -> None:
-        """ClientToken makes a repeated create (a killed run) return the same access point;
-        it is used (task definition, service) only once it is available."""
-        created = efs.create_access_point(
-            self.aws,
-            ClientToken=self.names.access_point[:64],
-            FileSystemId=self.t.require("efs_id"),
-            PosixUser={"Uid": WWW_DATA, "Gid": WWW_DATA},
-            RootDirectory={
-                "Path": self.names.efs_path,
-                "CreationInfo": {
-                    "OwnerUid": WWW_DATA,
-                    "OwnerGid": WWW_DATA,
-                    "Permissions": "755",
-                },
-            },
-            Tags=T.as_key_value(self.t.tags(self.names.access_point)),
-        )
-        if created.get("LifeCycleState") != "available":  # AWS answers "creating"
-            created = efs.wait_access_point_available(self.aws, created["AccessPointId"])
-        created.setdefault("Tags", T.as_key_value(self.t.tags(self.names.access_point)))
-        self.t.remember(f"ap:{self.names.access_point}", created)
-
-    def update(self, target: State) -> None:
-        """Access points are immutable; only tags can change (adoption)."""
-        fact = self.read()
-        if fact is not None:
-            if self.wants_tags(target):
-                tags = self.t.tags(self.names.access_point)
-                efs.tag_resource(self.aws, fact.state["id"], tags)
-            else:
-                efs.untag_resource(self.aws, fact.state["id"], T.OWNERSHIP_KEYS)
-            self.t.changed(f"ap:{self.names.access_point}")
-
-    def delete(self) -> None:
-        fact = self.read()
-        if fact is not None:
-            efs.delete_access_point(self.aws, fact.state["id"])
-            self.t.changed(f"ap:{self.names.access_point}")
-
-    def ownership_data(self) -> State:
-        fact = self.read()
-        return {"id": fact.state["id"]} if fact else {}
-
-
-# --- task definition ---------------------------------------------------------------------
 def config_extra(url: str) -> str:
     return (
         "if (isset($_SERVER['HTTP_X_FORWARDED_PROTO']) && "
@@ -287,114 +216,3 @@ class TaskDefinition(AwsResource):
 
     def ownership_data(self) -> State:
         return {"family": self.names.task_family}
-
-
-# --- target group ------------------------------------------------------------------------
-HEALTH_CHECK = {
-    "HealthCheckEnabled": True,
-    "HealthCheckProtocol": "HTTP",
-    "HealthCheckPath": "/",
-    "HealthCheckIntervalSeconds": 30,
-    "HealthCheckTimeoutSeconds": 5,
-    "HealthyThresholdCount": 2,
-    "UnhealthyThresholdCount": 3,
-    "Matcher": {"HttpCode": "200,301,302"},
-}
-
-
-def find_target_group(t: TenantAws) -> dict[str, Any] | None:
-    return t.target_group()
-
-
-def count_rules(t: TenantAws) -> int:
-    """Rules on ALL the ALB's listeners (the quota is per load balancer), default ones
-    excluded; the listener wpfleet uses is read through the run's rule cache."""
-    return sum(1 for r in t.rules() if not r.get("IsDefault")) + t.other_listener_rules()
-
-
-class TargetGroup(AwsResource):
-    id = "infra/target-group"
-    phase = Phase.INFRA
-    description = "ALB target group (ip targets, the seeds' health check)"
-
-    def read(self) -> Fact | None:
-        tg = find_target_group(self.t)
-        if tg is None:
-            return None
-        tags = elbv2.describe_tags(self.aws, [tg["TargetGroupArn"]]).get(tg["TargetGroupArn"])
-        state = {
-            "name": tg["TargetGroupName"],
-            "arn": tg["TargetGroupArn"],
-            "port": tg.get("Port"),
-            "protocol": tg.get("Protocol"),
-            "target_type": tg.get("TargetType"),
-            "vpc_id": tg.get("VpcId"),
-            "health_check": {k: tg.get(k) for k in HEALTH_CHECK},
-        }
-        return self.fact(state, tags)
-
-    def desired(self) -> State:
-        """Also checks, before any mutating call, the name and the room on the ALB."""
-        limits.check_target_group_name(self.names.target_group)
-        if find_target_group(self.t) is None:
-            limits.check_room_on_alb(
-                count_rules(self.t),
-                len(self.t.lb_target_groups()),
-                f"{self.t.env}",
-                self.t.rule_quota(),
-            )
-        return {
-            "name": self.names.target_group,
-            "port": 80,
-            "protocol": "HTTP",
-            "target_type": "ip",
-            "vpc_id": self.t.require("vpc_id"),
-            "health_check": dict(HEALTH_CHECK),
-        }
-
-    def create(self) -> None:
-        try:
-            created = elbv2.create_target_group(
-                self.aws,
-                Name=self.names.target_group,
-                Protocol="HTTP",
-                Port=80,
-                VpcId=self.t.require("vpc_id"),
-                TargetType="ip",
-                Tags=T.as_key_value(self.t.tags(self.names.target_group)),
-                **HEALTH_CHECK,
-            )
-        except AwsConflict:
-            # a killed run's target group: AWS returns it, moto refuses the duplicate
-            self.t.changed(f"tg:{self.names.target_group}", "all-target-groups")
-            if find_target_group(self.t) is None:
-                raise
-            self.update(self.desired())
-            return
-        self.t.remember(f"tg:{self.names.target_group}", created)
-
-    def update(self, target: State) -> None:
-        tg = find_target_group(self.t)
-        if tg is None:
-            return
-        arn = tg["TargetGroupArn"]
-        if self.wants_tags(target):
-            elbv2.add_tags(self.aws, arn, self.t.tags(self.names.target_group))
-        else:
-            elbv2.remove_tags(self.aws, arn, T.OWNERSHIP_KEYS)
-        health = {
-            k: v for k, v in target.get("health_check", HEALTH_CHECK).items() if v is not None
-        }
-        health.pop("HealthCheckEnabled", None)
-        elbv2.modify_target_group(self.aws, TargetGroupArn=arn, **health)
-        self.t.changed(f"tg:{self.names.target_group}", "all-target-groups")
-
-    def delete(self) -> None:
-        tg = find_target_group(self.t)
-        if tg is not None:
-            elbv2.delete_target_group(self.aws, tg["TargetGroupArn"])
-        self.t.changed(f"tg:{self.names.target_group}", "all-target-groups")
-        self.t.rules_changed()
-
-    def ownership_data(self) -> State:
-        return {"name": self.names.target_group}

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from wpfleet.backends.aws import efs, iam
+from wpfleet.backends.aws import iam
 from wpfleet.backends.aws import tags as T
+from wpfleet.backends.aws.resources.access_point import access_point_arn
 from wpfleet.backends.aws.tenant import AwsResource, TenantAws
 from wpfleet.engine.resource import Fact, Phase, State
 from wpfleet.errors import ValidationError
@@ -70,29 +71,6 @@ def seeds_secrets_policy(t: TenantAws) -> dict[str, Any]:
             }
         ],
     }
-
-
-def access_point_arn(t: TenantAws) -> str | None:
-    ap = t.access_point()
-    return str(ap["AccessPointArn"]) if ap else None
-
-
-def find_access_point(t: TenantAws) -> dict[str, Any] | None:
-    """The tenant's access point: by Name tag, else by its root path (untagged → not ours)."""
-    fs_id = t.require("efs_id")
-    points = efs.describe_access_points(t.aws, fs_id)
-    path = t.names.efs_path
-    by_name = [p for p in points if _tag(p, "Name") == t.names.access_point]
-    by_path = [p for p in points if p.get("RootDirectory", {}).get("Path") == path]
-    found = by_name or by_path
-    return found[0] if found else None
-
-
-def _tag(item: dict[str, Any], key: str) -> str | None:
-    for tag in item.get("Tags", []):
-        if tag.get("Key") == key:
-            return str(tag.get("Value"))
-    return None
 
 
 def task_policy(t: TenantAws) -> dict[str, Any]:
