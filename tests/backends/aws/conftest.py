@@ -14,7 +14,13 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.aws.infra import BaseEnv, MariaDB, create_base_env, make_mariadb_root, start_mariadb
+from tests.backends.aws.infra import (
+    BaseEnv,
+    MariaDB,
+    create_base_env,
+    make_mariadb_root,
+    start_mariadb,
+)
 from tests.helpers import requires
 from tests.helpers.moto_server import fake_aws_credentials, reset_moto, start_moto_server
 from wpfleet.aws import session as aws_session
@@ -61,8 +67,8 @@ def store(tmp_path: Path) -> Iterator[SqliteStore]:
 
 @pytest.fixture(scope="session")
 def wordpress_site(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from tests.aws.infra import ENV
-    from tests.aws.wordpress_site import start_site
+    from tests.backends.aws.infra import ENV
+    from tests.backends.aws.wordpress_site import start_site
 
     address, stop = start_site(tmp_path_factory.mktemp("wp"), moto_url, ENV)
     yield address

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.aws.infra import ENV, BaseEnv, recording, tenant, write_fleet
-from tests.aws.test_deploy import register_targets_like_ecs
+from tests.backends.aws.infra import ENV, BaseEnv, recording, tenant, write_fleet
+from tests.backends.aws.test_deploy import register_targets_like_ecs
 from wpfleet.approvals.flow import AwaitingApproval
 from wpfleet.approvals.policy import ApprovalRefused
 from wpfleet.releases.book import ReleaseBook
@@ -27,7 +27,7 @@ from wpfleet.state.sqlite import SqliteStore
 
 pytestmark = [pytest.mark.aws, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 WED_10 = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))).timestamp()
 
 

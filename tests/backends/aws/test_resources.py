@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.aws.infra import ENV, BaseEnv, make_ctx, tenant, write_fleet
+from tests.backends.aws.infra import ENV, BaseEnv, make_ctx, tenant, write_fleet
 from wpfleet.backends.aws.backend import AwsBackend
 from wpfleet.engine.resource import Resource
 from wpfleet.state.sqlite import SqliteStore
@@ -221,7 +221,7 @@ def test_shared_role_mode_puts_the_seeds_inline_policy(
 def test_shared_role_inline_policy_cap_is_checked_before_put(
     tmp_path: Path, base: BaseEnv, store: SqliteStore
 ) -> None:
-    from tests.aws.infra import recording
+    from tests.backends.aws.infra import recording
     from wpfleet.errors import ValidationError
 
     iam = base.client("iam")

@@ -2,7 +2,7 @@
 in both database modes (``direct`` and ``ecs-task``), recorded with a boto3
 ``before-call`` handler, are exactly the generated list that
 ``wpfleet ci policy`` is built from. After a change to the AWS code path, re-record:
-``WPFLEET_RECORD_OPERATIONS=1 pytest tests/aws/test_ci_operations.py``."""
+``WPFLEET_RECORD_OPERATIONS=1 pytest tests/backends/aws/test_ci_operations.py``."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.aws.ci_scenario import bootstrap_state, ci_fleet, full_run, unique
-from tests.aws.infra import BaseEnv
+from tests.backends.aws.ci_scenario import bootstrap_state, ci_fleet, full_run, unique
+from tests.backends.aws.infra import BaseEnv
 from wpfleet.ci.policy import OPERATIONS_FILE, recorded_operations
 
 pytestmark = [pytest.mark.aws, pytest.mark.slow]

@@ -20,7 +20,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.aws.infra import free_port
+from tests.backends.aws.infra import free_port
 
 CORE = Path("/usr/share/wordpress")
 

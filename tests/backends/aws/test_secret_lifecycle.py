@@ -21,7 +21,15 @@ from typing import Any
 
 import pytest
 
-from tests.aws.infra import ENV, BaseEnv, injected_error, make_ctx, recording, tenant, write_fleet
+from tests.backends.aws.infra import (
+    ENV,
+    BaseEnv,
+    injected_error,
+    make_ctx,
+    recording,
+    tenant,
+    write_fleet,
+)
 from wpfleet.backends.aws.backend import AwsBackend
 from wpfleet.engine.resource import Resource
 from wpfleet.state.sqlite import SqliteStore

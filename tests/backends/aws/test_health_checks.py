@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.aws.infra import ENV, BaseEnv, make_ctx, recording, tenant, write_fleet
+from tests.backends.aws.infra import ENV, BaseEnv, make_ctx, recording, tenant, write_fleet
 from wpfleet.backends.aws.backend import AwsBackend
 from wpfleet.state.sqlite import SqliteStore
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.aws.infra import (
+from tests.backends.aws.infra import (
     ENV,
     BaseEnv,
     Recorder,

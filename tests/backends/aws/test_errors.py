@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ConnectTimeoutError
 
-from tests.aws.infra import (
+from tests.backends.aws.infra import (
     ENV,
     BaseEnv,
     injected_error,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.aws.infra import ENV, BaseEnv, tenant, write_fleet
+from tests.backends.aws.infra import ENV, BaseEnv, tenant, write_fleet
 from wpfleet.cli.main import main
 from wpfleet.config.load import load_fleet
 
@@ -51,7 +51,7 @@ def test_discover_prints_then_writes_the_aws_block(
 def test_discover_refuses_a_local_environment(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[3]
     code = main(
         ["--fleet", str(repo / "examples/local/fleet.yaml"), "platform", "discover", "--env", "dev"]
     )

@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.aws.infra import ENV, BaseEnv, make_ctx, tenant, write_fleet
+from tests.backends.aws.infra import ENV, BaseEnv, make_ctx, tenant, write_fleet
 from wpfleet.aws import session as aws_session
 from wpfleet.backends.aws import efs_policy
 from wpfleet.backends.aws.backend import AwsBackend

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.aws.infra import ENV, BaseEnv, make_ctx, recording, tenant, write_fleet
+from tests.backends.aws.infra import ENV, BaseEnv, make_ctx, recording, tenant, write_fleet
 from wpfleet import limits
 from wpfleet.backends.aws.backend import AwsBackend
 from wpfleet.backends.aws.resources.listener_rule import ListenerRule

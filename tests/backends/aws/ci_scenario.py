@@ -12,8 +12,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from tests.aws.infra import ENV, REGION, BaseEnv, recording, tenant, write_fleet
-from tests.aws.test_deploy import register_targets_like_ecs
+from tests.backends.aws.infra import ENV, REGION, BaseEnv, recording, tenant, write_fleet
+from tests.backends.aws.test_deploy import register_targets_like_ecs
 from wpfleet.config.load import LoadedFleet
 from wpfleet.pipeline import deploy as pipeline
 from wpfleet.state import dynamodb

@@ -16,8 +16,8 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.aws.conftest import KeepAssociations
-from tests.aws.infra import ENV, BaseEnv, injected_error, tenant, write_fleet
+from tests.backends.aws.conftest import KeepAssociations
+from tests.backends.aws.infra import ENV, BaseEnv, injected_error, tenant, write_fleet
 from wpfleet.aws import session as aws_session
 from wpfleet.backends.aws import lambda_
 from wpfleet.backends.aws.backend import AwsBackend

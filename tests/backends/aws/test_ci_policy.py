@@ -32,9 +32,9 @@ from moto import settings as moto_settings
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.iam.access_control import IAMRequestBase
 
-from tests.aws.ci_scenario import bootstrap_state, ci_fleet, full_run
-from tests.aws.infra import ENV, REGION, BaseEnv, MariaDB, create_base_env
-from tests.aws.wordpress_site import start_site
+from tests.backends.aws.ci_scenario import bootstrap_state, ci_fleet, full_run
+from tests.backends.aws.infra import ENV, REGION, BaseEnv, MariaDB, create_base_env
+from tests.backends.aws.wordpress_site import start_site
 from tests.helpers.moto_server import fake_aws_credentials, start_moto_server
 from wpfleet.ci.policy import build_policy
 from wpfleet.config.load import LoadedFleet

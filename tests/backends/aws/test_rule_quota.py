@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tests.aws.infra import ENV, BaseEnv, make_ctx, recording, tenant, write_fleet
+from tests.backends.aws.infra import ENV, BaseEnv, make_ctx, recording, tenant, write_fleet
 from wpfleet.aws import session as aws_session
 from wpfleet.backends.aws.backend import AwsBackend
 from wpfleet.engine.plan import plan_apply

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.aws.infra import (
+from tests.backends.aws.infra import (
     ENV,
     MASTER_PASSWORD,
     BaseEnv,
@@ -22,7 +22,7 @@ from tests.aws.infra import (
     tenant,
     write_fleet,
 )
-from tests.aws.test_resources import converge
+from tests.backends.aws.test_resources import converge
 from wpfleet.backends.aws import dbinit
 from wpfleet.backends.aws.backend import AwsBackend
 from wpfleet.errors import BackendError, ValidationError

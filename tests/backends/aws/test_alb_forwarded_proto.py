@@ -28,8 +28,8 @@ from typing import Any
 
 import pytest
 
-from tests.aws.infra import ENV, BaseEnv, free_port, make_ctx, tenant, write_fleet
-from tests.aws.wordpress_site import copy_core
+from tests.backends.aws.infra import ENV, BaseEnv, free_port, make_ctx, tenant, write_fleet
+from tests.backends.aws.wordpress_site import copy_core
 from wpfleet.backends.aws.backend import AwsBackend
 from wpfleet.backends.aws.resources.task_definition import config_extra
 from wpfleet.checks.probe import HttpProbe
