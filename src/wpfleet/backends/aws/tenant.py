@@ -20,6 +20,9 @@ from wpfleet.errors import ValidationError
 from wpfleet.naming import TenantNames
 
 V = TypeVar("V")
+#: a per-service tag call (``elbv2.add_tags``, ``ecs.tag_resource``, ...) and its undo
+TagCall = Callable[[AwsSession, str, dict[str, str]], None]
+UntagCall = Callable[[AwsSession, str, list[str]], None]
 
 
 @dataclass
@@ -286,6 +289,17 @@ class AwsResource(Resource):
         """False when ``target`` is a ``before`` state of a resource that was not ours:
         undoing an adoption takes our ownership tags off again."""
         return target.get("tagged") is not False
+
+    def reconcile_tags(
+        self, target: State, name: str, resource_id: str, tag: TagCall, untag: UntagCall
+    ) -> None:
+        """Bring wpfleet's tags on one resource to ``target``, with the service's own tag
+        calls: the one helper every taggable resource uses (see ``tags.reconcile``)."""
+        T.reconcile(
+            self.t.tags(name) if self.wants_tags(target) else None,
+            lambda ours: tag(self.aws, resource_id, ours),
+            lambda keys: untag(self.aws, resource_id, keys),
+        )
 
     def differences(self, actual: State, desired: State) -> list[str]:
         """Missing ownership tags are a difference too: adopting tags the resource."""

@@ -60,11 +60,13 @@ class AccessPoint(AwsResource):
         """Access points are immutable; only tags can change (adoption)."""
         fact = self.read()
         if fact is not None:
-            if self.wants_tags(target):
-                tags = self.t.tags(self.names.access_point)
-                efs.tag_resource(self.aws, fact.state["id"], tags)
-            else:
-                efs.untag_resource(self.aws, fact.state["id"], T.OWNERSHIP_KEYS)
+            self.reconcile_tags(
+                target,
+                self.names.access_point,
+                fact.state["id"],
+                efs.tag_resource,
+                efs.untag_resource,
+            )
             self.t.changed(f"ap:{self.names.access_point}")
 
     def delete(self) -> None:

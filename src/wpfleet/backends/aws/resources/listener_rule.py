@@ -113,10 +113,9 @@ class ListenerRule(AwsResource):
         if rule is None:
             return
         arn = rule["RuleArn"]
-        if self.wants_tags(target):
-            elbv2.add_tags(self.aws, arn, self.t.tags(self.names.listener_rule))
-        else:
-            elbv2.remove_tags(self.aws, arn, T.OWNERSHIP_KEYS)
+        self.reconcile_tags(
+            target, self.names.listener_rule, arn, elbv2.add_tags, elbv2.remove_tags
+        )
         tg_names = target.get("target_groups") or [self.names.target_group]
         tgs = elbv2.describe_target_groups_by_name(self.aws, tg_names)
         if tgs:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from wpfleet.backends.aws import iam
-from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.resources.access_point import access_point_arn
 from wpfleet.backends.aws.tenant import AwsResource, TenantAws
 from wpfleet.engine.resource import Fact, Phase, State
@@ -125,10 +124,7 @@ class RoleResource(AwsResource):
 
     def update(self, target: State) -> None:
         name = self.role_name()
-        if self.wants_tags(target):
-            iam.tag_role(self.aws, name, self.t.tags(name))
-        else:
-            iam.untag_role(self.aws, name, T.OWNERSHIP_KEYS)
+        self.reconcile_tags(target, name, name, iam.tag_role, iam.untag_role)
         self.t.changed(f"role:{name}")
         if target.get("policy"):
             iam.put_role_policy(self.aws, name, self.policy_name, target["policy"])

@@ -86,10 +86,9 @@ class SecretResource(AwsResource):
 
     def update(self, target: State) -> None:
         """Only (re)tag: the value is never regenerated."""
-        if self.wants_tags(target):
-            secretsmanager.tag_resource(self.aws, self.secret_name, self.t.tags(self.secret_name))
-        else:
-            secretsmanager.untag_resource(self.aws, self.secret_name, T.OWNERSHIP_KEYS)
+        name = self.secret_name
+        tag, untag = secretsmanager.tag_resource, secretsmanager.untag_resource
+        self.reconcile_tags(target, name, name, tag, untag)
         self.t.changed(f"secret:{self.secret_name}")
 
     def delete(self) -> None:

@@ -115,10 +115,8 @@ class Service(AwsResource):
             taskDefinition=td,
             desiredCount=int(target.get("desired_count") or self.t.ctx.tenant.desired_count),
         )
-        if self.wants_tags(target):
-            ecs.tag_resource(self.aws, svc["serviceArn"], self.t.tags(self.names.service))
-        else:
-            ecs.untag_resource(self.aws, svc["serviceArn"], T.OWNERSHIP_KEYS)
+        arn = svc["serviceArn"]
+        self.reconcile_tags(target, self.names.service, arn, ecs.tag_resource, ecs.untag_resource)
         self.t.changed(f"svc:{self.names.service}")
 
     def delete(self) -> None:

@@ -100,10 +100,7 @@ class TargetGroup(AwsResource):
         if tg is None:
             return
         arn = tg["TargetGroupArn"]
-        if self.wants_tags(target):
-            elbv2.add_tags(self.aws, arn, self.t.tags(self.names.target_group))
-        else:
-            elbv2.remove_tags(self.aws, arn, T.OWNERSHIP_KEYS)
+        self.reconcile_tags(target, self.names.target_group, arn, elbv2.add_tags, elbv2.remove_tags)
         health = {
             k: v for k, v in target.get("health_check", HEALTH_CHECK).items() if v is not None
         }

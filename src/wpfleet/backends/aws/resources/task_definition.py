@@ -189,11 +189,9 @@ class TaskDefinition(AwsResource):
         fact = self.read()
         tags = T.as_ecs(self.t.tags(self.names.task_name_tag))
         if fact is not None and fact.state["spec"] == target["spec"]:
-            if not self.wants_tags(target):
-                ecs.untag_resource(self.aws, fact.state["arn"], T.OWNERSHIP_KEYS)
-                self.t.changed(f"td:{self.names.task_family}")
-            elif not fact.tagged:
-                ecs.tag_resource(self.aws, fact.state["arn"], self.t.tags(self.names.task_name_tag))
+            if not (self.wants_tags(target) and fact.tagged):
+                arn, name = fact.state["arn"], self.names.task_name_tag
+                self.reconcile_tags(target, name, arn, ecs.tag_resource, ecs.untag_resource)
                 self.t.changed(f"td:{self.names.task_family}")
             return
         registered = ecs.register_task_definition(self.aws, **target["spec"], tags=tags)
