@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.aws.infra import (  # noqa: E402
+from tests.backends.aws.infra import (  # noqa: E402
     ENV,
     Recorder,
     create_base_env,
@@ -41,9 +41,9 @@ from tests.aws.infra import (  # noqa: E402
     tenant,
     write_fleet,
 )
-from tests.aws.test_deploy import register_targets_like_ecs  # noqa: E402
-from tests.aws.test_health_checks import make_tenants_directly  # noqa: E402
-from tests.aws.wordpress_site import start_site  # noqa: E402
+from tests.backends.aws.test_deploy import register_targets_like_ecs  # noqa: E402
+from tests.backends.aws.test_health_checks import make_tenants_directly  # noqa: E402
+from tests.backends.aws.wordpress_site import start_site  # noqa: E402
 from tests.helpers.moto_server import (  # noqa: E402
     fake_aws_credentials,
     reset_moto,

@@ -19,7 +19,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from tests.aws.infra import MariaDB, make_mariadb_root, start_mariadb
+from tests.backends.aws.infra import MariaDB, make_mariadb_root, start_mariadb
 
 from benchmarks.common import save
 from benchmarks.wpdump import HOST, generate

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.aws.infra import MariaDB, make_mariadb_root, start_mariadb
+from tests.backends.aws.infra import MariaDB, make_mariadb_root, start_mariadb
 from wpfleet.content.dbconn import DbSpec, client_argv, defaults_file
 
 NEEDS = ("mariadbd", "mariadb", "mariadb-dump", "php")

@@ -29,9 +29,9 @@ import boto3
 import pytest
 from botocore.exceptions import ReadTimeoutError
 
-from tests.aws.conftest import base, mariadb, moto_url, store, wordpress_site
-from tests.aws.infra import ENV, BaseEnv, injected_error, recording, tenant, write_fleet
-from tests.aws.test_deploy import mutating_calls, register_targets_like_ecs, remains
+from tests.backends.aws.conftest import base, mariadb, moto_url, store, wordpress_site
+from tests.backends.aws.infra import ENV, BaseEnv, injected_error, recording, tenant, write_fleet
+from tests.backends.aws.test_deploy import mutating_calls, register_targets_like_ecs, remains
 from wpfleet.aws import session as aws_session
 from wpfleet.config.load import LoadedFleet
 from wpfleet.engine.resource import Op

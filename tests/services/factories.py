@@ -4,7 +4,7 @@ over a fake world, and a deployed tenant.
 The backend is a fake (``FakeBackend``: resources in an in-memory ``World``, from the
 engine's tests) because a service test is about the service: which store, backend and
 actor it uses, what it returns and reports. The real backends are tested end to end in
-tests/e2e (local) and tests/aws (moto + MariaDB).
+tests/e2e (local) and tests/backends/aws (moto + MariaDB).
 """
 
 from __future__ import annotations

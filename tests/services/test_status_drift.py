@@ -1,5 +1,5 @@
 """status (columns, exit rule) and drift (found, stored, fixed, orphans pruned) over the
-fake world of the service tests; the real backends: tests/aws/test_drift_aws.py and
+fake world of the service tests; the real backends: tests/backends/aws/test_drift_aws.py and
 tests/e2e/test_drift_local.py."""
 
 from __future__ import annotations

@@ -163,6 +163,21 @@ def _document(ci: CiFleet, tenant: str, env: str) -> str:
     return f"{folder}/{doc}" if folder else doc
 
 
+def _upload_steps(ci: CiFleet, reports: str) -> list[dict[str, Any]]:
+    """The reports always; the config document only when the deployment finished."""
+    return [
+        actions.upload(naming.ci_report_artifact(IN_TENANT, IN_ENV), reports),
+        {
+            **actions.upload(
+                naming.ci_document_artifact(IN_TENANT, IN_ENV),
+                _document(ci, IN_TENANT, IN_ENV),
+                always=False,
+            ),
+            "if": "${{ steps.deploy.outputs.pending == 'false' }}",
+        },
+    ]
+
+
 def deploy_job(ci: CiFleet) -> dict[str, Any]:
     reports = REPORT_DIR
     final_state = (
@@ -213,15 +228,7 @@ def deploy_job(ci: CiFleet) -> dict[str, Any]:
                 "env": _inputs_env(),
                 "run": VERIFY.format(reports=reports),
             },
-            actions.upload(naming.ci_report_artifact(IN_TENANT, IN_ENV), reports),
-            {
-                **actions.upload(
-                    naming.ci_document_artifact(IN_TENANT, IN_ENV),
-                    _document(ci, IN_TENANT, IN_ENV),
-                    always=False,
-                ),
-                "if": "${{ steps.deploy.outputs.pending == 'false' }}",
-            },
+            *_upload_steps(ci, reports),
             _status_step("Status: result", final_state, "wpfleet deploy", "${{ always() }}"),
         ],
     }

@@ -110,6 +110,39 @@ def _route_cases(ci: CiFleet) -> str:
     return "\n".join(lines)
 
 
+def _request_job(ci: CiFleet, io: dict[str, str], to: str) -> dict[str, Any]:
+    """Into a gated environment: record the release and open its pull request."""
+    return {
+        "name": "Open the release pull request",
+        "needs": "route",
+        "if": "${{ needs.route.outputs.gated == 'true' }}",
+        "runs-on": ci.fleet.ci.runs_on,
+        "permissions": {"contents": "write", "pull-requests": "write", "id-token": "write"},
+        "steps": [
+            actions.checkout(push=True),
+            *actions.setup_wpfleet(ci),
+            actions.aws_credentials(
+                lookup(roles(ci), "inputs.from"), lookup(regions(ci), "inputs.from")
+            ),
+            {
+                "name": "Record the release and open the pull request",
+                "env": {
+                    **io,
+                    "TO": to,
+                    "ACTOR": "${{ github.actor }}",
+                    "GH_TOKEN": "${{ github.token }}",
+                    "RELEASE_FILE": naming.release_request_path("${{ inputs.tenant }}", to),
+                    "BRANCH": naming.ci_release_branch("${{ inputs.tenant }}", to),
+                    "BASE": ci.fleet.ci.branch,
+                    "BOT_NAME": naming.CI_BOT_ACTOR,
+                    "BOT_EMAIL": naming.CI_BOT_EMAIL,
+                },
+                "run": REQUEST,
+            },
+        ],
+    }
+
+
 def promote_workflow(ci: CiFleet) -> dict[str, Any]:
     """dev -> sit deploys at once; into an environment with approvals (prod) a pull
     request records the release, and merging it requests the deployment."""
@@ -145,35 +178,7 @@ def promote_workflow(ci: CiFleet) -> dict[str, Any]:
         "needs": "route",
         "if": "${{ needs.route.outputs.gated == 'false' }}",
     }
-    request = {
-        "name": "Open the release pull request",
-        "needs": "route",
-        "if": "${{ needs.route.outputs.gated == 'true' }}",
-        "runs-on": ci.fleet.ci.runs_on,
-        "permissions": {"contents": "write", "pull-requests": "write", "id-token": "write"},
-        "steps": [
-            actions.checkout(push=True),
-            *actions.setup_wpfleet(ci),
-            actions.aws_credentials(
-                lookup(roles(ci), "inputs.from"), lookup(regions(ci), "inputs.from")
-            ),
-            {
-                "name": "Record the release and open the pull request",
-                "env": {
-                    **io,
-                    "TO": to,
-                    "ACTOR": "${{ github.actor }}",
-                    "GH_TOKEN": "${{ github.token }}",
-                    "RELEASE_FILE": naming.release_request_path("${{ inputs.tenant }}", to),
-                    "BRANCH": naming.ci_release_branch("${{ inputs.tenant }}", to),
-                    "BASE": ci.fleet.ci.branch,
-                    "BOT_NAME": naming.CI_BOT_ACTOR,
-                    "BOT_EMAIL": naming.CI_BOT_EMAIL,
-                },
-                "run": REQUEST,
-            },
-        ],
-    }
+    request = _request_job(ci, io, to)
     return _base(
         "wpfleet promote", on, ci, {"route": route, "promote": promote, "request": request}
     )

@@ -2,7 +2,7 @@
 
 The actions are not a hand list: they come from ``aws_operations.json``, the AWS
 operations wpfleet's own code path called during a recorded deploy -> verify ->
-destroy (tests/aws/test_ci_operations.py re-records and compares). Each is scoped to
+destroy (tests/backends/aws/test_ci_operations.py re-records and compares). Each is scoped to
 the environment's resources by name pattern where the action supports resource-level
 permissions; the rest (List*, Describe* of collections, RegisterTaskDefinition ...)
 AWS only allows on ``*``.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from wpfleet import grammar, naming
-from wpfleet.config.models import Fleet, Tenant, TenantOverride
+from wpfleet.config.models import Environment, Fleet, Tenant, TenantOverride
 from wpfleet.config.resolve import resolve_tenant
 from wpfleet.errors import ConfigProblem, ValidationError
 
@@ -50,37 +50,44 @@ def _check_environments(fleet: Fleet, name: str) -> list[ConfigProblem]:
                         )
                     )
                 ports[port] = f"{env.name}.{what}"
-        if env.backend == "aws" and env.aws is None:
+        out += _check_environment_settings(env, name, where)
+    return out
+
+
+def _check_environment_settings(env: Environment, name: str, where: str) -> list[ConfigProblem]:
+    """The checks of one environment that need no other environment."""
+    out: list[ConfigProblem] = []
+    if env.backend == "aws" and env.aws is None:
+        out.append(
+            ConfigProblem(
+                name,
+                f"{where}.aws",
+                "backend is aws but the aws: block is missing",
+                f"add it, or fill it with `wpfleet platform discover --env {env.name}`",
+            )
+        )
+    p = env.priorities
+    for value, what in ((p.first, "first"), (p.last, "last")):
+        if not naming.PRIORITY_MIN <= value <= naming.PRIORITY_MAX:
             out.append(
                 ConfigProblem(
                     name,
-                    f"{where}.aws",
-                    "backend is aws but the aws: block is missing",
-                    f"add it, or fill it with `wpfleet platform discover --env {env.name}`",
+                    f"{where}.priorities.{what}",
+                    f"priority {value} is outside 1-50000",
+                    "ALB rule priorities are 1-50000",
                 )
             )
-        p = env.priorities
-        for value, what in ((p.first, "first"), (p.last, "last")):
-            if not naming.PRIORITY_MIN <= value <= naming.PRIORITY_MAX:
-                out.append(
-                    ConfigProblem(
-                        name,
-                        f"{where}.priorities.{what}",
-                        f"priority {value} is outside 1-50000",
-                        "ALB rule priorities are 1-50000",
-                    )
-                )
-        approvals = env.approvals
-        if approvals and approvals.approvers and len(approvals.approvers) < approvals.required:
-            out.append(
-                ConfigProblem(
-                    name,
-                    f"{where}.approvals",
-                    f"{approvals.required} approvals required but only "
-                    f"{len(approvals.approvers)} approver(s) listed",
-                    "list more approvers or lower `required`",
-                )
+    approvals = env.approvals
+    if approvals and approvals.approvers and len(approvals.approvers) < approvals.required:
+        out.append(
+            ConfigProblem(
+                name,
+                f"{where}.approvals",
+                f"{approvals.required} approvals required but only "
+                f"{len(approvals.approvers)} approver(s) listed",
+                "list more approvers or lower `required`",
             )
+        )
     return out
 
 

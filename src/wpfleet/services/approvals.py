@@ -23,7 +23,7 @@ from wpfleet.approvals.policy import (
     Vote,
     evaluate,
 )
-from wpfleet.config.models import Approvals
+from wpfleet.config.models import Approvals, Environment
 from wpfleet.errors import UsageError
 from wpfleet.pipeline import releasing
 from wpfleet.pipeline.config_document import release_id
@@ -64,10 +64,11 @@ class VoteResult:
     note: str = ""
 
 
-def _policy(ws: Workspace, env_name: str) -> Approvals:
-    policy = ws.env(env_name).approvals
+def _policy(env: Environment) -> Approvals:
+    """The environment's approval policy; ``env`` comes resolved (one value, one way)."""
+    policy = env.approvals
     if policy is None:
-        raise UsageError(f"{env_name} has no approvals: its deploys need none")
+        raise UsageError(f"{env.name} has no approvals: its deploys need none")
     return policy
 
 
@@ -127,7 +128,7 @@ def vote(
     something nobody approved. The approval that satisfies the policy runs it."""
     check_actor(ws.actor)
     req, env = find(ws, request_id, clock)
-    policy = _policy(ws, env.name)
+    policy = _policy(env)
     store, book = ws.store(env), ApprovalBook(ws.store(env), clock)
     pipe = pipeline(ws, env, clock=clock, verify_deadline=verify_deadline)
     try:

@@ -12,12 +12,13 @@ Layout (moto-style, one concept per module):
   ``lambda_``, ``logs``, ``cloudwatch``, ``s3``, ``acm``, ``ec2``, ``ce`` (cost per tenant),
   ``sts``.
 - ``tenant``: what a tenant's resources share (names, tags, per-run cached reads).
-- resources by phase: ``res_database`` (secrets, database, user), ``res_iam`` (roles,
-  the seeds' shared-role inline policy), ``res_infra`` (access point, task definition,
-  target group), ``res_routing`` (listener rule, service), ``res_wordpress`` (install
-  over HTTP), ``res_dns`` (alias record); ``mysql`` and ``dbinit`` run the SQL directly or
-  as a one-off ECS task; ``priorities`` and ``limits`` check the real AWS rules moto
-  does not.
+- ``resources/``: one module per resource, as moto lays out per service:
+  ``access_point``, ``task_definition``, ``target_group``, ``listener_rule``, ``service``,
+  ``secret`` (database and admin secrets), ``database``, ``database_user``, ``roles``
+  (per-tenant roles, the seeds' shared-role inline policy), ``dns_record`` (alias
+  record), ``wordpress_install`` (install over HTTP); their base class ``AwsResource``
+  lives in ``tenant``. ``mysql`` and ``dbinit`` run the SQL directly or as a one-off ECS
+  task; ``priorities`` and ``limits`` check the real AWS rules moto does not.
 - ``checks`` (verify), ``platform`` (base resources, basic-auth Lambda@Edge),
   ``discover`` (fill the ``aws:`` block), ``documents`` (config document sections),
   ``backend`` (``AwsBackend``).

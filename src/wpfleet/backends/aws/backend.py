@@ -28,13 +28,18 @@ from wpfleet.backends.aws import (
 )
 from wpfleet.backends.aws.checks import checks_for
 from wpfleet.backends.aws.discover import Discovered, discover
-from wpfleet.backends.aws.res_alarms import Alarms
-from wpfleet.backends.aws.res_database import AdminSecret, Database, DbSecret, DbUser
-from wpfleet.backends.aws.res_dns import DnsRecord
-from wpfleet.backends.aws.res_iam import ExecRole, SharedSecretsPolicy, TaskRole
-from wpfleet.backends.aws.res_infra import AccessPoint, TargetGroup, TaskDefinition
-from wpfleet.backends.aws.res_routing import ListenerRule, Service
-from wpfleet.backends.aws.res_wordpress import WordPressInstall
+from wpfleet.backends.aws.resources.alarms import Alarms
+from wpfleet.backends.aws.resources.access_point import AccessPoint
+from wpfleet.backends.aws.resources.database import Database
+from wpfleet.backends.aws.resources.database_user import DbUser
+from wpfleet.backends.aws.resources.dns_record import DnsRecord
+from wpfleet.backends.aws.resources.listener_rule import ListenerRule
+from wpfleet.backends.aws.resources.roles import ExecRole, SharedSecretsPolicy, TaskRole
+from wpfleet.backends.aws.resources.secret import AdminSecret, DbSecret
+from wpfleet.backends.aws.resources.service import Service
+from wpfleet.backends.aws.resources.target_group import TargetGroup
+from wpfleet.backends.aws.resources.task_definition import TaskDefinition
+from wpfleet.backends.aws.resources.wordpress_install import WordPressInstall
 from wpfleet.backends.aws.tenant import EnvCache, TenantAws
 from wpfleet.backends.base import (
     AuditFinding,

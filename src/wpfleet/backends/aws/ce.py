@@ -42,16 +42,32 @@ def get_cost_and_usage(aws: AwsSession, env: str, days: int, today: dt.date) -> 
     while True:
         request: dict[str, Any] = {**params, **({"NextPageToken": token} if token else {})}
         page = aws.call("ce", "get_cost_and_usage", region=CE_REGION, **request)
-        for period in page.get("ResultsByTime", []):
-            out.days.append(period["TimePeriod"]["Start"])
-            for group in period.get("Groups", []):
-                tenant = _tenant_of(group["Keys"][0])
-                metric = group["Metrics"]["UnblendedCost"]
-                out.currency = metric.get("Unit", out.currency)
-                out.by_tenant[tenant] = out.by_tenant.get(tenant, 0.0) + float(metric["Amount"])
+        add_tenant_costs(out, page)
         token = page.get("NextPageToken")
         if not token:
             return out
+
+
+def add_tenant_costs(out: TenantCosts, page: dict[str, Any]) -> None:
+    """Add one GetCostAndUsage page grouped by the tenant tag to ``out``."""
+    for period in page.get("ResultsByTime", []):
+        out.days.append(period["TimePeriod"]["Start"])
+        for group in period.get("Groups", []):
+            tenant = _tenant_of(group["Keys"][0])
+            metric = group["Metrics"]["UnblendedCost"]
+            out.currency = metric.get("Unit", out.currency)
+            out.by_tenant[tenant] = out.by_tenant.get(tenant, 0.0) + float(metric["Amount"])
+
+
+def add_service_costs(out: ServiceCosts, page: dict[str, Any]) -> None:
+    """Add one GetCostAndUsage page grouped by SERVICE to ``out``."""
+    for period in page.get("ResultsByTime", []):
+        day = period["TimePeriod"]["Start"]
+        for group in period.get("Groups", []):
+            metric = group["Metrics"]["UnblendedCost"]
+            out.currency = metric.get("Unit", out.currency)
+            daily = out.by_service.setdefault(group["Keys"][0], {})
+            daily[day] = daily.get(day, 0.0) + float(metric["Amount"])
 
 
 def _tenant_of(key: str) -> str:
@@ -82,13 +98,7 @@ def get_cost_by_service(aws: AwsSession, env: str, days: int, today: dt.date) ->
     while True:
         request: dict[str, Any] = {**params, **({"NextPageToken": token} if token else {})}
         page = aws.call("ce", "get_cost_and_usage", region=CE_REGION, **request)
-        for period in page.get("ResultsByTime", []):
-            day = period["TimePeriod"]["Start"]
-            for group in period.get("Groups", []):
-                metric = group["Metrics"]["UnblendedCost"]
-                out.currency = metric.get("Unit", out.currency)
-                daily = out.by_service.setdefault(group["Keys"][0], {})
-                daily[day] = daily.get(day, 0.0) + float(metric["Amount"])
+        add_service_costs(out, page)
         token = page.get("NextPageToken")
         if not token:
             return out

@@ -7,9 +7,10 @@ polls them to a deadline."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from wpfleet.backends.aws import ecs, elbv2, logs, secretsmanager
-from wpfleet.backends.aws.res_wordpress import site
+from wpfleet.backends.aws.resources.wordpress_install import site
 from wpfleet.backends.aws.tenant import TenantAws
 from wpfleet.backends.aws.web import Site
 from wpfleet.checks.base import Check, CheckResult
@@ -40,6 +41,18 @@ def _service(t: TenantAws) -> dict[str, object] | None:
     return found[0] if found else None
 
 
+def running_counts(svc: dict[str, object]) -> tuple[bool, object, object]:
+    """(all desired tasks run, running, desired) from one DescribeServices service;
+    desired 0 is not running."""
+    running, desired = svc.get("runningCount", 0), svc.get("desiredCount", 0)
+    return running == desired and isinstance(desired, int) and desired > 0, running, desired
+
+
+def target_states(health: list[dict[str, Any]]) -> list[str | None]:
+    """Each target's state from DescribeTargetHealth's TargetHealthDescriptions."""
+    return [h.get("TargetHealth", {}).get("State") for h in health]
+
+
 class ServiceCheck(AwsCheck):
     name = "service"
     description = "the ECS service is ACTIVE"
@@ -58,8 +71,7 @@ class RunningCheck(AwsCheck):
         svc = _service(self.t)
         if svc is None:
             return self.result(False, f"service {self.t.names.service} missing")
-        running, desired = svc.get("runningCount", 0), svc.get("desiredCount", 0)
-        ok = running == desired and isinstance(desired, int) and desired > 0
+        ok, running, desired = running_counts(svc)
         return self.result(ok, f"{running} running of {desired} desired")
 
 
@@ -75,7 +87,7 @@ class TargetCheck(AwsCheck):
         health = elbv2.describe_target_health(self.t.aws, tg["TargetGroupArn"])
         if not health:
             return self.result(False, "no registered targets (an empty list is unhealthy)")
-        states = [h.get("TargetHealth", {}).get("State") for h in health]
+        states = target_states(health)
         return self.result(all(s == "healthy" for s in states), f"targets: {states}")
 
 
@@ -127,7 +139,7 @@ def expectations(t: TenantAws, *, public: bool) -> SiteExpectations:
 
 
 class TenantSite:
-    """A ``SiteProbe`` that finds its way in (``res_wordpress.site``: AWS calls) when
+    """A ``SiteProbe`` that finds its way in (``resources.wordpress_install.site``: AWS calls) when
     first asked, not when the checks are built: a missing listener fails a check, it
     does not stop verify."""
 

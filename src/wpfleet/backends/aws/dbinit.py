@@ -164,7 +164,7 @@ def ensure_prerequisites(t: TenantAws) -> str:
 
 
 def _same(described: dict[str, Any], spec: dict[str, Any]) -> bool:
-    from wpfleet.backends.aws.res_infra import canonical
+    from wpfleet.backends.aws.resources.task_definition import canonical
 
     top = ("executionRoleArn", "cpu", "memory")
     same_top = all(str(described.get(k)) == str(spec[k]) for k in top)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from wpfleet.backends.aws import priorities
-from wpfleet.backends.aws.res_routing import ListenerRule
+from wpfleet.backends.aws.resources.listener_rule import ListenerRule
 from wpfleet.backends.aws.tenant import TenantAws
 
 

@@ -35,6 +35,15 @@ def describe_access_points(aws: AwsSession, fs_id: str) -> list[dict[str, Any]]:
     return aws.paginate("efs", "describe_access_points", "AccessPoints", FileSystemId=fs_id)
 
 
+def find_access_point(aws: AwsSession, fs_id: str, name: str, path: str) -> dict[str, Any] | None:
+    """A tenant's access point: by Name tag, else by its root path (untagged → not ours)."""
+    points = describe_access_points(aws, fs_id)
+    by_name = [p for p in points if T.to_map(p.get("Tags")).get("Name") == name]
+    by_path = [p for p in points if p.get("RootDirectory", {}).get("Path") == path]
+    found = by_name or by_path
+    return found[0] if found else None
+
+
 def create_access_point(aws: AwsSession, **spec: Any) -> dict[str, Any]:
     return dict(aws.call("efs", "create_access_point", **spec))
 

@@ -24,6 +24,15 @@ class LogSearch(NamedTuple):
     complete: bool
 
 
+def matching_events(resp: dict[str, Any], stream_prefix: str) -> list[dict[str, Any]]:
+    """A FilterLogEvents page's events in streams starting with ``stream_prefix``."""
+    return [
+        e
+        for e in resp.get("events", [])
+        if str(e.get("logStreamName", "")).startswith(stream_prefix)
+    ]
+
+
 def filter_log_events(
     aws: AwsSession, group: str, stream_prefix: str, term: str, start_ms: int, limit: int = 5
 ) -> LogSearch:
@@ -49,11 +58,7 @@ def filter_log_events(
             limit=limit,
             **extra,
         )
-        found += [
-            e
-            for e in resp.get("events", [])
-            if str(e.get("logStreamName", "")).startswith(stream_prefix)
-        ]
+        found += matching_events(resp, stream_prefix)
         token = resp.get("nextToken")
         if len(found) >= limit or not token:
             return LogSearch(found[:limit], True)

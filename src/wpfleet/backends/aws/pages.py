@@ -1,13 +1,13 @@
 """Front pages for ``status``: ``GET /`` of each running tenant, its title checked,
 through the same way in as verify's HTTP check (``http_check_address`` or the ALB with
-the tenant's Host; ``res_wordpress.site``). No AWS call per tenant: the listener and
+the tenant's Host; ``resources.wordpress_install.site``). No AWS call per tenant: the listener and
 the load balancer are described once per run (the environment's cache)."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from wpfleet.backends.aws.res_wordpress import site
+from wpfleet.backends.aws.resources.wordpress_install import site
 from wpfleet.backends.aws.tenant import TenantAws
 from wpfleet.checks.page import title_of
 from wpfleet.checks.site import front_page_verdict

@@ -31,7 +31,7 @@ from wpfleet.backends.aws import (
     secretsmanager,
 )
 from wpfleet.backends.aws import tags as T
-from wpfleet.backends.aws.res_database import generate_password
+from wpfleet.backends.aws.resources.secret import generate_password
 from wpfleet.backends.aws.tenant import EnvCache
 from wpfleet.backends.base import ComponentStatus, Credentials
 from wpfleet.config.models import Environment

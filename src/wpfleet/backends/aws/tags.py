@@ -7,6 +7,7 @@ maps); these helpers convert, and ``is_ours`` decides ownership from any of them
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 TENANT_KEY = "wpfleet:tenant"
@@ -58,3 +59,19 @@ def to_map(tags: Any) -> dict[str, str]:
 def is_ours(tags: Any, tenant: str, env: str) -> bool:
     found = to_map(tags)
     return found.get(TENANT_KEY) == tenant and found.get(ENV_KEY) == env
+
+
+def reconcile(
+    ours: dict[str, str] | None,
+    put: Callable[[dict[str, str]], None],
+    take_off: Callable[[list[str]], None],
+) -> None:
+    """Put wpfleet's tags ``ours`` on a resource, or take them off (``ours`` None: an
+    adoption undone). Every AWS tag call used here (TagResource, AddTags, TagRole) adds
+    the keys it is given and overwrites their values, and leaves every other key alone:
+    missing tags are added, wrong values fixed, foreign tags never touched. Taking off
+    removes the ownership keys only; the seeds' ``Tenant``/``Environment``/``Name`` stay."""
+    if ours is not None:
+        put(ours)
+    else:
+        take_off(list(OWNERSHIP_KEYS))

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from wpfleet import limits
 from wpfleet.aws.session import AwsSession
-from wpfleet.backends.aws import ecs, elbv2, iam, secretsmanager
+from wpfleet.backends.aws import ecs, efs, elbv2, iam, secretsmanager
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.base import TenantContext
 from wpfleet.config.models import AwsSettings
@@ -20,6 +20,9 @@ from wpfleet.errors import ValidationError
 from wpfleet.naming import TenantNames
 
 V = TypeVar("V")
+#: a per-service tag call (``elbv2.add_tags``, ``ecs.tag_resource``, ...) and its undo
+TagCall = Callable[[AwsSession, str, dict[str, str]], None]
+UntagCall = Callable[[AwsSession, str, list[str]], None]
 
 
 @dataclass
@@ -110,9 +113,13 @@ class TenantAws:
         )
 
     def access_point(self) -> dict[str, Any] | None:
-        from wpfleet.backends.aws.res_iam import find_access_point
+        def load() -> dict[str, Any] | None:
+            fs_id = self.require("efs_id")
+            return efs.find_access_point(
+                self.aws, fs_id, self.names.access_point, self.names.efs_path
+            )
 
-        return self.cache.get(f"ap:{self.names.access_point}", lambda: find_access_point(self))
+        return self.cache.get(f"ap:{self.names.access_point}", load)
 
     def target_group(self) -> dict[str, Any] | None:
         name = self.names.target_group
@@ -282,6 +289,17 @@ class AwsResource(Resource):
         """False when ``target`` is a ``before`` state of a resource that was not ours:
         undoing an adoption takes our ownership tags off again."""
         return target.get("tagged") is not False
+
+    def reconcile_tags(
+        self, target: State, name: str, resource_id: str, tag: TagCall, untag: UntagCall
+    ) -> None:
+        """Bring wpfleet's tags on one resource to ``target``, with the service's own tag
+        calls: the one helper every taggable resource uses (see ``tags.reconcile``)."""
+        T.reconcile(
+            self.t.tags(name) if self.wants_tags(target) else None,
+            lambda ours: tag(self.aws, resource_id, ours),
+            lambda keys: untag(self.aws, resource_id, keys),
+        )
 
     def differences(self, actual: State, desired: State) -> list[str]:
         """Missing ownership tags are a difference too: adopting tags the resource."""

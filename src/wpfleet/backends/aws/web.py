@@ -1,7 +1,7 @@
 """HTTP to a tenant's site on AWS, through the one HTTP client
 (``wpfleet.checks.probe``), without following redirects (a 301/302 is an answer).
 
-Three ways in, chosen by ``res_wordpress.site``:
+Three ways in, chosen by ``resources.wordpress_install.site``:
 - through ``aws.http_check_address`` with a Host header (tests: a local WordPress);
 - straight to the ALB (``connect_to`` its DNS name, like ``curl --resolve``): TLS is
   checked against the tenant's host name, so this works before the DNS phase has made
