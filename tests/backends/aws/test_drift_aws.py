@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 
 from tests.backends.aws.conftest import KeepAssociations
-from tests.backends.aws.infra import DOMAIN_SUFFIX, ENV, BaseEnv, make_ctx, recording, tenant, write_fleet
+from tests.backends.aws.infra import (
+    DOMAIN_SUFFIX,
+    ENV,
+    BaseEnv,
+    make_ctx,
+    recording,
+    tenant,
+    write_fleet,
+)
 from tests.backends.aws.test_deploy import register_targets_like_ecs
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.resources.roles import TASK_POLICY

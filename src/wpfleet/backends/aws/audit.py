@@ -25,8 +25,8 @@ from typing import Any
 import pymysql
 
 from wpfleet.backends.aws import efs_policy, mysql, rds
-from wpfleet.backends.aws.resources.roles import ExecRole, SharedSecretsPolicy, TaskRole
 from wpfleet.backends.aws.resources.access_point import AccessPoint
+from wpfleet.backends.aws.resources.roles import ExecRole, SharedSecretsPolicy, TaskRole
 from wpfleet.backends.aws.tenant import AwsResource, TenantAws
 from wpfleet.context import AuditFinding
 from wpfleet.errors import WpfleetError

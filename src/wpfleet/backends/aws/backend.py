@@ -28,8 +28,8 @@ from wpfleet.backends.aws import (
 )
 from wpfleet.backends.aws.checks import checks_for
 from wpfleet.backends.aws.discover import Discovered, discover
-from wpfleet.backends.aws.resources.alarms import Alarms
 from wpfleet.backends.aws.resources.access_point import AccessPoint
+from wpfleet.backends.aws.resources.alarms import Alarms
 from wpfleet.backends.aws.resources.database import Database
 from wpfleet.backends.aws.resources.database_user import DbUser
 from wpfleet.backends.aws.resources.dns_record import DnsRecord
