@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, cast
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from wpfleet.cli.app import app, settings
-from wpfleet.errors import UsageError, VerifyFailedError
+from wpfleet.errors import UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -72,53 +69,6 @@ def _split_pair(value: str) -> tuple[str, str]:
     return old, new
 
 
-def proof_domains(pairs: Sequence[tuple[str, str]]) -> list[str]:
-    """The OLD texts the proof can demand are gone: not those that some NEW contains."""
-    return [old for old, _ in pairs if not any(old in new for _, new in pairs)]
-
-
-@contextmanager
-def _reader(src: str) -> Iterator[IO[bytes]]:
-    from wpfleet.content.sqldump import open_dump
-
-    if src == STDIO:
-        yield sys.stdin.buffer
-        return
-    if not Path(src).is_file():
-        raise UsageError(f"no such file: {src}", hint="DUMP is written by mysqldump")
-    with open_dump(src) as f:
-        yield f
-
-
-@contextmanager
-def _writer(dst: str) -> Iterator[IO[bytes]]:
-    """Write to a temporary file beside ``dst`` and rename it only when all went well."""
-    import gzip
-
-    if dst == STDIO:
-        yield sys.stdout.buffer
-        return
-    path = Path(dst)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as raw:
-            if path.suffix == ".gz":
-                with gzip.GzipFile(filename=path.stem, mode="wb", fileobj=raw) as gz:
-                    yield cast(IO[bytes], gz)
-            else:
-                yield raw
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _check_paths(src: str, dst: str | None, dry_run: bool) -> None:
-    if dst is None and not dry_run:
-        raise UsageError("OUT is missing", hint="give OUT (or - for stdout), or pass --dry-run")
-    if dst not in (None, STDIO) and src != STDIO and Path(src).resolve() == Path(dst).resolve():
-        raise UsageError("DUMP and OUT are the same file", hint="write to a new file")
-
-
 @content_app.command("search-replace")
 def search_replace_cmd(
     ctx: typer.Context,
@@ -150,49 +100,18 @@ def search_replace_cmd(
     Also replaces the JSON-escaped (https:\\/\\/…) and URL-encoded (https%3A%2F%2F…) forms,
     recomputes serialized byte lengths, and proves the result afterwards.
     """
-    from wpfleet.content.proof import verify_dump
-    from wpfleet.content.searchreplace import search_replace
+    from wpfleet.services import content
 
-    src, dst = dump, out
     cfg = settings(ctx)
     pairs = parse_pairs(replace, old, new)
-    _check_paths(src, dst, dry_run)
-    write = not dry_run and dst is not None
-    with _reader(src) as reader, _writer(dst) if write else nullcontext(None) as writer:
-        report = search_replace(
-            reader,
-            writer,
-            pairs,
-            dry_run=not write,
-            skip_columns=skip_column,
-            strip_sandbox_line=for_mysql,
-            name=src,
-        )
-    proof = None
-    if verify and not dry_run and dst not in (None, STDIO):
-        proof = verify_dump(str(dst), proof_domains(pairs), skip_columns=skip_column)
-    to_stderr = dst == STDIO
-    _show(cfg.json, to_stderr, src, dst, report, proof)
-    _judge(report, proof)
-
-
-def _judge(report: Report, proof: Proof | None) -> None:
-    if proof is None:
-        return
-    rows = {t: c.rows for t, c in report.tables.items()}
-    if proof.ok and proof.rows_match(rows):
-        return
-    parts = []
-    if not proof.rows_match(rows):
-        parts.append("row counts differ from the input")
-    if proof.leftovers_total:
-        parts.append(f"{proof.leftovers_total} value(s) still hold an OLD text")
-    if proof.bad_serialized_total:
-        parts.append(f"{proof.bad_serialized_total} serialized value(s) do not parse")
-    raise VerifyFailedError(
-        "the proof of the result failed: " + "; ".join(parts),
-        hint="see the skipped values and the proof above (-o json lists them all)",
-    )
+    result = content.search_replace(
+        dump, out, pairs, dry_run=dry_run, skip_columns=skip_column, for_mysql=for_mysql,
+        verify=verify,
+    )  # fmt: skip
+    _show(cfg.json, out == STDIO, dump, out, result.report, result.proof)
+    failure = result.failure()
+    if failure is not None:
+        raise failure
 
 
 def _show(
