@@ -19,10 +19,12 @@ long variant (every operation, both ways) is marked ``slow``; the CI variant sam
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -93,23 +95,34 @@ _OPS: list[str] = []
 PICKS: list[int | str] = (
     list(range(40))
     if os.environ.get("WPFLEET_FAULT_MATRIX") == "all"
-    else ["first", "mid", "last", "elbv2.CreateRule"]
+    else ["first", "mid", "last", "elbv2.CreateRule", "efs.CreateAccessPoint"]
 )
-#: Found by this matrix, in backends/aws (another branch's area): a lost response makes
-#: the retry create a second resource, which outlives the tenant's destroy. Strict: the
-#: test fails once the defect is fixed, so the entry gets removed.
-KNOWN_DEFECTS = {
-    ("lost", "efs.CreateAccessPoint"): (
-        "the retry creates a second access point: CreateAccessPoint's ClientToken is the "
-        "idempotency token (https://docs.aws.amazon.com/efs/latest/ug/"
-        "API_CreateAccessPoint.html) but a fresh one is sent with each attempt"
-    ),
-    ("lost", "elbv2.CreateRule"): (
-        "the retry creates a second listener rule (CreateRule has no idempotency token: "
-        "https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/"
-        "API_CreateRule.html); destroy then fails with ResourceInUse on the target group"
-    ),
-}
+#: Found by this matrix and fixed (issue 11): a lost response made the retry create a
+#: second resource. Strict xfail marks go here for a known, not yet fixed defect.
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
+
+
+def efs_client_token_like_aws(base: BaseEnv) -> Any:
+    """AWS's ClientToken behaviour, which moto (5.2) lacks: it stores the token but makes
+    a new access point for each call. AWS: "ClientToken: A string of up to 64 ASCII
+    characters that Amazon EFS uses to ensure idempotent creation"
+    (https://docs.aws.amazon.com/efs/latest/ug/API_CreateAccessPoint.html), so a repeated
+    call with the same token answers the access point it made. Stubbed in ``before-call``.
+    """
+
+    def on_call(name: str, params: dict[str, Any]) -> Any:
+        if name != "efs.CreateAccessPoint":
+            return None
+        body = json.loads(params.get("body") or b"{}")
+        token, fs_id = body.get("ClientToken"), body.get("FileSystemId")
+        points = base.client("efs").describe_access_points(FileSystemId=fs_id)["AccessPoints"]
+        for point in points:
+            if token and point.get("ClientToken") == token:
+                http = SimpleNamespace(status_code=200, headers={}, text="", content=b"")
+                return http, {**point, "ResponseMetadata": {"HTTPStatusCode": 200}}
+        return None
+
+    return on_call
 
 
 def code_path_ops(loaded: LoadedFleet, store: SqliteStore, base: BaseEnv) -> list[str]:
@@ -127,13 +140,14 @@ def code_path_ops(loaded: LoadedFleet, store: SqliteStore, base: BaseEnv) -> lis
 def fail_before(op: str, seen: set[str], base: BaseEnv) -> Any:
     """A ``before-call`` handler: the first call of ``op`` never reaches AWS."""
     also = register_targets_like_ecs(base)
+    idempotent = efs_client_token_like_aws(base)
 
     def on_call(name: str, params: dict[str, Any]) -> Any:
         also(name, params)
         if name == op and name not in seen:
             seen.add(name)
             return injected_error("InternalFailure", 500)
-        return None
+        return idempotent(name, params)
 
     return on_call
 

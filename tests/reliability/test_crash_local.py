@@ -12,6 +12,7 @@ loaded; the next deploy planned a noop for it, its checks failed and it rolled b
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -106,4 +107,51 @@ def test_kill_during_an_update_loses_no_content(fleet: Fleet, point: str) -> Non
     finally:
         fleet.path.write_text(original)
     assert fleet.cli("destroy", tenant, "--env", "dev", "--yes").code == 0
+    assert_nothing_left(fleet, tenant)
+
+
+def _edit_content(fleet: Fleet, tenant: str) -> None:
+    """Change the site so that the restore point / export differs from what is live."""
+    from wpfleet.backends.local.mariadb import AdminDb
+    from wpfleet.backends.local.paths import EnvPaths
+    from wpfleet.config.load import load_fleet
+
+    db = AdminDb(EnvPaths.for_env(load_fleet(fleet.path), "dev"), fleet.ports["dev_db"])
+    db.query(f"UPDATE `{tenant}_db`.`wp_posts` SET post_title = CONCAT(post_title, ' (edited)')")
+
+
+@pytest.mark.parametrize("what", ["restore", "import"])
+def test_kill_in_the_middle_of_a_content_load_leaves_the_site_as_it_was(
+    fleet: Fleet, tmp_path: Path, what: str
+) -> None:
+    """Issue 11 defect 8: a restore or an import killed with the dump's shadow tables
+    loaded and proved but not yet swapped in (seam ``content:swap``): the live content is
+    exactly as before (row counts and CHECKSUM TABLE), and a plain re-run loads it."""
+    tenant = "juliet"
+    assert fleet.cli("deploy", tenant, "--env", "dev").code == 0
+    try:
+        wanted = content_fingerprint(fleet, tenant)
+        made = fleet.cli("-o", "json", "backup", "create", tenant, "--env", "dev")
+        assert made.code == 0, made.err
+        point = made.json()["id"]  # type: ignore[index]
+        export = tmp_path / "export"
+        exported = fleet.cli("content", "export", tenant, "--env", "dev", "--out", str(export))
+        assert exported.code == 0, exported.err
+        _edit_content(fleet, tenant)
+        before = content_fingerprint(fleet, tenant)
+        assert before != wanted
+        args = (
+            ["backup", "restore", tenant, point, "--env", "dev"]
+            if what == "restore"
+            else ["content", "import", tenant, "--env", "dev", "--from", str(export)]
+        )
+        killed = fleet.sub(*args, env={"WPFLEET_INJECT_KILL": "content:swap"})
+        assert killed.returncode == -signal.SIGKILL, f"content:swap was never reached: {killed}"
+        assert content_fingerprint(fleet, tenant) == before
+        again = fleet.cli(*args)
+        assert again.code == 0, again.err
+        assert content_fingerprint(fleet, tenant) == wanted
+        assert fleet.http("dev", tenant, "/")[0] == 200
+    finally:
+        assert fleet.cli("destroy", tenant, "--env", "dev", "--yes").code == 0
     assert_nothing_left(fleet, tenant)

@@ -8,6 +8,8 @@ because error paths are where secrets tend to slip into messages.
 
 from __future__ import annotations
 
+import gzip
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -42,6 +44,14 @@ REPORTS = [
     (("destroy", "echo", "--env", "dev", "--yes"), {}, 0),
     (("destroy", "delta", "--env", "sit", "--yes"), {}, 0),
 ]
+#: issue 11 defect 8: restore points (manifest, dump, archive) and their commands;
+#: ``{point}`` is the id the JSON ``backup create`` answered
+BACKUPS = [
+    (("deploy", "golf", "--env", "dev"), {}, 0),
+    (("-o", "json", "-v", "backup", "create", "golf", "--env", "dev"), {}, 0),
+    (("backup", "list", "golf", "--env", "dev"), {}, 0),
+    (("-v", "backup", "restore", "golf", "{point}", "--env", "dev"), {}, 0),
+]
 
 
 def scan_run(fleet: Fleet, commands: list[tuple[tuple[str, ...], dict[str, str], int]]) -> None:
@@ -54,10 +64,14 @@ def scan_run(fleet: Fleet, commands: list[tuple[tuple[str, ...], dict[str, str],
     path = make_shims(base / "shims", log)
     outputs = []
     with ProcSampler().running() as sampler:
+        point = ""
         for args, extra, expected in commands:
+            args = tuple(a.replace("{point}", point) for a in args)
             proc = fleet.sub(*args, env={"PATH": path, **extra})
             assert proc.returncode == expected, f"{args}: {proc.returncode} {proc.stderr}"
             outputs.append(proc.stdout + proc.stderr)
+            if "backup" in args and "create" in args:
+                point = json.loads(proc.stdout)["id"]
     recorded = log.read_bytes().decode("utf-8", "replace")
     assert "PATH=" in recorded, "the shims recorded nothing"
     assert sampler.samples > 10
@@ -73,6 +87,13 @@ def scan_run(fleet: Fleet, commands: list[tuple[tuple[str, ...], dict[str, str],
     }
     for file in text_files(fleet.root, fleet.runtime):
         places[str(file)] = file.read_text("utf-8", "replace")
+        if file.suffix == ".gz":  # a restore point's dump and archive, unpacked
+            places[f"{file} (unpacked)"] = gzip.decompress(file.read_bytes()).decode(
+                "utf-8", "replace"
+            )
+    places["file names"] = "\n".join(
+        str(f) for b in (fleet.root, fleet.runtime) for f in b.rglob("*")
+    )
     assert len(places) > 20
     assert find_leaks(secrets, places) == []
     shutil.rmtree(base, ignore_errors=True)
@@ -84,6 +105,15 @@ def test_no_secret_leaks_across_a_kill_a_resume_and_a_rollback(fleet: Fleet) -> 
 
 def test_no_secret_leaks_into_json_logs_reports_or_destroys(fleet: Fleet) -> None:
     scan_run(fleet, REPORTS)
+
+
+def test_no_secret_leaks_into_restore_points_or_their_commands(fleet: Fleet) -> None:
+    """A backup create, list and restore and the restore point taken before it: no
+    secret in the manifest, the dump, the archive, file names, argv, logs or output."""
+    scan_run(fleet, BACKUPS)  # no destroy in it: that would delete the secrets it scans for
+    assert fleet.cli("destroy", "golf", "--env", "dev", "--yes").code == 0
+    dumps = list((fleet.root / ".wpfleet").rglob("restore-points/dev/golf/*/*"))
+    assert dumps, "no restore point was written where the scan looks"
 
 
 def test_the_scanner_finds_a_planted_secret() -> None:

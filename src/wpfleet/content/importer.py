@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from wpfleet import seams
 from wpfleet.content.dbconn import DbSpec, client_argv, defaults_file, is_mysql, quote_ident
 from wpfleet.content.dbproof import DbProof, prove_database
 from wpfleet.content.dumpcheck import (
@@ -87,6 +88,7 @@ def import_database(
             facts = _load(spec, dump, strip, client)
             rows = facts.rows if facts.rows_exact else _count(dump)
             proof = _prove(spec, facts, rows, manifest, old_hosts, expected_url, table_prefix, php)
+            seams.point("content:swap")  # shadow tables loaded and proved, live untouched
             dropped = _swap(conn, facts.tables, drop_missing)
         finally:
             _drop_leftovers(conn)

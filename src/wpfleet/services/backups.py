@@ -45,6 +45,9 @@ def _spec(access: ContentAccess) -> DbSpec:
 
 
 def site_access(ws: Workspace, env: Environment, tenant: str) -> ContentAccess:
+    """The site's content access; reading ``ws.faults`` installs the fault seams, so a
+    test can kill an import or restore at ``content:swap`` (issue 11)."""
+    _ = ws.faults
     return ws.backend(env).content_access(ws.tenant(env, tenant))
 
 

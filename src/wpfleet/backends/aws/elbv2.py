@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wpfleet.aws.errors import absent_on_not_found
+from wpfleet.aws.errors import absent_on_not_found, call_with_retry
 from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws import tags as T
 
@@ -99,7 +99,41 @@ def account_limit(aws: AwsSession, name: str) -> int | None:
 
 
 def create_rule(aws: AwsSession, **spec: Any) -> dict[str, Any]:
-    return dict(aws.call("elbv2", "create_rule", **spec)["Rules"][0])
+    """CreateRule has no idempotency token (https://docs.aws.amazon.com/
+    elasticloadbalancing/latest/APIReference/API_CreateRule.html): when an attempt failed
+    after AWS carried it out (response lost), a blind retry makes a second rule. So each
+    retry first looks for a rule on the listener with our host header and target group."""
+    tries: list[int] = []
+
+    def attempt() -> dict[str, Any]:
+        if tries:
+            made = _rule_like(aws, spec)
+            if made is not None:
+                return made
+        tries.append(1)
+        return dict(aws.client("elbv2").create_rule(**spec)["Rules"][0])
+
+    return call_with_retry(attempt, "elbv2.create_rule", sleep=aws.sleep)
+
+
+def _rule_like(aws: AwsSession, spec: dict[str, Any]) -> dict[str, Any] | None:
+    """The listener's rule with the same host headers and forward targets as ``spec``."""
+
+    def key(rule: dict[str, Any]) -> tuple[list[str], list[str]]:
+        hosts = sorted(
+            v
+            for c in rule.get("Conditions", [])
+            if c.get("Field") == "host-header"
+            for v in (c.get("HostHeaderConfig") or {}).get("Values") or c.get("Values") or []
+        )
+        tgs = sorted(a.get("TargetGroupArn", "") for a in rule.get("Actions", []))
+        return hosts, tgs
+
+    want = key(spec)
+    for rule in describe_rules(aws, spec["ListenerArn"]):
+        if not rule.get("IsDefault") and key(rule) == want:
+            return dict(rule)
+    return None
 
 
 def modify_rule(aws: AwsSession, **spec: Any) -> None:
