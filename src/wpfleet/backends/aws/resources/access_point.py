@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from wpfleet.backends.aws import efs
 from wpfleet.backends.aws import tags as T
 from wpfleet.backends.aws.tenant import AwsResource, TenantAws
@@ -34,11 +36,14 @@ class AccessPoint(AwsResource):
         return {"path": self.names.efs_path, "uid": WWW_DATA, "gid": WWW_DATA, "permissions": "755"}
 
     def create(self) -> None:
-        """ClientToken makes a repeated create (a killed run) return the same access point;
-        it is used (task definition, service) only once it is available."""
+        """ClientToken makes a retried create (a lost response) return the same access
+        point; it carries the deployment id, so a create after a destroy is a new request
+        and never names the deleted one. Used (task definition, service) only once it is
+        available."""
+        run = hashlib.sha256(self.t.ctx.deployment_id.encode()).hexdigest()[:12]
         created = efs.create_access_point(
             self.aws,
-            ClientToken=self.names.access_point[:64],
+            ClientToken=f"{self.names.access_point[:51]}-{run}",
             FileSystemId=self.t.require("efs_id"),
             PosixUser={"Uid": WWW_DATA, "Gid": WWW_DATA},
             RootDirectory={
