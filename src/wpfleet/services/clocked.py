@@ -21,6 +21,7 @@ def pipeline(
     clock: Clock = time.time,
     verify_deadline: float | None = None,
 ) -> Pipeline:
+    """A pipeline over the workspace's store and backend (the workspace closes them)."""
     return Pipeline(
         ws.loaded,
         env,

@@ -27,19 +27,9 @@ DEFAULT_CONCURRENCY = 4
 
 def pipeline(ws: Workspace, env: Environment, *, verify_deadline: float | None = None) -> Pipeline:
     """A pipeline over the workspace's store and backend (the workspace closes them)."""
-    from wpfleet.pipeline.deploy import Pipeline
+    from wpfleet.services import clocked
 
-    return Pipeline(
-        ws.loaded,
-        env,
-        store=ws.store(env),
-        backend=ws.backend(env),
-        faults=ws.faults,
-        on_step=ws.events.step,
-        on_check=ws.events.check,
-        verify_deadline=DEFAULT_VERIFY_DEADLINE if verify_deadline is None else verify_deadline,
-        who=ws.actor,
-    )
+    return clocked.pipeline(ws, env, verify_deadline=verify_deadline)
 
 
 def plan(ws: Workspace, env: Environment, tenant: str, *, destroy: bool = False) -> list[Step]:
