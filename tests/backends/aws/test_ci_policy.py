@@ -96,12 +96,18 @@ class Enforced:
 
 
 def moto_form(policy: dict[str, Any]) -> dict[str, Any]:
-    """What moto can evaluate: S3 resources as they are, ``*`` for the others."""
+    """What moto can evaluate: S3 resources as they are, ``*`` for the others; and
+    CloudWatch's actions under the prefix moto checks them by (its endpoint prefix
+    ``monitoring:``), besides AWS's own ``cloudwatch:`` (the IAM reference:
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html)."""
     out = []
     for st in policy["Statement"]:
         res = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
         s3 = [r for r in res if r.startswith("arn:aws:s3:::")]
-        out.append({**st, "Resource": s3 or "*"})
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        moto_names = [a.replace("cloudwatch:", "monitoring:", 1) for a in actions]
+        both = actions + [a for a in moto_names if a not in actions]
+        out.append({**st, "Action": both, "Resource": s3 or "*"})
     return {"Version": policy["Version"], "Statement": out}
 
 
