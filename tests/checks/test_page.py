@@ -104,3 +104,10 @@ def test_stylesheet_detection_needs_both_rel_and_a_theme_href() -> None:
 )
 def test_the_one_status_rule(status: int, auth_expected: bool, sent: bool, ok: bool) -> None:
     assert status_ok(status, auth_expected=auth_expected, sent_credentials=sent) is ok
+
+
+def test_title_names_survive_wptexturize() -> None:
+    """WordPress curls the quote and turns "--" into an en dash in the title."""
+    assert title_names("\u2019; DROP TABLE wp_users; \u2013", "'; DROP TABLE wp_users; --")
+    assert title_names("Joe\u2019s \u2013 Bakery", "Joe's -- Bakery")
+    assert not title_names("Joe\u2019s Bakery", "Jim's Bakery")

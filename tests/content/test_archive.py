@@ -65,3 +65,19 @@ def test_missing_inputs_are_usage_errors(tmp_path: Path) -> None:
         archive_dir(tmp_path / "nope", tmp_path / "a.tar.gz")
     with pytest.raises(UsageError, match="no such archive"):
         extract_archive(tmp_path / "nope.tar.gz", tmp_path / "d")
+
+
+def test_without_tarfiles_filter_the_same_rules_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Debian 12's Python 3.11.2 has no ``filter=`` (PEP 706 came in 3.11.4): our own
+    check refuses the same members."""
+    monkeypatch.delattr(tarfile, "tar_filter", raising=False)
+    test_an_archive_cannot_write_outside_its_target(tmp_path)
+    link = tmp_path / "link.tar.gz"
+    with tarfile.open(link, "w:gz") as tar:
+        member = tarfile.TarInfo("escape")
+        member.type, member.linkname = tarfile.SYMTYPE, "../../etc/passwd"
+        tar.addfile(member)
+    with pytest.raises(tarfile.TarError, match="links outside"):
+        extract_archive(link, tmp_path / "other")

@@ -26,7 +26,10 @@ def failure_detail(exc: BaseException) -> str:
     """An exception as a one-line detail (no traceback: details go into reports)."""
     if isinstance(exc, WpfleetError):
         return exc.message
-    return f"{type(exc).__name__}: {exc}"
+    try:
+        return f"{type(exc).__name__}: {exc}"[:500]
+    except Exception:  # an exception whose text cannot be made: its kind is enough
+        return type(exc).__name__
 
 
 class Check:

@@ -55,12 +55,22 @@ def title_names(title: str | None, name: str) -> bool:
     compared HTML-unescaped, ignoring case and runs of whitespace."""
     if not title:
         return False
-    want = " ".join(html.unescape(name).split()).casefold()
-    got = " ".join(title.split()).casefold()
-    if got == want:
+    want = _fold(html.unescape(name))
+    if _fold(title) == want:
         return True
-    parts = SEPARATOR.split(got)
-    return want in parts
+    return any(_fold(part) == want for part in SEPARATOR.split(title))
+
+
+#: what WordPress's wptexturize() makes of plain punctuation in a title
+_TEXTURIZED = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                             "\u2032": "'", "\u2033": '"', "\u2026": "...",
+                             "\u2013": "--", "\u2014": "---", "\u00d7": "x"})  # fmt: skip
+
+
+def _fold(text: str) -> str:
+    """Case, runs of whitespace and wptexturize's curly quotes and dashes ignored: a
+    name "Joe's -- Bakery" is shown as "Joe\u2019s \u2013 Bakery"."""
+    return " ".join(text.translate(_TEXTURIZED).split()).casefold()
 
 
 def has_theme_stylesheet(body: bytes) -> bool:

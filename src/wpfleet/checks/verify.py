@@ -84,9 +84,9 @@ def ask(check: Check) -> tuple[bool, str]:
     """One attempt; an exception is a failed answer, reported without its traceback."""
     try:
         result = check.run()
+        return bool(result.ok), str(result.detail)  # even a detail that cannot be text
     except Exception as exc:  # a check must not crash verify: its error is its answer
         return False, failure_detail(exc)
-    return bool(result.ok), str(result.detail)
 
 
 def run_checks(

@@ -106,8 +106,13 @@ def _status_table(result: FleetStatus) -> Any:
 
     now = time.time()
     t = Table(title=f"fleet {result.fleet}", title_justify="left")
+    whole = {  # copied by people and scripts: never cut, whatever the width
+        "tenant": max((len(r.tenant) for r in result.rows), default=6),
+        "env": max((len(r.env) for r in result.rows), default=3),
+        "url": max((len(r.url) for r in result.rows), default=3),
+    }
     for col in COLUMNS:
-        t.add_column(col)
+        t.add_column(col, min_width=whole.get(col), no_wrap=col in whole, overflow="fold")
     for r in result.rows:
         t.add_row(*_columns(r, now, markup=True))
     return t

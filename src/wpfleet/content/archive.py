@@ -60,7 +60,10 @@ def extract_archive(archive: Path, dest: Path) -> ArchiveInfo:
         with tarfile.open(archive, "r:gz") as tar:
             members = tar.getmembers()
             files = sum(1 for m in members if m.isfile())
-            tar.extractall(new, members=members, numeric_owner=True, filter="tar")
+            if hasattr(tarfile, "tar_filter"):  # Python 3.11.4+ (and its backports)
+                tar.extractall(new, members=members, numeric_owner=True, filter="tar")
+            else:  # Debian 12's 3.11.2: the same rules, checked here
+                tar.extractall(new, members=_tar_filtered(members, new), numeric_owner=True)
         if src_mode := _root_mode(dest):
             new.chmod(src_mode)
         if dest.exists():
@@ -70,6 +73,32 @@ def extract_archive(archive: Path, dest: Path) -> ArchiveInfo:
         shutil.rmtree(new, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
     return ArchiveInfo(archive, archive.stat().st_size, files)
+
+
+class OutsideTarget(tarfile.TarError):
+    """A member would land (or link) outside the directory it is extracted into."""
+
+
+def _tar_filtered(members: list[tarfile.TarInfo], root: Path) -> list[tarfile.TarInfo]:
+    """What tarfile's ``tar`` filter does (PEP 706), for Pythons without it: no absolute
+    names, nothing outside ``root``, no links pointing out of it, no device files;
+    setuid/setgid/sticky and group/other write bits dropped."""
+    top = os.path.realpath(root)
+
+    def inside(path: str) -> bool:
+        return os.path.commonpath([top, os.path.realpath(path)]) == top
+
+    for m in members:
+        if os.path.isabs(m.name) or not inside(os.path.join(top, m.name)):
+            raise OutsideTarget(f"{m.name!r} would be written outside {root}")
+        if m.ischr() or m.isblk() or m.isfifo():
+            raise OutsideTarget(f"{m.name!r} is a special file")
+        if m.issym() and not inside(os.path.join(top, os.path.dirname(m.name), m.linkname)):
+            raise OutsideTarget(f"{m.name!r} links outside {root}")
+        if m.islnk() and not inside(os.path.join(top, m.linkname)):
+            raise OutsideTarget(f"{m.name!r} links outside {root}")
+        m.mode &= ~0o7022
+    return members
 
 
 def _root_mode(dest: Path) -> int | None:
