@@ -63,6 +63,7 @@ def scan_run(fleet: Fleet, commands: list[tuple[tuple[str, ...], dict[str, str],
     log.chmod(0o666)
     path = make_shims(base / "shims", log)
     outputs = []
+    secrets: set[str] = set()
     with ProcSampler().running() as sampler:
         point = ""
         for args, extra, expected in commands:
@@ -70,12 +71,13 @@ def scan_run(fleet: Fleet, commands: list[tuple[tuple[str, ...], dict[str, str],
             proc = fleet.sub(*args, env={"PATH": path, **extra})
             assert proc.returncode == expected, f"{args}: {proc.returncode} {proc.stderr}"
             outputs.append(proc.stdout + proc.stderr)
+            secrets |= fleet.secret_values()  # gathered as they exist: destroy removes them
             if "backup" in args and "create" in args:
                 point = json.loads(proc.stdout)["id"]
     recorded = log.read_bytes().decode("utf-8", "replace")
     assert "PATH=" in recorded, "the shims recorded nothing"
     assert sampler.samples > 10
-    secrets = fleet.secret_values()
+    secrets |= fleet.secret_values()
     assert len(secrets) >= 4, "db admin, basic auth, and tenants' db and admin passwords"
     places = {
         "argv and environment of started programs": recorded,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import time
 
 import typer
@@ -33,5 +34,9 @@ def logs(
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(line.at))
             print(f"{when} {line.source} {line.message}", flush=True)
 
+    if follow and signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # started by a script in the background, SIGINT arrives ignored: Ctrl-C (or
+        # `kill -INT`) must still end a follow cleanly
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     with cfg.workspace() as ws, contextlib.suppress(KeyboardInterrupt):
         service.read(ws, ws.env(env), tenant, show, since=since, grep=grep, follow=follow)
