@@ -111,3 +111,9 @@ def test_title_names_survive_wptexturize() -> None:
     assert title_names("\u2019; DROP TABLE wp_users; \u2013", "'; DROP TABLE wp_users; --")
     assert title_names("Joe\u2019s \u2013 Bakery", "Joe's -- Bakery")
     assert not title_names("Joe\u2019s Bakery", "Jim's Bakery")
+
+
+def test_a_spaced_double_hyphen_becomes_an_em_dash() -> None:
+    """wptexturize turns " -- " into an em dash (seen on WordPress 6.1)."""
+    assert title_names("'; DROP TABLE wp_users; \u2014", "'; DROP TABLE wp_users; --")
+    assert title_names("A \u2014 B", "A --- B")

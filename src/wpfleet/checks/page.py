@@ -64,13 +64,14 @@ def title_names(title: str | None, name: str) -> bool:
 #: what WordPress's wptexturize() makes of plain punctuation in a title
 _TEXTURIZED = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
                              "\u2032": "'", "\u2033": '"', "\u2026": "...",
-                             "\u2013": "--", "\u2014": "---", "\u00d7": "x"})  # fmt: skip
+                             "\u2013": "--", "\u2014": "--", "\u00d7": "x"})  # fmt: skip
 
 
 def _fold(text: str) -> str:
     """Case, runs of whitespace and wptexturize's curly quotes and dashes ignored: a
     name "Joe's -- Bakery" is shown as "Joe\u2019s \u2013 Bakery"."""
-    return " ".join(text.translate(_TEXTURIZED).split()).casefold()
+    folded = re.sub(r"-{2,3}", "--", text.translate(_TEXTURIZED))  # "--"/"---": a dash
+    return " ".join(folded.split()).casefold()
 
 
 def has_theme_stylesheet(body: bytes) -> bool:
