@@ -74,10 +74,16 @@ def test_without_tarfiles_filter_the_same_rules_hold(
     check refuses the same members."""
     monkeypatch.delattr(tarfile, "tar_filter", raising=False)
     test_an_archive_cannot_write_outside_its_target(tmp_path)
-    link = tmp_path / "link.tar.gz"
-    with tarfile.open(link, "w:gz") as tar:
+    through = tmp_path / "through.tar.gz"  # a link, then a file written through it
+    with tarfile.open(through, "w:gz") as tar:
         member = tarfile.TarInfo("escape")
-        member.type, member.linkname = tarfile.SYMTYPE, "../../etc/passwd"
+        member.type, member.linkname = tarfile.SYMTYPE, str(tmp_path)
         tar.addfile(member)
-    with pytest.raises(tarfile.TarError, match="links outside"):
-        extract_archive(link, tmp_path / "other")
+        data = b"pwned"
+        member = tarfile.TarInfo("escape/outside.txt")
+        member.size = len(data)
+        tar.addfile(member, io.BytesIO(data))
+    with pytest.raises(tarfile.TarError, match="outside"):
+        extract_archive(through, tmp_path / "other")
+    assert not (tmp_path / "outside.txt").exists()
+    test_round_trip_keeps_modes_owners_and_links(tmp_path / "round-trip")

@@ -88,17 +88,26 @@ def _tar_filtered(members: list[tarfile.TarInfo], root: Path) -> list[tarfile.Ta
     def inside(path: str) -> bool:
         return os.path.commonpath([top, os.path.realpath(path)]) == top
 
+    links: set[str] = set()  # symlinks the archive makes: nothing may be written through one
     for m in members:
-        if os.path.isabs(m.name) or not inside(os.path.join(top, m.name)):
+        name = os.path.normpath(m.name)
+        parents = {os.path.join(*parts) for parts in _prefixes(name)}
+        if os.path.isabs(m.name) or not inside(os.path.join(top, name)) or parents & links:
             raise OutsideTarget(f"{m.name!r} would be written outside {root}")
         if m.ischr() or m.isblk() or m.isfifo():
             raise OutsideTarget(f"{m.name!r} is a special file")
-        if m.issym() and not inside(os.path.join(top, os.path.dirname(m.name), m.linkname)):
-            raise OutsideTarget(f"{m.name!r} links outside {root}")
         if m.islnk() and not inside(os.path.join(top, m.linkname)):
             raise OutsideTarget(f"{m.name!r} links outside {root}")
+        if m.issym():
+            links.add(name)
         m.mode &= ~0o7022
     return members
+
+
+def _prefixes(name: str) -> list[list[str]]:
+    """The parent directories of ``name``, as lists of parts (a/b/c: [a], [a, b])."""
+    parts = name.split(os.sep)
+    return [parts[:i] for i in range(1, len(parts))]
 
 
 def _root_mode(dest: Path) -> int | None:
