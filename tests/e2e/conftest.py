@@ -8,6 +8,7 @@ concurrent runs, argv of children).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -160,22 +161,22 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    requires.require(requires.LOCAL_STACK, "the local stack")
-    root = tmp_path_factory.mktemp("fleet")
-    ports = {"dev": free_port(), "dev_db": free_port(), "sit": free_port(), "sit_db": free_port()}
+@contextlib.contextmanager
+def running_fleet(root: Path, text: str, ports: dict[str, int], prefix: str) -> Iterator[Fleet]:
+    """A fleet file written under ``root`` with its platform up for the block, then down.
+
+    The runtime directory is not under pytest's 0700 temp root: per-tenant uids must be
+    able to traverse it."""
     path = root / "fleet.yaml"
-    path.write_text(fleet_text(ports["dev"], ports["dev_db"], ports["sit"], ports["sit_db"]))
-    # not under pytest's 0700 temp root: per-tenant uids must be able to traverse it
-    runtime = Path(tempfile.mkdtemp(prefix="wpfleet-e2e-"))
+    path.write_text(text)
+    runtime = Path(tempfile.mkdtemp(prefix=prefix))
     runtime.chmod(0o755)
     old = os.environ.get("WPFLEET_RUNTIME_DIR")
     os.environ["WPFLEET_RUNTIME_DIR"] = str(runtime)
     f = Fleet(root, path, runtime, ports)
-    up = f.cli("platform", "up")
-    assert up.code == 0, up.err
     try:
+        up = f.cli("platform", "up")
+        assert up.code == 0, up.err
         yield f
     finally:
         f.cli("platform", "down")
@@ -184,3 +185,13 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
         else:
             os.environ["WPFLEET_RUNTIME_DIR"] = old
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    requires.require(requires.LOCAL_STACK, "the local stack")
+    root = tmp_path_factory.mktemp("fleet")
+    ports = {"dev": free_port(), "dev_db": free_port(), "sit": free_port(), "sit_db": free_port()}
+    text = fleet_text(ports["dev"], ports["dev_db"], ports["sit"], ports["sit_db"])
+    with running_fleet(root, text, ports, "wpfleet-e2e-") as f:
+        yield f

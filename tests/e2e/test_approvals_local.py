@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Fleet, free_port
+from tests.e2e.conftest import Fleet, free_port, running_fleet
 from wpfleet.approvals.flow import AwaitingApproval
 from wpfleet.approvals.policy import ApprovalRefused
 from wpfleet.config.load import load_fleet
@@ -94,24 +92,8 @@ class Clock:
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     root = tmp_path_factory.mktemp("chain")
     ports = {k: free_port() for k in ("dev", "dev_db", "sit", "sit_db", "prod", "prod_db")}
-    path = root / "fleet.yaml"
-    path.write_text(chain_text(ports))
-    runtime = Path(tempfile.mkdtemp(prefix="wpfleet-chain-"))
-    runtime.chmod(0o755)
-    old = os.environ.get("WPFLEET_RUNTIME_DIR")
-    os.environ["WPFLEET_RUNTIME_DIR"] = str(runtime)
-    f = Fleet(root, path, runtime, ports)
-    up = f.cli("platform", "up")
-    assert up.code == 0, up.err
-    try:
+    with running_fleet(root, chain_text(ports), ports, "wpfleet-chain-") as f:
         yield f
-    finally:
-        f.cli("platform", "down")
-        if old is None:
-            os.environ.pop("WPFLEET_RUNTIME_DIR", None)
-        else:
-            os.environ["WPFLEET_RUNTIME_DIR"] = old
-        shutil.rmtree(runtime, ignore_errors=True)
 
 
 def ws(chain: Fleet, actor: str, path: Path | None = None) -> Workspace:

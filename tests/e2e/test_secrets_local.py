@@ -1,14 +1,14 @@
 """No secret in any argv, log, journal, config document, report or output.
 
-PATH shims record the argv of every program wpfleet starts (mysql, mariadb, mariadbd,
-php, php-fpm, openssl, nginx ...) before running the real one; the platform of this
-module's fleet is started through them, so its daemons are recorded too. Every process's
-/proc/PID/cmdline is checked as well, which is what `ps` would show any user.
+PATH shims (tests/reliability/leaks.py) record the argv and environment of every program
+wpfleet starts (mysql, mariadb, mariadbd, php, php-fpm, openssl, nginx ...) before running
+the real one; the platform of this module's fleet is started through them, so its daemons
+are recorded too. Every process's /proc/PID/cmdline is checked as well, which is what
+`ps` would show any user.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import tempfile
@@ -17,48 +17,9 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Fleet
+from tests.reliability.leaks import make_shims
 
 pytestmark = pytest.mark.stack
-
-SHIMMED = [
-    "mysql",
-    "mariadb",
-    "mariadbd",
-    "mysqld",
-    "mariadb-install-db",
-    "mysql_install_db",
-    "mariadb-admin",
-    "mysqladmin",
-    "mysqldump",
-    "mariadb-dump",
-    "php",
-    "php8.2",
-    "php-fpm8.2",
-    "php-fpm",
-    "openssl",
-    "nginx",
-    "cp",
-    "curl",
-]
-
-
-def make_shims(shim_dir: Path, log: Path) -> str:
-    shim_dir.mkdir()
-    real_path = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
-    for name in SHIMMED:
-        real = shutil.which(name, path=real_path)
-        if real is None:
-            continue
-        script = shim_dir / name
-        script.write_text(
-            "#!/bin/sh\n"
-            f'printf "%s\\0" "$0" "$@" >> {log}\n'
-            f'printf "\\n" >> {log}\n'
-            f'exec {real} "$@"\n'
-        )
-        script.chmod(0o755)
-    return f"{shim_dir}{os.pathsep}{real_path}"
-
 
 def all_cmdlines() -> str:
     out = []

@@ -20,7 +20,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.e2e.test_secrets_local import SHIMMED
+SHIMMED = [
+    "mysql",
+    "mariadb",
+    "mariadbd",
+    "mysqld",
+    "mariadb-install-db",
+    "mysql_install_db",
+    "mariadb-admin",
+    "mysqladmin",
+    "mysqldump",
+    "mariadb-dump",
+    "php",
+    "php8.2",
+    "php-fpm8.2",
+    "php-fpm",
+    "openssl",
+    "nginx",
+    "cp",
+    "curl",
+]
 
 SKIP_PARTS = {"secrets", "data", "core"}
 SKIP_NAMES = {"wp-config.php", "state.db", "state.db-wal", "state.db-shm"}
