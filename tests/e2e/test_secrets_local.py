@@ -21,6 +21,7 @@ from tests.reliability.leaks import make_shims
 
 pytestmark = pytest.mark.stack
 
+
 def all_cmdlines() -> str:
     out = []
     for proc in Path("/proc").iterdir():
