@@ -67,6 +67,12 @@ def plan(
         return
     changes = sum(1 for s in steps if s.op.value != "noop")
     steps_table(f"plan: {tenant} in {env} ({changes} change(s))", steps)
+    for s in steps:
+        if s.id == "infra/site-address" and s.op.value != "noop" and s.before and s.after:
+            typer.echo(
+                f"domain move: {s.before['url']} → {s.after['url']}: a restore point first, "
+                "then the site's content is rewritten to the new URL and proved"
+            )
 
 
 @app.command()
