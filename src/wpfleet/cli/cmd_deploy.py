@@ -115,6 +115,11 @@ def deploy(
             ws, environment, concurrency=concurrency, verify_deadline=verify_deadline
         )
     _print_batch(cfg, batch.items)
+    for tenant_id, notes in batch.promotions.items():
+        for note in notes if not cfg.json else []:
+            typer.echo(f"{tenant_id}: {note}")
+    for tenant_id, error in batch.promotion_failures.items():
+        typer.echo(f"{tenant_id}: auto-promotion failed: {error}", err=True)
     _all_pending(batch.items)
     batch.raise_for_failures()
     return 0

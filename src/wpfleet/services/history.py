@@ -30,7 +30,7 @@ def journal(ws: Workspace, deployment_id: str, *, env: str | None = None) -> lis
 
 #: the keys of every ``timeline`` entry, whatever its event (``history -o json``)
 ENTRY_KEYS = ("event", "at", "when", "tenant", "env", "who", "why", "ref", "status", "details")
-_EVENT_FIELDS = {"kind", "at", "tenant", "env", "actor", "why"}
+_EVENT_FIELDS = {"kind", "at", "tenant", "env", "actor", "why", "ref"}
 
 
 def timeline(
