@@ -35,7 +35,8 @@ def test_a_closed_output_pipe_does_not_stop_or_roll_back_a_deploy(fleet: Fleet) 
     assert first, "the deploy printed nothing"
     assert code == 0, f"exit {code}"
     hist = fleet.cli("-o", "json", "history", tenant, "--env", "dev", "-n", "1").json()
-    assert isinstance(hist, list) and hist[0]["status"] == "succeeded", hist
+    assert isinstance(hist, list) and hist[0]["event"] == "deployment", hist
+    assert hist[0]["status"] == "succeeded", hist
     assert fleet.http("dev", tenant, "/")[0] == 200
 
 

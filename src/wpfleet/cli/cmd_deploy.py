@@ -67,6 +67,12 @@ def plan(
         return
     changes = sum(1 for s in steps if s.op.value != "noop")
     steps_table(f"plan: {tenant} in {env} ({changes} change(s))", steps)
+    for s in steps:
+        if s.id == "infra/site-address" and s.op.value != "noop" and s.before and s.after:
+            typer.echo(
+                f"domain move: {s.before['url']} → {s.after['url']}: a restore point first, "
+                "then the site's content is rewritten to the new URL and proved"
+            )
 
 
 @app.command()
@@ -109,6 +115,11 @@ def deploy(
             ws, environment, concurrency=concurrency, verify_deadline=verify_deadline
         )
     _print_batch(cfg, batch.items)
+    for tenant_id, notes in batch.promotions.items():
+        for note in notes if not cfg.json else []:
+            typer.echo(f"{tenant_id}: {note}")
+    for tenant_id, error in batch.promotion_failures.items():
+        typer.echo(f"{tenant_id}: auto-promotion failed: {error}", err=True)
     _all_pending(batch.items)
     batch.raise_for_failures()
     return 0

@@ -146,7 +146,11 @@ def history(
     limit: int = typer.Option(20, "--limit", "-n"),
     deployment: str = typer.Option(None, "--deployment", "-d", help="Show one journal."),
 ) -> None:
-    """Deployments: who, when, what changed, how it ended; or one deployment's journal."""
+    """Deployments, promotions, rollbacks, holds, approvals and votes, restore points,
+    restores and domain moves: who, when, why; or one deployment's journal (-d).
+
+    With -o json: one list, newest first, each entry {event, at, when, tenant, env, who,
+    why, ref, status, details} (event: "deployment" or the event's kind)."""
     from wpfleet.cli.output import emit_json, table
     from wpfleet.services import history as service
     from wpfleet.services.releases import history_events
@@ -164,12 +168,13 @@ def history(
             [(e.seq, _when(e.at), e.step_id, e.op, e.status, e.error) for e in entries],
         )
         return
+    if cfg.json:
+        with cfg.workspace() as ws:
+            emit_json(service.timeline(ws, tenant=tenant, env=env, limit=limit))
+        return
     with cfg.workspace() as ws:
         deps = service.deployments(ws, tenant=tenant, env=env, limit=limit)
         events = history_events(ws, tenant, env)[:limit]
-    if cfg.json:
-        emit_json([d.as_dict() for d in deps])
-        return
     rows = []
     for d in deps:
         ops = d.summary.get("ops", {}) if d.summary else {}
@@ -187,12 +192,13 @@ def history(
 
 
 def _events_table(found: list[dict[str, Any]]) -> None:
-    """Approvals, votes, promotions, rollbacks and holds: who, when, why."""
+    """Approvals, votes, promotions, rollbacks, holds, restore points, restores, imports
+    and domain moves: who, when, why."""
     from wpfleet.cli.output import table
 
     if found:
         table(
-            "approvals, promotions, rollbacks, holds",
+            "approvals, promotions, rollbacks, holds, restore points, domain moves",
             ["when", "event", "tenant", "env", "who", "why", "ref"],
             [
                 (_when(e["at"]), e["kind"], e["tenant"], e["env"], e["actor"], e.get("why", ""),

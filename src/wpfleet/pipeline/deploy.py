@@ -30,7 +30,7 @@ from wpfleet.errors import (
     LockHeldError,
     VerifyFailedError,
 )
-from wpfleet.pipeline import releasing
+from wpfleet.pipeline import releasing, site_address
 from wpfleet.pipeline.config_document import ConfigDocument, release_id
 from wpfleet.pipeline.context import new_deployment_id, tenant_context
 from wpfleet.pipeline.failure import fail_deployment
@@ -69,6 +69,7 @@ class Pipeline:
         verify_deadline: float = DEFAULT_VERIFY_DEADLINE,
         who: str = "",
         clock: Callable[[], float] = time.time,
+        restore_points: site_address.RestorePoints | None = None,
     ) -> None:
         """``store`` and ``backend``, when given, belong to the caller (a ``Workspace``)
         and are not closed here. ``faults`` are the test seams (none by default: the
@@ -82,6 +83,7 @@ class Pipeline:
         self.verify_deadline = verify_deadline
         self.who = who
         self.clock = clock  # approvals judge expiry, wait timers and windows by it
+        self.restore_points = restore_points  # a domain move takes one (``site_address``)
         self._backend: Backend | None = backend
         self._owns_backend = backend is None
         self._backend_lock = threading.Lock()
@@ -104,8 +106,10 @@ class Pipeline:
             who=self.who,
         )
 
-    def resources(self, ctx: TenantContext) -> list[Resource]:
-        return [*self.backend.resources(ctx), ConfigDocument(ctx, self.backend)]
+    def resources(self, ctx: TenantContext, *, moving: bool = False) -> list[Resource]:
+        """``moving``: with the steps of a domain move, when the tenant's URL changed."""
+        moves = site_address.resources(ctx, self.backend, self.restore_points) if moving else []
+        return [*self.backend.resources(ctx), *moves, ConfigDocument(ctx, self.backend)]
 
     # --- plan ----------------------------------------------------------------------------
     def plan(
@@ -114,7 +118,7 @@ class Pipeline:
         ctx = releasing.pinned(self.context(tenant_id), pin)
         self.backend.preflight()
         owned = set(self.store.owned(self.env.name, tenant_id))
-        resources = self.resources(ctx)
+        resources = self.resources(ctx, moving=not destroy)
         if destroy:
             return plan_destroy(resources, owned)
         return plan_apply(resources, owned, adopt=adopt)
@@ -192,7 +196,7 @@ class Pipeline:
     ) -> None:
         deployment = outcome.deployment
         assert deployment is not None
-        resources = self.resources(ctx)
+        resources: list[Resource] = []
         executor = Executor(
             self.store,
             deployment.id,
@@ -204,6 +208,7 @@ class Pipeline:
             guard=guard,
         )
         try:
+            resources = self.resources(ctx, moving=True)  # a refused move changed nothing
             owned = set(self.store.owned(self.env.name, ctx.tenant.id))
             outcome.steps = plan_apply(resources, owned, adopt=adopt)
             self._apply_phases(ctx, executor, outcome, resources, adopt=adopt)
@@ -215,6 +220,7 @@ class Pipeline:
         deployment.summary = {**deployment.summary, **_summary(outcome)}
         self.store.put_deployment(deployment)
         releasing.record(self.store, ctx, deployment, passed=True, backend=self.backend)
+        site_address.record(outcome.steps, deployment)
 
     def _apply_phases(
         self,

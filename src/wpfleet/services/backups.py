@@ -70,8 +70,11 @@ def export_site(access: ContentAccess, out: Path) -> Manifest:
     return manifest
 
 
-def create(ws: Workspace, env: Environment, tenant: str, *, reason: str = "manual") -> Json:
-    """Take a restore point of ``tenant`` in ``env`` now."""
+def create(
+    ws: Workspace, env: Environment, tenant: str, *, reason: str = "manual", url: str = ""
+) -> Json:
+    """Take a restore point of ``tenant`` in ``env`` now. ``url``: the URL its content
+    holds, where that is not the fleet file's (a domain move takes one at the old URL)."""
     access = site_access(ws, env, tenant)
     point = time.strftime("b-%Y%m%d-%H%M%S-", time.gmtime()) + secrets.token_hex(3)
     out = _root(ws, env.name, tenant) / point
@@ -80,7 +83,7 @@ def create(ws: Workspace, env: Environment, tenant: str, *, reason: str = "manua
     doc = {
         "id": point, "tenant": tenant, "env": env.name, "at": time.time(),
         "actor": ws.actor, "reason": reason, "path": str(out),
-        "release_id": current.get("id", ""), "url": access.url,
+        "release_id": current.get("id", ""), "url": url or access.url,
         "rows": manifest.rows, "dump_bytes": manifest.dump_bytes,
         "wp_content": manifest.wp_content,
     }  # fmt: skip

@@ -22,6 +22,8 @@ def pipeline(
     verify_deadline: float | None = None,
 ) -> Pipeline:
     """A pipeline over the workspace's store and backend (the workspace closes them)."""
+    from wpfleet.services.domainmove import WorkspaceRestorePoints
+
     return Pipeline(
         ws.loaded,
         env,
@@ -33,4 +35,5 @@ def pipeline(
         verify_deadline=DEFAULT_VERIFY_DEADLINE if verify_deadline is None else verify_deadline,
         who=ws.actor,
         clock=clock,
+        restore_points=WorkspaceRestorePoints(ws, env),
     )

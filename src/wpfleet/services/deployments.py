@@ -8,10 +8,10 @@ seams and event sink, and returns what happened. None of them prints.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from wpfleet.errors import BatchFailed
+from wpfleet.errors import BatchFailed, WpfleetError
 
 if TYPE_CHECKING:
     from wpfleet.checks.verify import VerifyReport
@@ -75,10 +75,15 @@ class BatchResult:
 
     env: str
     items: list[BatchItem]
+    #: ``auto_promote``: per tenant that passed, what its promotion did (notes)
+    promotions: dict[str, list[str]] = field(default_factory=dict)
+    #: ... and those whose promotion failed (a short soak, a failed deploy there)
+    promotion_failures: dict[str, str] = field(default_factory=dict)
 
     @property
     def failures(self) -> dict[str, str]:
-        return {i.tenant: i.error for i in self.items if not i.ok}
+        found = {i.tenant: i.error for i in self.items if not i.ok}
+        return {**found, **{t: f"auto-promotion: {e}" for t, e in self.promotion_failures.items()}}
 
     def raise_for_failures(self) -> None:
         """Raise ``BatchFailed`` (exit status: partial failure) when any tenant failed."""
@@ -93,9 +98,12 @@ def deploy_many(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     verify_deadline: float | None = None,
+    promote: bool = True,
 ) -> BatchResult:
     """Deploy ``tenants`` (default: every tenant of ``env``) in parallel, each on its own;
-    ``ws.events.tenant_done`` hears of each as it finishes."""
+    ``ws.events.tenant_done`` hears of each as it finishes. With ``auto_promote`` on
+    ``env`` (and ``promote``), each tenant that passed is then promoted as a single deploy
+    would be (``auto_promote_passed``)."""
     from wpfleet.pipeline.batch import run_batch
 
     targets = list(tenants) if tenants is not None else ws.tenant_ids(env)
@@ -107,7 +115,27 @@ def deploy_many(
         concurrency=concurrency,
         on_done=ws.events.tenant_done,
     )
-    return BatchResult(env.name, items)
+    result = BatchResult(env.name, items)
+    if promote:
+        auto_promote_passed(ws, env, result)
+    return result
+
+
+def auto_promote_passed(ws: Workspace, env: Environment, result: BatchResult) -> None:
+    """``auto_promote: true``: promote each tenant of the batch that PASSED (never one that
+    failed or waits for approval), one after the other, by the single deploy's rules: a
+    hold skips it, a short soak or a failed promotion is that tenant's failure only."""
+    from wpfleet.services import releases
+
+    if not env.auto_promote:
+        return
+    for item in result.items:
+        if not item.ok or item.outcome is None:
+            continue
+        try:
+            result.promotions[item.tenant] = releases.auto_promote(ws, env, item.tenant)
+        except WpfleetError as exc:
+            result.promotion_failures[item.tenant] = exc.message
 
 
 def adopt(

@@ -109,6 +109,7 @@ class Workspace:
             from wpfleet import seams
 
             seams.install(self._faults.at)  # the backends' named points (``seams.point``)
+            self._seams_installed = True
         return self._faults
 
     # --- state ---------------------------------------------------------------------------
@@ -173,7 +174,13 @@ class Workspace:
 
     # --- lifetime ------------------------------------------------------------------------
     def close(self) -> None:
-        """Close backends, then stores; safe to call twice."""
+        """Close backends, then stores, and take out the fault seams this workspace put in
+        (the next workspace of the process reads its own); safe to call twice."""
+        if getattr(self, "_seams_installed", False):
+            from wpfleet import seams
+
+            seams.install(None)
+            self._seams_installed = False
         with self._lock:
             backends, self._backends = list(self._backends.values()), {}
             stores, self._stores = list(self._stores.values()), {}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -258,7 +259,8 @@ class TenantVhost(Resource):
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
         basic_auth = "auth_basic_user_file" in text
         loaded = self.nginx.is_loaded(self.t.id)
-        state = {"host": self.t.host, "hash": digest, "basic_auth": basic_auth, "config": text}
+        host = served_host(text) or self.t.host  # a domain move changes it
+        state = {"host": host, "hash": digest, "basic_auth": basic_auth, "config": text}
         return Fact({**state, "loaded": loaded})
 
     def desired(self) -> State:
@@ -283,7 +285,8 @@ class TenantVhost(Resource):
         """Deploy: the desired vhost. Undo: the exact text that was there before."""
         config = target.get("config")
         if isinstance(config, str) and target.get("hash") != self.desired()["hash"]:
-            self.nginx.write_vhost(self.t.id, self.t.host, config)
+            # the host that text serves (an undo of a domain move: the old one)
+            self.nginx.write_vhost(self.t.id, served_host(config) or self.t.host, config)
         else:
             self.create()
 
@@ -292,6 +295,12 @@ class TenantVhost(Resource):
 
     def ownership_data(self) -> State:
         return {"path": str(self.nginx.vhost_file(self.t.id)), "host": self.t.host}
+
+
+def served_host(text: str) -> str | None:
+    """The host a vhost's text serves (its ``server_name``)."""
+    match = re.search(r"^\s*server_name\s+(\S+);", text, re.MULTILINE)
+    return match.group(1) if match else None
 
 
 def line_changes(actual: str, desired: str) -> dict[str, tuple[Any, Any]]:
