@@ -5,8 +5,9 @@ from __future__ import annotations
 from wpfleet.backends.aws.elbv2 import load_balancer_of
 
 #: the formats of https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_Listener.html
-LISTENER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/sit-alb/50dc6c495c0c9188/f2f7dc8efc522ab2"
-LB = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/sit-alb/50dc6c495c0c9188"
+HEAD = "arn:aws:elasticloadbalancing:eu-west-1:123456789012"
+LISTENER = f"{HEAD}:listener/app/sit-alb/50dc6c495c0c9188/f2f7dc8efc522ab2"
+LB = f"{HEAD}:loadbalancer/app/sit-alb/50dc6c495c0c9188"
 
 
 def test_load_balancer_of_a_listener() -> None:
