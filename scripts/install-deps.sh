@@ -22,6 +22,8 @@ APT_EXCLUDE=(apache2- apache2-bin- libapache2-mod-php- libapache2-mod-php8.2-)
 
 # shellcheck: actionlint runs it over the generated workflows' scripts (tests/ci)
 [ "$what" = "test" ] && APT_PACKAGES+=(shellcheck)
+# crontab: `wpfleet cost report --schedule --install` on local is tested with the real one
+[ "$what" = "test" ] && APT_PACKAGES+=(cron)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

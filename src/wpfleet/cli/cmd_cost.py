@@ -44,26 +44,33 @@ def report(
     schedule: bool = typer.Option(
         False, "--schedule", help="Print what runs this report daily (cron / EventBridge)."
     ),
+    install: bool = typer.Option(
+        False, "--install", help="With --schedule: install it (crontab / EventBridge Scheduler)."
+    ),
+    uninstall: bool = typer.Option(
+        False, "--uninstall", help="With --schedule: remove what --install installed."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="With --install: show, change nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Cost per environment: services, daily trend, projected month, per tenant,
     anomalies and recommendations. Table, json, csv or md (``--output``)."""
-    from wpfleet.cli.output import emit_json
     from wpfleet.services import costs
 
     cfg = settings(ctx)
     if chart is not None and chart.suffix.lower() != ".png":
         raise typer.BadParameter(f"{chart} is not a .png file name", param_hint="--chart")
-    with cfg.workspace() as ws:
-        if schedule:
-            plans = costs.schedule(ws, env)
-        else:
-            result = costs.report(ws, days=days, env=env, notify=notify)
+    if (install or uninstall or dry_run) and not schedule:
+        raise typer.BadParameter("goes with --schedule", param_hint="--install/--uninstall")
+    if install and uninstall:
+        raise typer.BadParameter("give one of them", param_hint="--install/--uninstall")
     if schedule:
-        if cfg.json:
-            emit_json([dataclasses.asdict(p) for p in plans])
-        for p in plans if not cfg.json else []:
-            print(f"# {p.env}: {p.kind}\n{p.text}")
+        _schedule(
+            cfg, env, install=install or dry_run, uninstall=uninstall, dry_run=dry_run, yes=yes
+        )
         return
+    with cfg.workspace() as ws:
+        result = costs.report(ws, days=days, env=env, notify=notify)
     for name, why in result.skipped.items():
         print(f"{name}: skipped: {why}", file=sys.stderr)
     _render(cfg.output, result.envs, by)
@@ -72,6 +79,33 @@ def report(
 
         write_chart(result.envs, chart)
         print(f"chart written to {chart}", file=sys.stderr)
+
+
+def _schedule(cfg: Any, env: str | None, *, install: bool, uninstall: bool, dry_run: bool,
+              yes: bool) -> None:  # fmt: skip
+    """Print the schedule, or install / uninstall it after showing what changes."""
+    from wpfleet.cli.output import emit_json
+    from wpfleet.services import cost_schedule, costs
+
+    with cfg.workspace() as ws:
+        if not (install or uninstall):
+            plans = costs.schedule(ws, env)
+            if cfg.json:
+                emit_json([dataclasses.asdict(p) for p in plans])
+            for p in plans if not cfg.json else []:
+                print(f"# {p.env}: {p.kind}\n{p.text}")
+            return
+        changes = cost_schedule.plan(ws, env, uninstall=uninstall)
+        for c in changes:
+            print(f"{c.env}: {c.kind} {c.name}: {c.action}" + (f"\n  {c.text}" if c.text else ""))
+        todo = [c for c in changes if c.action != "noop"]
+        if dry_run or not todo:
+            print("dry run: nothing changed" if dry_run else "nothing to change")
+            return
+        if not yes:
+            typer.confirm(f"apply these {len(todo)} change(s)?", abort=True)
+        cost_schedule.apply(ws, todo)
+        print(f"{len(todo)} change(s) applied")
 
 
 def _render(output: OutputFormat, envs: list[EnvCost], by: By) -> None:

@@ -7,7 +7,8 @@ analysis (breakdown, trend, projected month, per tenant, anomalies, recommendati
 is sent to the environment's channels (``services.notifications``).
 
 ``schedule`` says what runs the report daily: a cron line on a local environment, an
-EventBridge Scheduler schedule (an ECS RunTask of an image with wpfleet) on aws.
+EventBridge Scheduler schedule (an ECS RunTask of an image with wpfleet) on aws;
+``services.cost_schedule`` installs and removes them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import datetime as dt
 import json
 import shlex
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wpfleet.errors import UsageError
 from wpfleet.reports.cost import EnvCost, analyse
@@ -100,31 +101,51 @@ class Schedule:
     text: str  # what to install: a crontab line, or the AWS CLI command with its JSON
 
 
+def report_command(ws: Workspace, env: Environment) -> list[str]:
+    """The daily run: ``cost report --notify`` of one environment."""
+    command = ["wpfleet", "--fleet", str(ws.path), "cost", "report"]
+    return [*command, "--env", env.name, "--days", "7", "--notify", "--output", "md"]
+
+
+def cron_line(ws: Workspace, env: Environment) -> str:
+    log = ws.loaded.state_dir / "cost-report.log"
+    return f"{CRON_AT} {shlex.join(report_command(ws, env))} >> {shlex.quote(str(log))} 2>&1"
+
+
 def schedule(ws: Workspace, env: str | None = None) -> list[Schedule]:
-    """What runs ``cost report --notify`` daily, per environment (printed, not installed:
-    the operator installs it where the fleet file and credentials live)."""
+    """What runs ``cost report --notify`` daily, per environment (``cost_schedule``
+    installs it)."""
     out = []
     for environment in ws.envs(env):
-        command = ["wpfleet", "--fleet", str(ws.path), "cost", "report"]
-        command += ["--env", environment.name, "--days", "7", "--notify", "--output", "md"]
         if environment.backend == "aws":
-            out.append(
-                Schedule(
-                    environment.name,
-                    "eventbridge-scheduler",
-                    _eventbridge(ws, environment, command),
-                )
+            name, target = eventbridge_target(ws, environment)
+            text = " ".join(
+                [
+                    "aws scheduler create-schedule",
+                    f"--region {environment.aws.region if environment.aws else ''}",
+                    f"--name {name}",
+                    f"--schedule-expression {shlex.quote(SCHEDULE_AT)}",
+                    "--flexible-time-window Mode=OFF",
+                    f"--target {shlex.quote(json.dumps(target))}",
+                ]
             )
+            out.append(Schedule(environment.name, "eventbridge-scheduler", text))
         else:
-            log = ws.loaded.state_dir / "cost-report.log"
-            line = f"{CRON_AT} {shlex.join(command)} >> {shlex.quote(str(log))} 2>&1"
-            out.append(Schedule(environment.name, "cron", line))
+            out.append(Schedule(environment.name, "cron", cron_line(ws, environment)))
     return out
 
 
-def _eventbridge(ws: Workspace, env: Environment, command: list[str]) -> str:
-    """An EventBridge Scheduler schedule whose target is ECS RunTask of a ``wpfleet-ops``
-    task definition (an image with wpfleet and the fleet file: yours to build) on the
+#: the ECS task definition family and container a scheduled report runs (yours to build)
+OPS_TASK = "wpfleet-ops"
+
+
+def scheduler_role(ws: Workspace) -> str:
+    return f"{ws.fleet.fleet}-wpfleet-scheduler"
+
+
+def eventbridge_target(ws: Workspace, env: Environment) -> tuple[str, dict[str, Any]]:
+    """The schedule's name and its target: ECS RunTask of the ``wpfleet-ops`` task
+    definition (an image with wpfleet and the fleet file: yours to build) on the
     environment's cluster, with the report command as the container's command."""
     aws = env.aws
     assert aws is not None
@@ -137,25 +158,16 @@ def _eventbridge(ws: Workspace, env: Environment, command: list[str]) -> str:
             "AssignPublicIp": "DISABLED",
         }
     }
+    command = report_command(ws, env)
     overrides = {"containerOverrides": [{"name": "wpfleet", "command": command[3:]}]}
     target = {
         "Arn": f"arn:aws:ecs:{aws.region}:{account}:cluster/{cluster}",
-        "RoleArn": f"arn:aws:iam::{account}:role/{ws.fleet.fleet}-wpfleet-scheduler",
+        "RoleArn": f"arn:aws:iam::{account}:role/{scheduler_role(ws)}",
         "EcsParameters": {
-            "TaskDefinitionArn": f"arn:aws:ecs:{aws.region}:{account}:task-definition/wpfleet-ops",
+            "TaskDefinitionArn": f"arn:aws:ecs:{aws.region}:{account}:task-definition/{OPS_TASK}",
             "LaunchType": "FARGATE",
             "NetworkConfiguration": network,
         },
         "Input": json.dumps(overrides),
     }
-    name = f"{ws.fleet.fleet}-{env.name}-cost-report"
-    return " ".join(
-        [
-            "aws scheduler create-schedule",
-            f"--region {aws.region}",
-            f"--name {name}",
-            f"--schedule-expression {shlex.quote(SCHEDULE_AT)}",
-            "--flexible-time-window Mode=OFF",
-            f"--target {shlex.quote(json.dumps(target))}",
-        ]
-    )
+    return f"{ws.fleet.fleet}-{env.name}-cost-report", target

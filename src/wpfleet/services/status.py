@@ -2,7 +2,7 @@
 and its age, pending approvals, drift flag.
 
 Cheap by construction, so cron and CI can run it every minute (the seeds'
-health_check_sit.sh): per environment ONE batched ``Backend.health`` call (aws: 13 API
+health_check_sit.sh): per environment ONE batched ``Backend.health`` call (aws: 12 API
 calls for 100 tenants), and per state store a handful of reads (releases, the last
 drift results, the deployment history, approval requests: one listing each, never one
 per tenant). Environments are asked concurrently. The drift flag is the stored result

@@ -132,3 +132,57 @@ def _open_db_to_tasks(base: BaseEnv) -> None:
 def _stream(base: BaseEnv, name: str) -> bool:
     base.client("logs").create_log_stream(logGroupName=f"/ecs/{ENV}", logStreamName=name)
     return True
+
+
+#: https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-errors.html
+#: (CannotPullContainerError: the stopped reason of a task whose image cannot be pulled)
+PULL_ERROR = (
+    "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to "
+    "resolve ref docker.io/library/wordpress:no-such-tag: not found"
+)
+
+
+def test_doctor_names_tasks_that_will_not_start_and_the_fix(
+    tmp_path: Path, base: BaseEnv, wordpress_site: str
+) -> None:
+    """Desired 1, running 0, the stopped tasks' reason an image pull: moto starts no
+    tasks and keeps no stopped ones, so DescribeServices (the real service, its counts
+    made AWS's of a service whose tasks cannot start), ListTasks and DescribeTasks answer
+    as AWS does in that case."""
+    loaded = write_fleet(
+        tmp_path / "fleet.yaml", base, [tenant("alpha")], http_check_address=wordpress_site
+    )
+    with Workspace(loaded, actor="t") as ws:
+        with recording() as rec:
+            rec.fail = register_targets_like_ecs(base)
+            deployments.deploy(ws, ws.env(ENV), "alpha", verify_deadline=VERIFY_DEADLINE)
+        _open_db_to_tasks(base)
+    [svc] = base.client("ecs").describe_services(
+        cluster=base.cluster, services=["sit-alpha-service"]
+    )["services"]
+    broken = {
+        **svc,
+        "desiredCount": 1,
+        "runningCount": 0,
+        "events": [{"message": "(service sit-alpha-service) was unable to place a task."}],
+    }
+
+    def cannot_start(name: str, params: dict[str, Any]) -> Any:
+        if name == "ecs.DescribeServices":
+            return stub({"services": [broken], "failures": []})
+        if name == "ecs.ListTasks" and b"STOPPED" in (params.get("body") or b""):
+            return stub({"taskArns": ["arn:aws:ecs:eu-west-1:123456789012:task/c/t1"]})
+        if name == "ecs.DescribeTasks":
+            task = {"taskArn": "t1", "lastStatus": "STOPPED", "stoppedReason": PULL_ERROR}
+            return stub({"tasks": [task], "failures": []})
+        return None
+
+    with recording() as rec, Workspace(loaded, actor="t") as fresh:
+        rec.fail = cannot_start
+        found = _symptoms(fresh)
+
+    [finding] = found["tasks not starting"]
+    assert "0 of 1 tasks running" in finding.cause
+    assert "image cannot be pulled" in finding.cause and "no-such-tag" in finding.cause
+    assert "registry" in finding.fix and "ecr:BatchGetImage" in finding.fix
+    assert finding.command == "wpfleet deploy alpha --env sit"

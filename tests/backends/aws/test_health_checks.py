@@ -52,6 +52,7 @@ def test_health_of_100_tenants_is_batched(
     counts = Counter(rec.calls)
     assert counts["ecs.DescribeServices"] == 10
     assert counts["elbv2.DescribeTargetGroups"] == 1  # the ALB's, paginated
+    assert counts["elbv2.DescribeListeners"] == 0  # the ALB's ARN is read from the listener's
     assert counts["cloudwatch.GetMetricData"] == 1
     assert len(rec.calls) <= 25, counts
     assert sum(h.deployed for h in health.values()) == 95

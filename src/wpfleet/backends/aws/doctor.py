@@ -7,8 +7,9 @@ with the cause, the fix and, where wpfleet applies it, the command:
   code, and the service's stopped tasks with their ``stoppedReason``;
 - **ResourceInitializationError** in a stopped reason: the execution role cannot read
   the tenant's secret (or reach Secrets Manager);
-- **tasks that will not start**: desired > 0 and none running, with the service's last
-  events;
+- **tasks that will not start**: desired > 0 and none running, the cause named from the
+  stopped reason (AWS's table of stopped-task errors: image pull, container start,
+  memory, an exiting container, health checks), else the service's last events;
 - **500** from the logs: unknown database (1049), access denied (1045), connection
   refused or timed out (2002 / "Error establishing a database connection");
 - the **database endpoint** in the tenant's secret against RDS's real endpoint;
@@ -40,6 +41,24 @@ LOG_CAUSES = (
      "see the database findings: endpoint, security groups, user and password"),
 )  # fmt: skip
 LOG_WINDOW = 3600.0
+#: a stopped task's reason -> (what it means, the fix); the texts of AWS's table of
+#: stopped-task errors, https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-errors.html
+STOPPED_REASONS = (
+    ("CannotPullContainerError", "the task's image cannot be pulled",
+     "check the image and tag in the fleet file exist in the registry, that the execution "
+     "role may pull from it (ECR: ecr:GetAuthorizationToken, ecr:BatchGetImage), and that "
+     "the tasks' subnets reach it (a NAT gateway or VPC endpoints for ECR and S3); then "
+     "deploy again"),
+    ("CannotStartContainerError", "the container runtime could not start the container",
+     "check the image's entry point and the task's cpu and memory in the fleet file; then "
+     "deploy again"),
+    ("OutOfMemoryError", "the container was killed for using more memory than the task has",
+     "raise the tenant's memory in the fleet file, then deploy again"),
+    ("Essential container in task exited", "the WordPress container exited on its own",
+     "read why in its logs (wpfleet logs), fix that, then deploy again"),
+    ("Task failed ELB health checks", "the load balancer's health checks failed",
+     "see the target findings (503) and wpfleet logs"),
+)  # fmt: skip
 
 
 def diagnose(t: TenantAws, basic_auth: bool) -> list[Diagnosis]:
@@ -120,7 +139,9 @@ def _tasks(t: TenantAws, deploy: str) -> list[Diagnosis]:
         desiredStatus="STOPPED",
     )
     stopped = resp.get("taskArns", [])[:10]
-    for task in ecs.describe_tasks(t.aws, cluster, stopped) if stopped else []:
+    tasks = ecs.describe_tasks(t.aws, cluster, stopped) if stopped else []
+    tasks.sort(key=lambda x: str(x.get("stoppedAt", "")), reverse=True)  # newest first
+    for task in tasks:
         reason = str(task.get("stoppedReason", ""))
         if "ResourceInitializationError" in reason:
             out.append(
@@ -135,16 +156,29 @@ def _tasks(t: TenantAws, deploy: str) -> list[Diagnosis]:
         elif reason:
             out.append(Diagnosis("503", f"a task stopped: {reason[:300]}", "see wpfleet logs"))
     if svc.get("desiredCount", 0) > 0 and svc.get("runningCount", 0) == 0:
-        events = "; ".join(str(e.get("message", "")) for e in svc.get("events", [])[:3])
-        out.append(
-            Diagnosis(
-                "tasks not starting",
-                f"0 of {svc['desiredCount']} tasks running" + (f": {events}" if events else ""),
-                "fix the cause above, then deploy again",
-                deploy,
-            )
-        )
+        out.append(_not_starting(svc, [str(x.get("stoppedReason", "")) for x in tasks], deploy))
     return out
+
+
+def _not_starting(svc: dict[str, Any], reasons: list[str], deploy: str) -> Diagnosis:
+    """Desired > 0, none running: the cause named from the newest stopped reason that
+    AWS's table knows, else the service's last events."""
+    for reason in reasons:
+        for code, meaning, fix in STOPPED_REASONS:
+            if code in reason:
+                return Diagnosis(
+                    "tasks not starting",
+                    f"0 of {svc['desiredCount']} tasks running: {meaning} ({reason[:400]})",
+                    fix,
+                    deploy,
+                )
+    events = "; ".join(str(e.get("message", "")) for e in svc.get("events", [])[:3])
+    return Diagnosis(
+        "tasks not starting",
+        f"0 of {svc['desiredCount']} tasks running" + (f": {events}" if events else ""),
+        "fix the cause above, then deploy again",
+        deploy,
+    )
 
 
 def _log_causes(t: TenantAws, deploy: str) -> list[Diagnosis]:

@@ -18,6 +18,17 @@ def describe_listener(aws: AwsSession, arn: str) -> dict[str, Any] | None:
     return dict(listeners[0]) if listeners else None
 
 
+def load_balancer_of(listener_arn: str) -> str | None:
+    """The load balancer's ARN, read from its listener's (``...:listener/app/NAME/ID/L``
+    -> ``...:loadbalancer/app/NAME/ID``): no DescribeListeners round trip; None when
+    ``listener_arn`` is not a listener's ARN."""
+    head, sep, tail = listener_arn.partition(":listener/")
+    parts = tail.split("/")
+    if not sep or len(parts) != 4 or not all(parts):
+        return None
+    return f"{head}:loadbalancer/{'/'.join(parts[:3])}"
+
+
 def describe_load_balancer(aws: AwsSession, arn: str) -> dict[str, Any]:
     resp = aws.call("elbv2", "describe_load_balancers", LoadBalancerArns=[arn])
     return dict(resp["LoadBalancers"][0])
