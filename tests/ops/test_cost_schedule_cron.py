@@ -4,7 +4,6 @@ user's crontab, written with the real ``crontab`` (Debian's cron package, instal
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,11 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.helpers import requires
 from wpfleet.cli.main import main
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("crontab") is None, reason="no crontab: scripts/install-deps.sh test installs cron"
-)
+# one user crontab on the machine: its tests run in one worker, one after another
+pytestmark = pytest.mark.xdist_group("user-crontab")
 OTHER = "5 4 * * * /usr/bin/true # someone else's line"
 
 
@@ -27,6 +26,7 @@ def _crontab() -> list[str]:
 
 @pytest.fixture
 def user_crontab() -> Iterator[None]:
+    requires.require({"crontab": "cron"}, "cost report --schedule --install")
     saved = subprocess.run(["crontab", "-l"], capture_output=True, text=True)
     subprocess.run(["crontab", "-"], input=OTHER + "\n", text=True, check=True)
     try:
