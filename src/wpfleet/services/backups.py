@@ -64,8 +64,11 @@ def export_site(access: ContentAccess, out: Path) -> Manifest:
     return manifest
 
 
-def create(ws: Workspace, env: Environment, tenant: str, *, reason: str = "manual") -> Json:
-    """Take a restore point of ``tenant`` in ``env`` now."""
+def create(
+    ws: Workspace, env: Environment, tenant: str, *, reason: str = "manual", keep: str = ""
+) -> Json:
+    """Take a restore point of ``tenant`` in ``env`` now; retention never removes ``keep``
+    (the point a restore is about to load)."""
     access = site_access(ws, env, tenant)
     point = time.strftime("b-%Y%m%d-%H%M%S-", time.gmtime()) + secrets.token_hex(3)
     with access.points.writing(point) as out:
@@ -80,7 +83,7 @@ def create(ws: Workspace, env: Environment, tenant: str, *, reason: str = "manua
     }  # fmt: skip
     ws.store(env).put_document(_key(tenant, env.name, point), doc)
     log_event(ws.store(env), "restore-point", tenant, env.name, ws.actor, reason, ref=point)
-    _prune(ws, env, tenant, access)
+    _prune(ws, env, tenant, access, keep)
     return doc
 
 
@@ -90,8 +93,10 @@ def points(ws: Workspace, env: Environment, tenant: str) -> list[Json]:
     return sorted(docs, key=lambda d: d["at"], reverse=True)
 
 
-def _prune(ws: Workspace, env: Environment, tenant: str, access: ContentAccess) -> None:
-    for old in points(ws, env, tenant)[env.backup_retention :]:
+def _prune(
+    ws: Workspace, env: Environment, tenant: str, access: ContentAccess, keep: str
+) -> None:
+    for old in [p for p in points(ws, env, tenant) if p["id"] != keep][env.backup_retention :]:
         access.points.delete(old["path"])
         ws.store(env).delete_document(_key(tenant, env.name, old["id"]))
 
@@ -133,7 +138,7 @@ def restore(ws: Workspace, env: Environment, tenant: str, point: str) -> Json:
             f"restore point {point} was taken at {doc['url']}, the site is now {access.url}",
             hint="move it with `wpfleet content clone`, which rewrites the URLs",
         )
-    before = create(ws, env, tenant, reason=f"before restoring {point}")
+    before = create(ws, env, tenant, reason=f"before restoring {point}", keep=point)
     with access.points.reading(doc["path"]) as kept:
         loaded = load_site(access, kept)
     log_event(ws.store(env), "restore", tenant, env.name, ws.actor, f"restored {point}",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def main() -> int:
             else:
                 print(f"wpfleet content: unknown action {action!r}", file=sys.stderr)
                 return 2
-        except OutsideTarget as exc:
+        except (OutsideTarget, tarfile.TarError) as exc:
             print(f"wpfleet content: refused: {exc}", file=sys.stderr)
             return 3
     print(json.dumps({"wpfleet_content": action, "files": info.files, "bytes": info.bytes}))
