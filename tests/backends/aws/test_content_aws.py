@@ -29,6 +29,7 @@ import pytest
 
 from tests.backends.aws.infra import (
     ENV,
+    MASTER_PASSWORD,
     BaseEnv,
     Recorder,
     recording,
@@ -36,6 +37,7 @@ from tests.backends.aws.infra import (
     write_fleet,
 )
 from tests.backends.aws.test_deploy import VERIFY_DEADLINE, register_targets_like_ecs
+from tests.reliability.leaks import ProcSampler, dump_sqlite, find_leaks, make_shims
 from wpfleet.aws import session as aws_session
 from wpfleet.backends.aws import content_run
 from wpfleet.config.load import LoadedFleet
@@ -393,3 +395,39 @@ def test_ecs_task_mode_and_a_missing_bucket_are_refused_clearly(
     with Workspace(loaded, actor="test") as ws, pytest.raises(ContentUnavailable) as refused:
         backups.site_access(ws, ws.env(ENV), "alpha")
     assert "aws.content_bucket is not set" in refused.value.message
+
+
+def test_no_secret_in_argv_environment_requests_or_state(
+    tmp_path: Path,
+    base: BaseEnv,
+    store: SqliteStore,
+    wordpress_site: str,
+    player: TaskPlayer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tenant's database password (read from Secrets Manager) and the master's reach
+    the client tools only through a 0600 option file: not argv, not the environment of
+    any process (PATH shims record both; /proc is sampled too), not a request to AWS
+    (the task definition and RunTask carry none), not the state store or the export."""
+    loaded = deployed(tmp_path, base, wordpress_site)
+    log = tmp_path / "shims.log"
+    monkeypatch.setenv("PATH", make_shims(tmp_path / "shims", log))
+    sm = base.client("secretsmanager")
+    tenant_pw = json.loads(sm.get_secret_value(SecretId="sit-alpha-db-credentials")["SecretString"])
+    out = tmp_path / "export"
+    with recording() as rec, ProcSampler().running() as procs, Workspace(loaded) as ws:
+        access = backups.site_access(ws, ws.env(ENV), "alpha")
+        first_export(access, out, player)
+        backups.import_site(ws, ws.env(ENV), "alpha", out, why="leak check")
+    recorded = log.read_bytes().decode("utf-8", "replace")
+    assert "mariadb-dump" in recorded or "mysqldump" in recorded  # the shims saw the tools
+    places = {
+        "argv and environment of the client tools": recorded,
+        "/proc cmdline and environ": procs.text(),
+        "AWS request bodies": "\n".join(body for _, body in rec.bodies),
+        "state store": dump_sqlite(tmp_path / "state.db"),
+        "the task's output": "\n".join(r["out"] for r in player.runs),
+        "manifest": (out / "manifest.json").read_text(),
+    }
+    assert find_leaks({tenant_pw["password"], MASTER_PASSWORD}, places) == []
+    assert procs.samples > 0 and len(player.runs) >= 3
