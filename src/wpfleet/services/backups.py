@@ -93,9 +93,7 @@ def points(ws: Workspace, env: Environment, tenant: str) -> list[Json]:
     return sorted(docs, key=lambda d: d["at"], reverse=True)
 
 
-def _prune(
-    ws: Workspace, env: Environment, tenant: str, access: ContentAccess, keep: str
-) -> None:
+def _prune(ws: Workspace, env: Environment, tenant: str, access: ContentAccess, keep: str) -> None:
     for old in [p for p in points(ws, env, tenant) if p["id"] != keep][env.backup_retention :]:
         access.points.delete(old["path"])
         ws.store(env).delete_document(_key(tenant, env.name, old["id"]))
