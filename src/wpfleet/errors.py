@@ -69,6 +69,11 @@ class UsageError(WpfleetError):
     status = ExitStatus.USAGE
 
 
+class ContentUnavailable(UsageError):
+    """The environment cannot export or import content (its backend or settings lack
+    what that needs); a destroy then goes ahead without a restore point."""
+
+
 @dataclass(frozen=True)
 class ConfigProblem:
     """One problem in the fleet file: where it is and how to fix it."""

@@ -124,6 +124,20 @@ class TenantNames:
         return f"{self.prefix}-db-init-role"
 
     @property
+    def content_family(self) -> str:
+        """The one-off task that moves wp-content to and from S3 (content on aws)."""
+        return f"{self.prefix}-content"
+
+    @property
+    def content_role(self) -> str:
+        return f"{self.prefix}-content-role"
+
+    @property
+    def content_prefix(self) -> str:
+        """The tenant's key prefix in the environment's content bucket."""
+        return f"wpfleet-content/{self.env}/{self.tenant}"
+
+    @property
     def log_stream_prefix(self) -> str:
         return self.tenant
 
@@ -163,6 +177,7 @@ class TenantNames:
             ("IAM execution role name", self.execution_role, IAM_ROLE_MAX),
             ("IAM task role name", self.task_role, IAM_ROLE_MAX),
             ("IAM db-init role name", self.db_init_role, IAM_ROLE_MAX),
+            ("IAM content role name", self.content_role, IAM_ROLE_MAX),
             ("IAM policy name", self.secrets_policy, IAM_POLICY_MAX),
             ("ECS service name", self.service, ECS_NAME_MAX),
             ("secret name", self.db_secret, SECRET_NAME_MAX),
@@ -235,6 +250,7 @@ def basic_auth_role(env: str) -> str:
 EXEC_POLICY = "wpfleet-tenant-secrets"
 TASK_POLICY = "wpfleet-tenant-efs"
 DB_INIT_POLICY = "wpfleet-db-init-secrets"
+CONTENT_POLICY = "wpfleet-content-access"
 
 
 def log_group(env: str) -> str:

@@ -420,7 +420,7 @@ def _seed_dev_content(chain: Fleet, tenant: str) -> tuple[int, str]:
             (option,),
         )
     conn.close()
-    uploads = access.wp_content / "uploads"
+    uploads = access.files.path / "uploads"  # type: ignore[attr-defined]
     uploads.mkdir(parents=True, exist_ok=True)
     (uploads / "hello.txt").write_text("hello from dev\n")
     (uploads / "hello.txt").chmod(0o644)

@@ -9,10 +9,9 @@ services and the CLI use them without importing a backend; they are re-exported 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wpfleet.backends.siteaccess import ContentAccess, RestorePoints, SiteFiles
 from wpfleet.context import (
     AuditFinding,
     ComponentStatus,
@@ -34,21 +33,6 @@ if TYPE_CHECKING:
     from wpfleet.config.models import Environment
     from wpfleet.engine.resource import Resource
     from wpfleet.state.base import StateStore
-
-
-@dataclass(frozen=True)
-class ContentAccess:
-    """A tenant's site as the content engine needs it (plain data: backends sit below
-    the content engine and never import it)."""
-
-    db_host: str
-    db_port: int
-    db_user: str
-    db_password: str = field(repr=False)
-    database: str
-    wp_content: Path
-    url: str  # the site's home URL, no trailing slash
-    wp_root: Path | None = None
 
 
 class Backend(ABC):
@@ -134,12 +118,13 @@ class Backend(ABC):
 
     def content_access(self, ctx: TenantContext) -> ContentAccess:
         """How the content engine reaches the tenant's site: its database as the tenant's
-        own user, its wp-content directory, its URL. Backends without it say so."""
-        from wpfleet.errors import UsageError
+        own user, its wp-content (``SiteFiles``), where its restore points are kept
+        (``RestorePoints``), its URL. Backends without it say so."""
+        from wpfleet.errors import ContentUnavailable
 
-        raise UsageError(
-            f"content export/import is not available on the {self.env.backend} backend yet",
-            hint="restore points, clone and --with-content work on backend: local",
+        raise ContentUnavailable(
+            f"content export/import is not available on the {self.env.backend} backend",
+            hint="restore points, clone and --with-content work on backends local and aws",
         )
 
     def image_digest(self, ctx: TenantContext) -> str | None:
@@ -198,6 +183,8 @@ __all__ = [
     "Discovered",
     "LogLine",
     "PlatformStatus",
+    "RestorePoints",
+    "SiteFiles",
     "TenantContext",
     "TenantHealth",
 ]

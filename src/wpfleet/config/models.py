@@ -118,6 +118,9 @@ class AwsSettings(Strict):
     cloudfront_distribution_id: str | None = None
     certificate_arn: str | None = None
     config_bucket: str | None = None
+    #: S3 bucket of content on aws: wp-content transfers and restore points, under
+    #: ``wpfleet-content/{env}/{tenant}/`` (content export/import/clone, backups)
+    content_bucket: str | None = None
     scheme: Literal["https", "http"] = "https"
     #: the IAM role GitHub Actions assumes through OIDC for this environment
     #: (`wpfleet ci generate`; its policy comes from `wpfleet ci policy --env ENV`)

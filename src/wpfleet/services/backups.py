@@ -3,8 +3,9 @@ and what ``destroy``, ``rollback --with-content`` and ``promote --with-content``
 first.
 
 A restore point is a content export (the database dump with its manifest, and the
-wp-content archive) kept under ``.wpfleet/restore-points/{env}/{tenant}/{id}/`` beside
-the fleet file (0700), recorded in the state store under
+wp-content archive) kept where the backend keeps them (``ContentAccess.points``: local,
+``.wpfleet/restore-points/{env}/{tenant}/{id}/`` beside the fleet file, 0700; aws, the
+environment's content bucket in S3), recorded in the state store under
 ``restore-points/{tenant}/{env}/{id}`` with who, when, why and the release that ran.
 One is ALWAYS taken before content is overwritten (restore, clone, --with-content) and
 before a destroy; ``backup_retention`` on the environment keeps the newest N.
@@ -22,7 +23,6 @@ from urllib.parse import urlsplit
 
 from wpfleet.backends.base import ContentAccess
 from wpfleet.config.models import Environment
-from wpfleet.content.archive import archive_dir, extract_archive
 from wpfleet.content.dbconn import DbSpec
 from wpfleet.content.export import export_database
 from wpfleet.content.importer import import_database
@@ -30,7 +30,7 @@ from wpfleet.content.manifest import DUMP_NAME, Manifest
 from wpfleet.content.searchreplace import search_replace
 from wpfleet.content.sqldump import open_dump
 from wpfleet.content.urlpairs import url_pairs
-from wpfleet.errors import NotFoundError, ValidationError
+from wpfleet.errors import ContentUnavailable, NotFoundError, ValidationError
 from wpfleet.releases.book import ReleaseBook
 from wpfleet.releases.history import log_event
 from wpfleet.services.workspace import Workspace
@@ -55,41 +55,42 @@ def _key(tenant: str, env: str, point: str = "") -> str:
     return f"restore-points/{tenant}/{env}/{point}"
 
 
-def _root(ws: Workspace, env: str, tenant: str) -> Path:
-    root = ws.loaded.state_dir / "restore-points" / env / tenant
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return root
-
-
 def export_site(access: ContentAccess, out: Path) -> Manifest:
     """Database dump + manifest + wp-content archive of one site into ``out``."""
     manifest = export_database(_spec(access), out, wp_root=access.wp_root)
-    info = archive_dir(access.wp_content, out / ARCHIVE)
+    info = access.files.pull(out / ARCHIVE)
     manifest.wp_content = {"file": ARCHIVE, "bytes": info.bytes, "files": info.files}
     manifest.save(out)
     return manifest
 
 
 def create(
-    ws: Workspace, env: Environment, tenant: str, *, reason: str = "manual", url: str = ""
+    ws: Workspace,
+    env: Environment,
+    tenant: str,
+    *,
+    reason: str = "manual",
+    url: str = "",
+    keep: str = "",
 ) -> Json:
     """Take a restore point of ``tenant`` in ``env`` now. ``url``: the URL its content
-    holds, where that is not the fleet file's (a domain move takes one at the old URL)."""
+    holds, where that is not the fleet file's (a domain move takes one at the old URL).
+    Retention never removes ``keep`` (the point a restore is about to load)."""
     access = site_access(ws, env, tenant)
     point = time.strftime("b-%Y%m%d-%H%M%S-", time.gmtime()) + secrets.token_hex(3)
-    out = _root(ws, env.name, tenant) / point
-    manifest = export_site(access, out)
+    with access.points.writing(point) as out:
+        manifest = export_site(access, out)
     current = ReleaseBook(ws.store(env)).current(tenant, env.name) or {}
     doc = {
         "id": point, "tenant": tenant, "env": env.name, "at": time.time(),
-        "actor": ws.actor, "reason": reason, "path": str(out),
+        "actor": ws.actor, "reason": reason, "path": access.points.location(point),
         "release_id": current.get("id", ""), "url": url or access.url,
         "rows": manifest.rows, "dump_bytes": manifest.dump_bytes,
         "wp_content": manifest.wp_content,
     }  # fmt: skip
     ws.store(env).put_document(_key(tenant, env.name, point), doc)
     log_event(ws.store(env), "restore-point", tenant, env.name, ws.actor, reason, ref=point)
-    _prune(ws, env, tenant)
+    _prune(ws, env, tenant, access, keep)
     return doc
 
 
@@ -99,15 +100,15 @@ def points(ws: Workspace, env: Environment, tenant: str) -> list[Json]:
     return sorted(docs, key=lambda d: d["at"], reverse=True)
 
 
-def _prune(ws: Workspace, env: Environment, tenant: str) -> None:
-    for old in points(ws, env, tenant)[env.backup_retention :]:
-        shutil.rmtree(old["path"], ignore_errors=True)
+def _prune(ws: Workspace, env: Environment, tenant: str, access: ContentAccess, keep: str) -> None:
+    for old in [p for p in points(ws, env, tenant) if p["id"] != keep][env.backup_retention :]:
+        access.points.delete(old["path"])
         ws.store(env).delete_document(_key(tenant, env.name, old["id"]))
 
 
-def get(ws: Workspace, env: Environment, tenant: str, point: str) -> Json:
+def get(ws: Workspace, env: Environment, tenant: str, point: str, access: ContentAccess) -> Json:
     doc = ws.store(env).get_document(_key(tenant, env.name, point)) if point else None
-    if doc is None or not Path(doc["path"], DUMP_NAME).is_file():
+    if doc is None or not access.points.exists(doc["path"]):
         known = ", ".join(p["id"] for p in points(ws, env, tenant)) or "none"
         raise NotFoundError(
             f"no restore point {point!r} of {tenant} in {env.name}",
@@ -128,22 +129,23 @@ def load_site(
         old_hosts=old_hosts or [],
         expected_url=access.url,
     )
-    files = extract_archive(src / ARCHIVE, access.wp_content) if (src / ARCHIVE).is_file() else None
+    files = access.files.push(src / ARCHIVE) if (src / ARCHIVE).is_file() else None
     return {"tables": len(result.tables), "rows": sum(result.rows.values()),
             "files": files.files if files else 0}  # fmt: skip
 
 
 def restore(ws: Workspace, env: Environment, tenant: str, point: str) -> Json:
     """Put a restore point back, after taking one of what is there now."""
-    doc = get(ws, env, tenant, point)
     access = site_access(ws, env, tenant)
+    doc = get(ws, env, tenant, point, access)
     if doc.get("url", access.url) != access.url:
         raise ValidationError(
             f"restore point {point} was taken at {doc['url']}, the site is now {access.url}",
             hint="move it with `wpfleet content clone`, which rewrites the URLs",
         )
-    before = create(ws, env, tenant, reason=f"before restoring {point}")
-    loaded = load_site(access, Path(doc["path"]))
+    before = create(ws, env, tenant, reason=f"before restoring {point}", keep=point)
+    with access.points.reading(doc["path"]) as kept:
+        loaded = load_site(access, kept)
     log_event(ws.store(env), "restore", tenant, env.name, ws.actor, f"restored {point}",
               ref=point, before=before["id"])  # fmt: skip
     return {**doc, "restored": loaded, "restore_point_before": before["id"]}
@@ -154,7 +156,7 @@ def before_destroy(ws: Workspace, env: Environment, tenant: str) -> Json | None:
     deployed) or the backend cannot export yet."""
     try:
         site_access(ws, env, tenant)
-    except (NotFoundError, ValidationError, NotImplementedError):
+    except (NotFoundError, ValidationError, NotImplementedError, ContentUnavailable):
         return None
     except Exception as exc:  # the UsageError of a backend without content support
         if "not available" in str(exc):

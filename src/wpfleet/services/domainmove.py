@@ -5,7 +5,6 @@ content holds, and put back, proved against that URL."""
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 from wpfleet.backends.base import TenantContext
 from wpfleet.config.models import Environment
@@ -30,8 +29,9 @@ class WorkspaceRestorePoints:
         from wpfleet.releases.history import log_event
         from wpfleet.services import backups
 
-        doc = backups.get(self.ws, self.env, ctx.tenant.id, point)
         access = self.ws.backend(self.env).content_access(ctx)
-        backups.load_site(dataclasses.replace(access, url=url), Path(doc["path"]))
+        doc = backups.get(self.ws, self.env, ctx.tenant.id, point, access)
+        with access.points.reading(doc["path"]) as kept:
+            backups.load_site(dataclasses.replace(access, url=url), kept)
         log_event(self.ws.store(self.env), "restore", ctx.tenant.id, self.env.name,
                   self.ws.actor, f"restored {point}: domain move undone", ref=point)  # fmt: skip

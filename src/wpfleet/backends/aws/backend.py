@@ -45,6 +45,7 @@ from wpfleet.backends.base import (
     AuditFinding,
     Backend,
     ComponentStatus,
+    ContentAccess,
     CostData,
     Credentials,
     Diagnosis,
@@ -249,6 +250,13 @@ class AwsBackend(Backend):
             s3.delete_object(self.aws, bucket, key)
         else:
             s3.put_object_json(self.aws, bucket, key, doc)
+
+    def content_access(self, ctx: TenantContext) -> ContentAccess:
+        """``db_mode: direct`` and ``aws.content_bucket`` needed (``aws/content.py``)."""
+        from wpfleet.backends.aws.content import content_access
+
+        self.aws.check_account()
+        return content_access(self.tenant(ctx), self.urls(ctx)["url"])
 
     def image_digest(self, ctx: TenantContext) -> str | None:
         """``imageDigest`` of the service's running task (DescribeTasks reports it per

@@ -1,4 +1,4 @@
-"""S3: configuration documents."""
+"""S3: configuration documents, content transfers and restore points."""
 
 from __future__ import annotations
 
@@ -28,3 +28,26 @@ def get_object_json(aws: AwsSession, bucket: str, key: str) -> dict[str, Any] | 
 
 def delete_object(aws: AwsSession, bucket: str, key: str) -> None:
     absent_on_not_found(lambda: aws.call("s3", "delete_object", Bucket=bucket, Key=key))
+
+
+def upload_file(aws: AwsSession, path: str, bucket: str, key: str) -> None:
+    """A local file to S3 (multipart when large), encrypted at rest."""
+    aws.call("s3", "upload_file", Filename=path, Bucket=bucket, Key=key,
+             ExtraArgs={"ServerSideEncryption": "AES256"})  # fmt: skip
+
+
+def download_file(aws: AwsSession, bucket: str, key: str, path: str) -> None:
+    aws.call("s3", "download_file", Bucket=bucket, Key=key, Filename=path)
+
+
+def list_keys(aws: AwsSession, bucket: str, prefix: str) -> list[str]:
+    """Every key under ``prefix`` (all pages)."""
+    pages = aws.paginate("s3", "list_objects_v2", "Contents", Bucket=bucket, Prefix=prefix)
+    return [str(o["Key"]) for o in pages]
+
+
+def delete_keys(aws: AwsSession, bucket: str, keys: list[str]) -> None:
+    """DeleteObjects, 1,000 keys a call (its limit)."""
+    for i in range(0, len(keys), 1000):
+        objects = [{"Key": k} for k in keys[i : i + 1000]]
+        aws.call("s3", "delete_objects", Bucket=bucket, Delete={"Objects": objects, "Quiet": True})

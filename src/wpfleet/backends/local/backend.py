@@ -36,6 +36,7 @@ from wpfleet.backends.local.platform import LocalPlatform
 from wpfleet.backends.local.tenant import LocalTenant
 from wpfleet.backends.local.wordpress import SOURCE as WP_SOURCE
 from wpfleet.backends.local.wp_resource import WordPressInstall
+from wpfleet.backends.siteaccess import LocalFiles, LocalRestorePoints
 from wpfleet.checks.base import Check
 from wpfleet.checks.page import title_of
 from wpfleet.checks.probe import Reply
@@ -205,7 +206,10 @@ class LocalBackend(Backend):
             db_user=ctx.names.db_user,
             db_password=secret["db_password"],
             database=ctx.names.database,
-            wp_content=t.files.content,
+            files=LocalFiles(t.files.content),
+            points=LocalRestorePoints(
+                self.loaded.state_dir / "restore-points" / self.env.name / ctx.tenant.id
+            ),
             url=t.url.rstrip("/"),
             wp_root=WP_SOURCE,
         )

@@ -79,6 +79,10 @@ class AccessPoint(AwsResource):
         if fact is not None:
             efs.delete_access_point(self.aws, fact.state["id"])
             self.t.changed(f"ap:{self.names.access_point}")
+        # the content task mounts only this access point: its role and revisions go too
+        from wpfleet.backends.aws.content_run import remove_prerequisites
+
+        remove_prerequisites(self.t)
 
     def ownership_data(self) -> State:
         fact = self.read()
