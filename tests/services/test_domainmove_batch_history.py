@@ -15,7 +15,7 @@ import yaml
 from tests.engine.fakes import World
 from tests.services.factories import deployed, workspace, write_fleet
 from wpfleet.cli.main import main
-from wpfleet.errors import BatchFailed, ValidationError
+from wpfleet.errors import BatchFailed, ExitStatus, ValidationError
 from wpfleet.releases.book import ReleaseBook
 from wpfleet.releases.history import log_event
 from wpfleet.services import deployments, releases
@@ -140,3 +140,41 @@ def test_history_json_lists_every_event_kind_in_one_shape(tmp_path: Path) -> Non
                    and e["details"]["kind"] == "promote")  # fmt: skip
     assert (promote["env"], promote["why"], promote["status"]) == ("sit", "ship it", "succeeded")
     assert len(cli_json(path, "history", "alpha", "-n", "3")) == 3  # type: ignore[arg-type]
+
+
+def test_deploy_all_json_gives_each_tenants_auto_promotion_in_one_shape(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``deploy --all -o json`` through the CLI (over the fake world: the CLI's own
+    ``Workspace``, given the fake backends): every item has ``auto_promotion`` with the
+    same keys, whether promoted, skipped by a hold, failed in the next environment, or not
+    attempted because its deploy failed; the exit status says a tenant failed."""
+    from wpfleet.cli import cmd_deploy
+    from wpfleet.services.workspace import Workspace
+
+    path = chain(tmp_path, ("a1", "b2", "c3", "d4"))
+    world = World()
+    world.fail_on.update({("create", "dev/b2/site"), ("create", "sit/d4/site")})
+    with workspace(path, world) as ws:
+        ReleaseBook(ws.store(ws.env("sit"))).hold("c3", "sit", actor="ops", reason="x",
+                                                  release_id="r-old")  # fmt: skip
+        factory = ws._backend_factory
+
+    def fake_workspace(cfg: object, who: object = None, events: object = None) -> Workspace:
+        return Workspace(path, actor="tester", backend_factory=factory)
+
+    monkeypatch.setattr(cmd_deploy, "workspace", fake_workspace)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["--fleet", str(path), "-o", "json", "deploy", "--all", "--env", "dev"])
+    items = {i["tenant"]: i for i in json.loads(out.getvalue())}
+    assert code == ExitStatus.PARTIAL_FAILURE and set(items) == {"a1", "b2", "c3", "d4"}
+    shapes = {t: i["auto_promotion"] for t, i in items.items()}
+    assert all(tuple(p) == ("to", "attempted", "notes", "error") for p in shapes.values())
+    assert shapes["a1"] == {"to": "sit", "attempted": True, "notes": ["auto-promoted to sit"],
+                            "error": None}  # fmt: skip
+    assert shapes["b2"] == {"to": "sit", "attempted": False, "notes": [], "error": None}
+    assert shapes["c3"]["notes"] == ["auto-promotion to sit skipped: c3 is held there"]
+    assert shapes["d4"]["attempted"] and shapes["d4"]["notes"] == []
+    assert "d4" in shapes["d4"]["error"] and "sit/d4/site" in shapes["d4"]["error"]
+    assert items["b2"]["ok"] is False and items["a1"]["ok"] is True

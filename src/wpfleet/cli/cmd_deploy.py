@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from wpfleet.pipeline.batch import BatchItem
     from wpfleet.pipeline.deploy import Outcome
     from wpfleet.reports.verification import Format
+    from wpfleet.services.deployments import BatchResult
     from wpfleet.services.workspace import Workspace
 
 ENV = typer.Option(..., "--env", "-e", help="Environment name (dev, sit, prod...).")
@@ -114,7 +115,7 @@ def deploy(
         batch = deployments.deploy_many(
             ws, environment, concurrency=concurrency, verify_deadline=verify_deadline
         )
-    _print_batch(cfg, batch.items)
+    _print_batch(cfg, batch)
     for tenant_id, notes in batch.promotions.items():
         for note in notes if not cfg.json else []:
             typer.echo(f"{tenant_id}: {note}")
@@ -185,9 +186,10 @@ def _print_outcome(cfg: Settings, outcome: Outcome) -> None:
     stdout().print(f"[green]{outcome.tenant} in {outcome.env}: ok[/] — {what}{checks}{ident}")
 
 
-def _print_batch(cfg: Settings, items: list[BatchItem]) -> None:
+def _print_batch(cfg: Settings, batch: BatchResult) -> None:
     from wpfleet.cli.output import emit_json, table
 
+    items = batch.items
     if cfg.json:
         emit_json(
             [
@@ -198,6 +200,7 @@ def _print_batch(cfg: Settings, items: list[BatchItem]) -> None:
                     "error": i.error,
                     "exit_status": int(i.status),
                     "result": _outcome_json(i.outcome) if i.outcome else None,
+                    "auto_promotion": batch.promotion(i.tenant),
                 }
                 for i in items
             ]

@@ -55,14 +55,17 @@ def export_database(
 
     The dump is written to a temporary name and renamed when complete, so a failed export
     never leaves a half dump under the final name. ``wp_root`` (a WordPress directory)
-    gives the WordPress version; PHP's is php-cli's.
+    gives the WordPress version; PHP's is php-cli's. The shadow and old tables an
+    interrupted import left behind (a killed import, restore or domain move) are not the
+    site's: they are left out (loaded back, they would collide with the next shadows).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    ignored = [f"--ignore-table={spec.database}.{t}" for t in _import_leftovers(spec)]
     final, tmp = out_dir / DUMP_NAME, out_dir / f".{DUMP_NAME}.partial"
     args = ["--single-transaction", "--no-tablespaces", "--default-character-set=utf8mb4"]
     try:
         with defaults_file(spec) as cnf:
-            argv = client_argv(dump_tool(), cnf, *args, *extra_args, spec.database)
+            argv = client_argv(dump_tool(), cnf, *args, *ignored, *extra_args, spec.database)
             rows, sql_bytes, digest = _dump_to(argv, tmp)
         tmp.replace(final)
     finally:
@@ -125,6 +128,19 @@ def _dump_to(argv: list[str], path: Path) -> tuple[dict[str, int], int, str]:
             f"{argv[0]} failed ({code}): {message}", hint="is the database reachable?"
         )
     return counter.finish(), size, hashing.sha.hexdigest()
+
+
+def _import_leftovers(spec: DbSpec) -> list[str]:
+    from wpfleet.content.importer import OLD, SHADOW
+
+    conn = spec.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW TABLES")
+            names = [_text(name) for (name,) in cur.fetchall()]
+    finally:
+        conn.close()
+    return [n for n in names if n.startswith((SHADOW, OLD))]
 
 
 def _server_facts(

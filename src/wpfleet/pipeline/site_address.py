@@ -17,6 +17,18 @@ the deploy does it under the same lock, journal and rollback as everything else:
 Undo (any later failure, verification included): the restore point is put back, and the
 routing steps' own undo puts the old host back. A backend that cannot reach a tenant's
 content refuses the move before anything changes.
+
+A killed move (the process gone, and the restore point's id with its memory): the id is
+kept where the next run finds it —
+- in the state store, as the move's pending record (``domain-move/ENV/TENANT``: old URL,
+  new URL, restore point), written as soon as the point is taken and removed when the
+  move succeeds or is undone. The next deploy of the SAME move (the engine's resume)
+  reuses that point instead of taking one of a half-moved site, and completes the move
+  (the rewrite of an already rewritten database changes nothing and proves the same);
+- in the journal: it is part of ``infra/site-address``'s state before the change, so the
+  line written before the content is touched names it, and undoing that change (this
+  run's, or one inherited from the killed run when the resumed run fails) puts back the
+  point the journal names, never one held in memory.
 """
 
 from __future__ import annotations
@@ -109,6 +121,7 @@ def resources(ctx: TenantContext, backend: Backend, points: RestorePoints | None
             f"{what}: a domain move needs restore points; nothing was changed",
             hint=f"deploy through wpfleet: wpfleet deploy {ctx.tenant.id} --env {ctx.env.name}",
         )
+    move.point = pending_point(ctx, move)
     return [RestorePointStep(ctx, move, points), SiteAddress(ctx, move, points, access)]
 
 
@@ -131,10 +144,16 @@ class RestorePointStep(Resource):
         self.update(self.desired())
 
     def update(self, target: State) -> None:
-        """Deploy: take it. Undo: nothing here (``infra/site-address`` puts it back)."""
-        if target.get("url") == self.move.new_url:
+        """Deploy: take it, and record it as the move's pending point (a killed run's
+        pending point is reused: it holds the site as it was before that run began).
+        Undo: nothing here (``infra/site-address`` puts it back)."""
+        if target.get("url") == self.move.new_url and not self.move.point:
             reason = f"before domain move {self.move.text}"
             self.move.point = self.points.take(self.ctx, url=self.move.old_url, reason=reason)
+            self.ctx.store.put_document(pending_key(self.ctx), {
+                "old_url": self.move.old_url, "new_url": self.move.new_url,
+                "restore_point": self.move.point, "deployment": self.ctx.deployment_id,
+            })  # fmt: skip
 
     def delete(self) -> None:
         """Restore points outlive deployments (retention prunes them)."""
@@ -153,7 +172,13 @@ class SiteAddress(Resource):
         self.ctx, self.move, self.points, self.access = ctx, move, points, access
 
     def read(self) -> Fact | None:
-        return Fact({"url": self.move.old_url})
+        """The old URL, and the restore point taken before the move (once
+        ``database/restore-point`` has run, the INFRA phase is planned again: the journal
+        line written before the change carries it)."""
+        state: State = {"url": self.move.old_url}
+        if self.move.point:
+            state["restore_point"] = self.move.point
+        return Fact(state)
 
     def desired(self) -> State:
         return {"url": self.move.new_url, "rewrite": "home, siteurl, links, serialized values"}
@@ -166,20 +191,46 @@ class SiteAddress(Resource):
 
     def update(self, target: State) -> None:
         if target.get("url") == self.move.new_url:
+            if not self.move.point:  # never: the restore point step runs first
+                raise RuntimeError(f"no restore point was taken before {self.move.text}")
             move_content(self.access, self.move, name=f"{self.ctx.tenant.id}'s database")
             seams.point("domain-move:proof")  # moved, proved, live: a fault here is undone
 
     def undo_update(self, before: State) -> None:
-        """The restore point back (taken at the old URL, proved against it)."""
-        if not self.move.point:
-            return  # the restore point was never taken: nothing of the content changed
-        self.points.put_back(self.ctx, self.move.point, url=self.move.old_url)
+        """The restore point back (taken at the old URL, proved against it). ``before``
+        is the state journaled before the change: for a change inherited from a killed
+        run, it names that run's restore point (this run's ``move`` knows only its own)."""
+        point = str(before.get("restore_point") or self.move.point)
+        if not point:
+            return  # no restore point was taken: nothing of the content changed
+        old_url = _url(before.get("url")) or self.move.old_url
+        self.points.put_back(self.ctx, point, url=old_url)
+        self.ctx.store.delete_document(pending_key(self.ctx))
         log_event(self.ctx.store, "domain-move-undone", self.ctx.tenant.id, self.ctx.env.name,
-                  self.ctx.actor, f"undone {self.move.text}", ref=self.move.point,
-                  old_url=self.move.old_url, new_url=self.move.new_url)  # fmt: skip
+                  self.ctx.actor, f"undone {old_url} → {self.move.new_url}", ref=point,
+                  old_url=old_url, new_url=self.move.new_url)  # fmt: skip
 
     def delete(self) -> None:
         """The content goes with the database."""
+
+
+def pending_key(ctx: TenantContext) -> str:
+    return f"domain-move/{ctx.env.name}/{ctx.tenant.id}"
+
+
+def pending_point(ctx: TenantContext, move: SiteMove) -> str:
+    """The restore point a killed run took before THIS move, or "". Not this move's: a
+    record of another move (the fleet file changed since), or one older than a deployment
+    that succeeded since (the content may have changed after that point was taken)."""
+    doc = ctx.store.get_document(pending_key(ctx)) or {}
+    if (doc.get("old_url"), doc.get("new_url")) != (move.old_url, move.new_url):
+        return ""
+    for earlier in ctx.store.list_deployments(tenant=ctx.tenant.id, env=ctx.env.name, limit=20):
+        if earlier.id == doc.get("deployment"):
+            return str(doc.get("restore_point") or "")
+        if earlier.status == "succeeded":
+            break
+    return ""
 
 
 def move_content(access: ContentAccess, move: SiteMove, *, name: str) -> None:
@@ -207,11 +258,14 @@ def move_content(access: ContentAccess, move: SiteMove, *, name: str) -> None:
 
 def record(steps: Sequence[Step], deployment: Deployment) -> None:
     """History: who moved which tenant from which URL to which, when, with which restore
-    point (after the deployment succeeded)."""
+    point (after the deployment succeeded; a move resumed from a killed run names the
+    killed run's point, and ``resumed_from``). The move is no longer pending."""
     for step in steps:
         if step.op is not Op.NOOP and isinstance(step.resource, SiteAddress):
-            move = step.resource.move
-            log_event(step.resource.ctx.store, "domain-move", deployment.tenant, deployment.env,
+            move, ctx = step.resource.move, step.resource.ctx
+            log_event(ctx.store, "domain-move", deployment.tenant, deployment.env,
                       deployment.actor, str(deployment.summary.get("reason") or move.text),
                       ref=deployment.id, old_url=move.old_url, new_url=move.new_url,
-                      restore_point=move.point)  # fmt: skip
+                      restore_point=move.point,
+                      resumed_from=deployment.resumed_from or "")  # fmt: skip
+            ctx.store.delete_document(pending_key(ctx))

@@ -79,6 +79,18 @@ class BatchResult:
     promotions: dict[str, list[str]] = field(default_factory=dict)
     #: ... and those whose promotion failed (a short soak, a failed deploy there)
     promotion_failures: dict[str, str] = field(default_factory=dict)
+    #: the environment auto-promotion carries releases to (None: no auto_promote)
+    promote_to: str | None = None
+
+    def promotion(self, tenant: str) -> dict[str, object]:
+        """What auto-promotion did for ``tenant``, in one shape for every tenant
+        (``deploy --all -o json``): ``to`` (None when the environment does not
+        auto-promote), ``attempted`` (False for a tenant that did not pass), ``notes``
+        and ``error`` (None unless its promotion failed)."""
+        attempted = tenant in self.promotions or tenant in self.promotion_failures
+        return {"to": self.promote_to, "attempted": attempted,
+                "notes": list(self.promotions.get(tenant, [])),
+                "error": self.promotion_failures.get(tenant)}  # fmt: skip
 
     @property
     def failures(self) -> dict[str, str]:
@@ -129,6 +141,8 @@ def auto_promote_passed(ws: Workspace, env: Environment, result: BatchResult) ->
 
     if not env.auto_promote:
         return
+    nxt = releases.following(ws, env)
+    result.promote_to = nxt.name if nxt else None
     for item in result.items:
         if not item.ok or item.outcome is None:
             continue

@@ -25,11 +25,13 @@ class ListenerRule(AwsResource):
     def find(self) -> dict[str, Any] | None:
         """The rule routing our host (tagged or not: an untagged one is a conflict), else
         the one forwarding to our target group: its host was changed behind wpfleet's
-        back (drift), and the update puts it back instead of adding a second rule."""
+        back, or the tenant's domain moved, and the update changes it instead of adding a
+        second rule. A rule routing our host to ANOTHER target group is never ours: it is
+        skipped here (destroy never touches it) and refused by ``desired``."""
         host = self.names.host
         rules = self.t.rules()
         for rule in rules:
-            if host in priorities.rule_hosts(rule):
+            if host in priorities.rule_hosts(rule) and not self._elsewhere(rule):
                 return rule
         for rule in rules:
             if not rule.get("IsDefault") and self.names.target_group in (
@@ -37,6 +39,28 @@ class ListenerRule(AwsResource):
             ):
                 return rule
         return None
+
+    def _elsewhere(self, rule: dict[str, Any]) -> bool:
+        """It forwards, and not to our target group (another tenant's, or not wpfleet's)."""
+        groups = priorities.rule_target_groups(rule)
+        return bool(groups) and self.names.target_group not in groups
+
+    def refuse_taken_host(self) -> None:
+        """Our host is routed to another target group: changing that rule would take a
+        live site's traffic (even ``--adopt`` never does). Raised before any change."""
+        host = self.names.host
+        for rule in self.t.rules():
+            if host in priorities.rule_hosts(rule) and self._elsewhere(rule):
+                owner = ", ".join(priorities.rule_target_groups(rule))
+                raise ConflictError(
+                    f"host {host} of {self.t.tenant} in {self.t.env} is already routed to "
+                    f"target group {owner} by listener rule {rule['RuleArn']} (priority "
+                    f"{priorities.rule_priority(rule)}); wpfleet never changes another "
+                    "target group's rule, nothing was changed",
+                    hint=f"give {self.t.tenant} another domain in the fleet file, or, if "
+                    f"{owner} no longer serves {host}, move or delete that rule first "
+                    "(its own tenant's deploy, or `aws elbv2 delete-rule --rule-arn ARN`)",
+                )
 
     def read(self) -> Fact | None:
         rule = self.find()
@@ -53,6 +77,7 @@ class ListenerRule(AwsResource):
 
     def desired(self) -> State:
         """Also checks, before any mutating call, the pinned priority and the ALB's room."""
+        self.refuse_taken_host()
         out: State = {"host": self.names.host, "target_groups": [self.names.target_group]}
         pinned = self.t.ctx.tenant.pinned_priority
         if pinned is not None:
@@ -76,6 +101,7 @@ class ListenerRule(AwsResource):
         return target_group_arn(self.t)
 
     def create(self) -> None:
+        self.refuse_taken_host()  # taken since the plan
         existing = self.find()
         if existing is not None:
             self.update(self.desired())
