@@ -133,6 +133,7 @@ def test_deploy_verify_redeploy_noop_destroy(
     )
     assert doc["infrastructure"]["ecs_service"] == "sit-alpha-service"
     assert doc["infrastructure"]["alb_listener_rule_priority"] == 10
+    assert doc["infrastructure"]["log_group"] == "/ecs/sit/alpha"
     assert doc["database"]["secret_arn"].startswith("arn:aws:secretsmanager:")
 
     assert can_log_in(wordpress_site, loaded, store)
