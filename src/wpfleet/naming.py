@@ -30,6 +30,9 @@ IAM_ROLE_MAX = 64
 IAM_POLICY_MAX = 128
 SECRET_NAME_MAX = 512
 ECS_NAME_MAX = 255
+#: CloudWatch Logs: a log group name is 1-512 of [.-_/#A-Za-z0-9]
+LOG_GROUP_MAX = 512
+LOG_GROUP_NAME_RE = re.compile(r"^[.\-_/#A-Za-z0-9]+$")
 PRIORITY_MIN = 1
 PRIORITY_MAX = 50_000
 TARGET_GROUP_NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$")
@@ -138,6 +141,12 @@ class TenantNames:
         return f"wpfleet-content/{self.env}/{self.tenant}"
 
     @property
+    def log_group(self) -> str:
+        """The tenant's own CloudWatch Logs group (its WordPress container logs here, so
+        its database-error metric filter counts its lines only)."""
+        return f"{log_group(self.env)}/{self.tenant}"
+
+    @property
     def log_stream_prefix(self) -> str:
         return self.tenant
 
@@ -181,6 +190,7 @@ class TenantNames:
             ("IAM policy name", self.secrets_policy, IAM_POLICY_MAX),
             ("ECS service name", self.service, ECS_NAME_MAX),
             ("secret name", self.db_secret, SECRET_NAME_MAX),
+            ("log group name", self.log_group, LOG_GROUP_MAX),
         ]
 
     def problems(self) -> list[str]:
@@ -191,6 +201,8 @@ class TenantNames:
                 out.append(f"{what} {name!r} is {len(name)} characters, over the limit of {limit}")
         if not TARGET_GROUP_NAME_RE.match(self.target_group):
             out.append(f"target group name {self.target_group!r} has characters AWS refuses")
+        if not LOG_GROUP_NAME_RE.match(self.log_group):
+            out.append(f"log group name {self.log_group!r} has characters AWS refuses")
         return out
 
     def check(self) -> None:
@@ -254,6 +266,8 @@ CONTENT_POLICY = "wpfleet-content-access"
 
 
 def log_group(env: str) -> str:
+    """The environment's log group: one-off tasks (db-init) log here; each tenant's
+    WordPress logs to its own ``/ecs/{env}/{tenant}`` (``TenantNames.log_group``)."""
     return f"/ecs/{env}"
 
 

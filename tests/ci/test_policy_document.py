@@ -53,11 +53,21 @@ def test_resources_are_the_environments_names() -> None:
     ):
         patterns = resources_of(policy, action)
         assert "*" not in patterns and any(fnmatch.fnmatchcase(arn, p) for p in patterns)
+    group = f"arn:aws:logs:{region}:{account}:log-group:{names.log_group}"
+    for action in ("logs:CreateLogGroup", "logs:PutMetricFilter", "logs:DeleteLogGroup"):
+        patterns = resources_of(policy, action)
+        assert "*" not in patterns, action
+        assert all(any(fnmatch.fnmatchcase(arn, p) for p in patterns)
+                   for arn in (group, f"{group}:*")), (action, patterns)  # fmt: skip
     # another environment's names are outside
     dev = naming.tenant_names("goldencrust", "dev", fleet.env("dev").domain)
     other = f"arn:aws:secretsmanager:{region}:{account}:secret:{dev.db_secret}-AbCdEf"
     assert not any(
         fnmatch.fnmatchcase(other, p) for p in resources_of(policy, "secretsmanager:CreateSecret")
+    )
+    other_group = f"arn:aws:logs:{region}:{account}:log-group:{dev.log_group}:*"
+    assert not any(
+        fnmatch.fnmatchcase(other_group, p) for p in resources_of(policy, "logs:CreateLogGroup")
     )
 
 

@@ -5,6 +5,7 @@ clean fleet and fails when a tenant's grants are widened on purpose."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 
 from tests.e2e.conftest import Fleet
 from wpfleet.backends.local.paths import EnvPaths
+from wpfleet.backends.local.phpfpm import PhpFpm
 from wpfleet.config.load import load_fleet
 
 pytestmark = pytest.mark.stack
@@ -148,3 +150,42 @@ def test_logs_follow_prints_new_lines_until_interrupted(fleet: Fleet) -> None:
         if follower.poll() is None:
             follower.kill()
             follower.wait()
+
+
+def test_doctor_names_a_pool_that_will_not_start_and_the_fix_works(fleet: Fleet) -> None:
+    """A pool file broken by hand (``user = nosuchuser``): with php-fpm running, doctor
+    names the pool and php-fpm's reason, and the deploy it gives writes the pool again;
+    with the master down (it would not start with that file), doctor says why, and its
+    advice (move the file aside, platform up, deploy) brings the tenant back."""
+    assert fleet.cli("deploy", "juliet", "--env", "dev").code == 0
+    paths = EnvPaths.for_env(load_fleet(fleet.path), "dev")
+    pool = paths.pools / "dev-juliet.conf"
+    good = pool.read_text()
+    broken = re.sub(r"^user = .*$", "user = nosuchuser", good, flags=re.M)
+    assert broken != good
+    pool.write_text(broken)
+    code, found = _doctor(fleet, "juliet")
+    assert code == 10
+    [fpm] = [f for f in found if "will not start" in f["cause"]]
+    assert "pool dev-juliet" in fpm["cause"], fpm
+    assert "cannot get uid for user 'nosuchuser'" in fpm["cause"], fpm
+    assert fpm["command"] == "wpfleet deploy juliet --env dev"
+    assert fleet.cli("deploy", "juliet", "--env", "dev").code == 0  # the command it gave
+    assert _doctor(fleet, "juliet") == (0, [])
+
+    pool.write_text(broken)
+    PhpFpm(paths).stop()  # a reload or restart would now fail: the master is gone
+    try:
+        code, found = _doctor(fleet, "juliet")
+        assert code == 10
+        [down] = found  # one cause, not also a bare "php-fpm is not running"
+        assert "not running and will not start" in down["cause"], down
+        assert "pool dev-juliet" in down["cause"] and "nosuchuser" in down["cause"]
+        assert f"mv {pool} {pool}.broken" in down["fix"]
+        assert down["command"] == "wpfleet platform up --env dev"
+    finally:
+        pool.rename(pool.with_name(pool.name + ".broken"))  # the advice, as given
+        assert fleet.cli("platform", "up", "--env", "dev").code == 0
+        assert fleet.cli("deploy", "juliet", "--env", "dev").code == 0
+    assert _doctor(fleet, "juliet") == (0, [])
+    assert pool.read_text() == good

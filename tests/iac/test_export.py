@@ -29,7 +29,11 @@ BBWS = REPO / "examples" / "bbws" / "fleet.yaml"
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 
 DOCUMENT = {
-    "infrastructure": {"task_definition": "sit-goldencrust:7", "alb_listener_rule_priority": 140},
+    "infrastructure": {
+        "task_definition": "sit-goldencrust:7",
+        "alb_listener_rule_priority": 140,
+        "log_group": "/ecs/sit/goldencrust",
+    },
     "database": {
         "secret_arn": "arn:aws:secretsmanager:eu-west-1:815856636111:secret:"
         "sit-goldencrust-db-credentials-AbCdEf"
@@ -128,8 +132,9 @@ def test_import_blocks_for_what_wpfleet_created(files: dict[str, str]) -> None:
         ":task-definition/sit-goldencrust:7"
     )
     assert ids["module.ecs_tenant.aws_ecs_service.tenant"] == "sit-cluster/sit-goldencrust-service"
+    assert ids["module.ecs_tenant.aws_cloudwatch_log_group.tenant"] == "/ecs/sit/goldencrust"
     assert "module.database.aws_secretsmanager_secret.db" in ids
-    assert "existing_secret   = true" in files[f"{root}/terraform.tfvars"]
+    assert re.search(r"^existing_secret +=  *true$", files[f"{root}/terraform.tfvars"], re.M)
     assert f"{naming.tf_root_dir('goldencrust', 'dev')}/imports.tf" not in files
 
 
@@ -204,3 +209,19 @@ def test_checkov_finds_nothing_but_the_listed_skips(tmp_path: Path) -> None:
         for skip in skipped:  # each listed, each with its reason in the HCL
             reason = CHECKOV_SKIPS[skip["check_id"]][1]
             assert skip["check_result"]["suppress_comment"].strip() == reason
+
+
+def test_log_group_is_the_one_wpfleet_makes(files: dict[str, str]) -> None:
+    """The same per-tenant group, retention and write scope as ``infra/log-group`` and
+    the execution role of the AWS backend."""
+    root = naming.tf_root_dir("goldencrust", "sit")
+    values = parse(files[f"{root}/terraform.tfvars"])
+    env = load_fleet(BBWS).fleet.env("sit")
+    assert (
+        values["names"]["log_group"]
+        == naming.tenant_names("goldencrust", "sit", env.domain).log_group
+    )
+    assert values["log_retention_days"] == env.aws.logs.retention_days  # type: ignore[union-attr]
+    module = files["modules/ecs-tenant/main.tf"]
+    assert 'Resource = ["${aws_cloudwatch_log_group.tenant.arn}:*"]' in module
+    assert "AmazonECSTaskExecutionRolePolicy" not in module  # logs on "*": not any more

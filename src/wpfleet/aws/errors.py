@@ -82,6 +82,7 @@ NOT_FOUND_CODES = frozenset(
 CONFLICT_CODES = frozenset(
     {
         "ResourceExistsException",
+        "ResourceAlreadyExistsException",  # CloudWatch Logs: CreateLogGroup
         "EntityAlreadyExists",
         "DuplicateTargetGroupName",
         "DuplicateListener",

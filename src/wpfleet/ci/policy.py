@@ -75,7 +75,12 @@ def _scopes(fleet: Fleet, env: Environment) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {
         "secretsmanager:": [_arn("secretsmanager", r, a, f"secret:{e}-*")],
         "iam:": [f"arn:aws:iam::{a}:role/{e}-*"],
-        "logs:": [_arn("logs", r, a, f"log-group:{naming.log_group(e)}:*")],
+        # the environment's group, and each tenant's /ecs/ENV/TENANT (with or without
+        # the ":*" that some actions' ARNs end in)
+        "logs:": [
+            _arn("logs", r, a, f"log-group:{naming.log_group(e)}:*"),
+            _arn("logs", r, a, f"log-group:{naming.log_group(e)}/*"),
+        ],
         "s3:": [f"arn:aws:s3:::{b}" for b in buckets] + [f"arn:aws:s3:::{b}/*" for b in buckets],
     }
     if state.table:

@@ -93,6 +93,31 @@ class AlarmSettings(Strict):
     )
 
 
+#: the retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+                      1096, 1827, 2192, 2557, 2922, 3288, 3653)  # fmt: skip
+
+
+class LogSettings(Strict):
+    """Each tenant's log group ``/ecs/{env}/{tenant}`` (made by deploy)."""
+
+    #: how long CloudWatch keeps the tenant's log events
+    retention_days: int = 30
+    #: false: destroy deletes the tenant's log group; true: it stays until retention
+    #: expires its events (a later deploy of the same tenant adopts it)
+    keep_on_destroy: bool = False
+
+    @model_validator(mode="after")
+    def _retention(self) -> LogSettings:
+        if self.retention_days not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS)
+            raise ValueError(
+                f"retention_days {self.retention_days} is not one CloudWatch Logs accepts "
+                f"({allowed})"
+            )
+        return self
+
+
 class AwsSettings(Strict):
     account_id: str | None = None
     region: str = "eu-west-1"
@@ -128,6 +153,7 @@ class AwsSettings(Strict):
     #: S3 bucket of `wpfleet tf export`'s state (default: the environment's state bucket)
     tf_state_bucket: str | None = None
     alarms: AlarmSettings = Field(default_factory=AlarmSettings)
+    logs: LogSettings = Field(default_factory=LogSettings)
 
 
 NotifyEvent = Literal[

@@ -57,6 +57,7 @@ variable "memory" { type = number }
 variable "desired_count" { type = number }
 variable "db_host" { type = string }
 variable "db_secret_arn" { type = string }
+variable "log_retention_days" { type = number }
 """
 
 ECS_MAIN = """\
@@ -99,22 +100,44 @@ resource "aws_iam_role" "execution" {
   tags               = var.tags
 }
 
+# The tenant's own log group (/ecs/ENV/TENANT): its database-error metric filter counts
+# its lines only, and its execution role may write there and nowhere else.
+resource "aws_cloudwatch_log_group" "tenant" {
+  # checkov:skip=CKV_AWS_158: {logs-kms}
+  # checkov:skip=CKV_AWS_338: {retention}
+  name              = var.names.log_group
+  retention_in_days = var.log_retention_days
+  tags              = merge(var.tags, { Name = var.names.log_group })
+}
+
 resource "aws_iam_role_policy" "execution" {
   name = var.names.exec_policy
   role = aws_iam_role.execution.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Effect   = "Allow"
-      Action   = ["secretsmanager:GetSecretValue"]
-      Resource = [var.db_secret_arn]
-    }]
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = ["secretsmanager:GetSecretValue"]
+        Resource = [var.db_secret_arn]
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = ["${aws_cloudwatch_log_group.tenant.arn}:*"]
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["ecr:GetAuthorizationToken"]
+        Resource = ["*"]
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
+        Resource = ["arn:aws:ecr:${var.region}:${data.aws_caller_identity.current.account_id}:repository/*"]
+      },
+    ]
   })
-}
-
-resource "aws_iam_role_policy_attachment" "execution_logs" {
-  role       = aws_iam_role.execution.name
-  policy_arn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 }
 
 resource "aws_iam_role" "task" {

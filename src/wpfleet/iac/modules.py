@@ -150,6 +150,14 @@ CHECKOV_SKIPS = {
         "TLS ends at CloudFront and the ALB's HTTPS listener; the ALB reaches the task over "
         "HTTP inside the VPC (the seeds' design)",
     ),
+    "CKV_AWS_158": (
+        "logs-kms",
+        "log events are encrypted with CloudWatch Logs' own key; the fleet file names no KMS key",
+    ),
+    "CKV_AWS_338": (
+        "retention",
+        "retention is the fleet file's aws.logs.retention_days (default 30 days), not a year",
+    ),
     "CKV2_AWS_23": (
         "alias",
         "an alias to the environment's CloudFront distribution, which is not in this module",

@@ -61,7 +61,7 @@ def tfvars(r: RootInput) -> dict[str, Any]:
             "task_role": n.task_role,
             "exec_policy": naming.EXEC_POLICY,
             "task_policy": naming.TASK_POLICY,
-            "log_group": naming.log_group(n.env),
+            "log_group": n.log_group,
             "log_stream_prefix": n.log_stream_prefix,
             "efs_path": n.efs_path,
             "database": n.database,
@@ -85,6 +85,7 @@ def tfvars(r: RootInput) -> dict[str, Any]:
         "secret_name": n.db_secret,
         "db_user": n.db_user,
         "existing_secret": r.document is not None,
+        "log_retention_days": aws.logs.retention_days,
     }
     if _has_dns(r.env):
         values["zone_id"] = aws.hosted_zone_id
@@ -144,6 +145,7 @@ variable "rds_master_secret" { type = string }
 variable "secret_name" { type = string }
 variable "db_user" { type = string }
 variable "existing_secret" { type = bool }
+variable "log_retention_days" { type = number }
 """
 
 DNS_VARIABLES = """\
@@ -207,6 +209,8 @@ module "ecs_tenant" {
   desired_count  = var.desired_count
   db_host        = var.db_host
   db_secret_arn  = module.database.secret_arn
+
+  log_retention_days = var.log_retention_days
 }
 """
 
@@ -256,6 +260,10 @@ def imports_tf(r: RootInput, values: dict[str, Any]) -> str:
             blocks.append(
                 _import(f"{ecs}.aws_iam_role_policy.{res}", string(f"{n[role]}:{n[policy]}"))
             )
+    if infra.get("log_group"):  # documents from before per-tenant groups have none
+        blocks.append(
+            _import(f"{ecs}.aws_cloudwatch_log_group.tenant", string(str(infra["log_group"])))
+        )
     if storage.get("access_point_id"):
         blocks.append(
             _import(f"{ecs}.aws_efs_access_point.tenant", string(storage["access_point_id"]))

@@ -91,6 +91,10 @@ def remains(base: BaseEnv, tid: str) -> list[str]:
     ]
     objects = base.client("s3").list_objects_v2(Bucket="sit-tenant-configs").get("Contents", [])
     out += [o["Key"] for o in objects]
+    groups = base.client("logs").describe_log_groups(logGroupNamePrefix=f"/ecs/{ENV}/{tid}")
+    out += [g["logGroupName"] for g in groups["logGroups"]]
+    alarms = base.client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{ENV}-{tid}-")
+    out += [a["AlarmName"] for a in alarms["MetricAlarms"]]
     return out
 
 
@@ -129,6 +133,7 @@ def test_deploy_verify_redeploy_noop_destroy(
     )
     assert doc["infrastructure"]["ecs_service"] == "sit-alpha-service"
     assert doc["infrastructure"]["alb_listener_rule_priority"] == 10
+    assert doc["infrastructure"]["log_group"] == "/ecs/sit/alpha"
     assert doc["database"]["secret_arn"].startswith("arn:aws:secretsmanager:")
 
     assert can_log_in(wordpress_site, loaded, store)

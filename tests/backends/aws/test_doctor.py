@@ -80,7 +80,7 @@ def test_doctor_names_each_cause_broken_on_purpose(
             SecretString=json.dumps({**secret, "host": "old-db.cluster.example"}),
         )
         base.client("logs").put_log_events(
-            logGroupName=f"/ecs/{ENV}", logStreamName="alpha/wordpress/t2",
+            logGroupName=f"/ecs/{ENV}/alpha", logStreamName="alpha/wordpress/t2",
             logEvents=[{"timestamp": int(time.time() * 1000),
                         "message": "PHP Warning: mysqli_real_connect(): (HY000/1045): "
                                    "SQLSTATE[HY000] [1045] Access denied for user"}],
@@ -115,6 +115,13 @@ def test_doctor_names_each_cause_broken_on_purpose(
     assert "secretsmanager:GetSecretValue" in init.cause
     assert init.command == "wpfleet deploy alpha --env sit"
 
+    # the tenant's log group deleted: ECS cannot start its tasks, nothing to read
+    base.client("logs").delete_log_group(logGroupName=f"/ecs/{ENV}/alpha")
+    with Workspace(loaded, actor="t") as fresh:
+        missing = [f for f in _symptoms(fresh)["tasks not starting"] if "log group" in f.cause]
+    assert len(missing) == 1 and "/ecs/sit/alpha is missing" in missing[0].cause
+    assert missing[0].command == "wpfleet deploy alpha --env sit"
+
 
 def _open_db_to_tasks(base: BaseEnv) -> None:
     """The ECS → RDS path a real environment has: the database's group admits the tasks'."""
@@ -130,7 +137,7 @@ def _open_db_to_tasks(base: BaseEnv) -> None:
 
 
 def _stream(base: BaseEnv, name: str) -> bool:
-    base.client("logs").create_log_stream(logGroupName=f"/ecs/{ENV}", logStreamName=name)
+    base.client("logs").create_log_stream(logGroupName=f"/ecs/{ENV}/alpha", logStreamName=name)
     return True
 
 

@@ -72,7 +72,8 @@ def test_checks_on_what_moto_fakes(tmp_path: Path, base: BaseEnv, store: SqliteS
     ctx = make_ctx(loaded, "alpha", store)
     checks = checks_by_name(backend, ctx)
     missing = {name: c.run() for name, c in checks.items()}
-    assert [n for n, r in missing.items() if r.ok] == ["logs"]  # no errors logged: fine
+    assert [n for n, r in missing.items() if r.ok] == []
+    assert missing["logs"].detail == "log group /ecs/sit/alpha is missing (a deploy creates it)"
     assert "not found" in missing["secret"].detail and "missing" in missing["service"].detail
     http = missing["http"].detail
     assert http.startswith("http://alpha.wpsit.example.test via 127.0.0.1:9: no answer"), http
@@ -95,17 +96,24 @@ def test_logs_check_finds_fatal_and_sqlstate_since_the_deploy(
     ctx = make_ctx(loaded, "alpha", store)
     logs = base.client("logs")
     stream = "alpha/wordpress/0123"
+    for group in ("/ecs/sit/alpha", "/ecs/sit/beta"):
+        logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName="/ecs/sit/alpha", logStreamName=stream)
+    logs.create_log_stream(logGroupName="/ecs/sit/beta", logStreamName="beta/wordpress/1")
     logs.create_log_stream(logGroupName="/ecs/sit", logStreamName=stream)
-    logs.create_log_stream(logGroupName="/ecs/sit", logStreamName="beta/wordpress/1")
     now = int(ctx.started_at * 1000)
     logs.put_log_events(
-        logGroupName="/ecs/sit", logStreamName="beta/wordpress/1",
+        logGroupName="/ecs/sit/beta", logStreamName="beta/wordpress/1",
         logEvents=[{"timestamp": now + 5, "message": "PHP Fatal error: other tenant"}],
     )  # fmt: skip
-    check = checks_by_name(backend, ctx)["logs"]
-    assert check.run().ok  # another tenant's fatal is not ours
-    logs.put_log_events(
+    logs.put_log_events(  # the environment's group: where alpha logged before its own
         logGroupName="/ecs/sit", logStreamName=stream,
+        logEvents=[{"timestamp": now + 5, "message": "PHP Fatal error: the shared group"}],
+    )  # fmt: skip
+    check = checks_by_name(backend, ctx)["logs"]
+    assert check.run().ok, check.run().detail  # only the tenant's own group is read
+    logs.put_log_events(
+        logGroupName="/ecs/sit/alpha", logStreamName=stream,
         logEvents=[
             {"timestamp": now - 60_000, "message": "PHP Fatal error: before the deploy"},
             {"timestamp": now + 10, "message": "SQLSTATE[HY000] [1045] Access denied"},

@@ -1,5 +1,5 @@
-"""``wpfleet logs`` on AWS: CloudWatch Logs FilterLogEvents over the tenant's streams in
-the environment's group (moto server), every page, and ``--follow`` as polling."""
+"""``wpfleet logs`` on AWS: CloudWatch Logs FilterLogEvents over the tenant's own group
+``/ecs/{env}/{tenant}`` (moto server), every page, and ``--follow`` as polling."""
 
 from __future__ import annotations
 
@@ -20,25 +20,22 @@ from wpfleet.services import logs as service
 pytestmark = pytest.mark.aws
 
 
-def _put(base: BaseEnv, stream: str, *events: tuple[float, str]) -> None:
+def _put(base: BaseEnv, stream: str, *events: tuple[float, str], group: str = "") -> None:
+    """Events into ``stream`` of ``group`` (default: the stream's tenant's own group)."""
     client = base.client("logs")
+    group = group or f"/ecs/{ENV}/{stream.split('/')[0]}"
     with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
-        client.create_log_stream(logGroupName=f"/ecs/{ENV}", logStreamName=stream)
+        client.create_log_group(logGroupName=group)
+    with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
+        client.create_log_stream(logGroupName=group, logStreamName=stream)
     client.put_log_events(
-        logGroupName=f"/ecs/{ENV}",
+        logGroupName=group,
         logStreamName=stream,
         logEvents=[{"timestamp": int(at * 1000), "message": text} for at, text in events],
     )
 
 
-def _ensure_group(base: BaseEnv) -> None:
-    client = base.client("logs")
-    with contextlib.suppress(client.exceptions.ResourceAlreadyExistsException):
-        client.create_log_group(logGroupName=f"/ecs/{ENV}")
-
-
 def test_since_grep_and_follow_read_only_the_tenants_streams(tmp_path: Path, base: BaseEnv) -> None:
-    _ensure_group(base)
     now = time.time()
     _put(
         base,
@@ -48,6 +45,7 @@ def test_since_grep_and_follow_read_only_the_tenants_streams(tmp_path: Path, bas
         (now - 30, "Error establishing a database connection"),
     )
     _put(base, "bravo/wordpress/task9", (now - 20, "another tenant's line"))
+    _put(base, "alpha/wordpress/old", (now - 25, "in the shared group"), group=f"/ecs/{ENV}")
     loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha"), tenant("bravo")])
     seen: list[LogLine] = []
     with Workspace(loaded, actor="t") as ws:
@@ -117,6 +115,16 @@ def test_pages_are_followed_past_empty_ones(tmp_path: Path, base: BaseEnv) -> No
         service.read(ws, ws.env(ENV), "alpha", seen.append, since="1m", grep="Fatal")
     assert [line.message for line in seen] == ["PHP Fatal error: on page three"]
     assert [b.get("nextToken") for b in sent] == [None, "p2", "p3"]
-    assert {b["logGroupName"] for b in sent} == {f"/ecs/{ENV}"}
+    assert {b["logGroupName"] for b in sent} == {f"/ecs/{ENV}/alpha"}
     assert {b["logStreamNamePrefix"] for b in sent} == {"alpha/"}
     assert {b["filterPattern"] for b in sent} == {'"Fatal"'}
+
+
+def test_a_tenant_without_its_group_is_told_to_deploy(tmp_path: Path, base: BaseEnv) -> None:
+    from wpfleet.errors import NotFoundError
+
+    loaded = write_fleet(tmp_path / "fleet.yaml", base, [tenant("alpha")])
+    with Workspace(loaded, actor="t") as ws, pytest.raises(NotFoundError) as caught:
+        service.read(ws, ws.env(ENV), "alpha", lambda line: None, since="1m")
+    assert "log group /ecs/sit/alpha does not exist" in caught.value.message
+    assert caught.value.hint and "wpfleet deploy alpha --env sit" in caught.value.hint

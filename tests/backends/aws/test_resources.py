@@ -140,7 +140,7 @@ def test_task_definition_follows_the_seeds(
     assert vol["authorizationConfig"]["iam"] == "ENABLED"
     assert vol["authorizationConfig"]["accessPointId"].startswith("fsap-")
     logs = c["logConfiguration"]["options"]
-    assert logs["awslogs-group"] == "/ecs/sit" and logs["awslogs-stream-prefix"] == "alpha"
+    assert logs["awslogs-group"] == "/ecs/sit/alpha" and logs["awslogs-stream-prefix"] == "alpha"
     # a second registration only when the content differs
     res = resources["infra/task-definition"]
     res.update(res.desired())

@@ -14,6 +14,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from wpfleet import naming
+from wpfleet.aws.errors import AwsNotFound
 from wpfleet.aws.session import AwsSession
 from wpfleet.backends.aws import (
     cloudwatch,
@@ -34,6 +36,7 @@ from wpfleet.backends.aws.resources.database import Database
 from wpfleet.backends.aws.resources.database_user import DbUser
 from wpfleet.backends.aws.resources.dns_record import DnsRecord
 from wpfleet.backends.aws.resources.listener_rule import ListenerRule
+from wpfleet.backends.aws.resources.log_group import LogGroup
 from wpfleet.backends.aws.resources.roles import ExecRole, SharedSecretsPolicy, TaskRole
 from wpfleet.backends.aws.resources.secret import AdminSecret, DbSecret
 from wpfleet.backends.aws.resources.service import Service
@@ -58,7 +61,7 @@ from wpfleet.checks.base import Check
 from wpfleet.config.load import LoadedFleet
 from wpfleet.config.models import AwsSettings, Environment
 from wpfleet.engine.resource import Resource
-from wpfleet.errors import ConfigError, ConfigProblem, ValidationError
+from wpfleet.errors import ConfigError, ConfigProblem, NotFoundError, ValidationError
 from wpfleet.state.base import StateStore
 
 #: how long a passed preflight of an unchanged ``aws:`` block is trusted
@@ -201,13 +204,20 @@ class AwsBackend(Backend):
     def logs(
         self, ctx: TenantContext, since: float, pattern: str | None, cursor: Any = None
     ) -> tuple[list[LogLine], Any]:
-        """CloudWatch Logs: the environment's group, the tenant's streams."""
+        """CloudWatch Logs: the tenant's own group ``/ecs/{env}/{tenant}``."""
         from wpfleet.backends.aws.logs import Cursor, read_events
-        from wpfleet.naming import log_group
 
         start = cursor if isinstance(cursor, Cursor) else Cursor(int(since * 1000), frozenset())
-        prefix = f"{ctx.names.log_stream_prefix}/"
-        return read_events(self.aws, log_group(self.env.name), prefix, pattern, start)
+        prefix, group = f"{ctx.names.log_stream_prefix}/", ctx.names.log_group
+        try:
+            return read_events(self.aws, group, prefix, pattern, start)
+        except AwsNotFound:
+            raise NotFoundError(
+                f"{ctx.tenant.id} in {self.env.name}: log group {group} does not exist",
+                hint=f"deploy the tenant (`wpfleet deploy {ctx.tenant.id} --env "
+                f"{self.env.name}`): it creates the group; before per-tenant groups a "
+                f"tenant logged to {naming.log_group(self.env.name)}",
+            ) from None
 
     def platform_down(self) -> PlatformStatus:
         raise NotImplementedError(
@@ -223,6 +233,7 @@ class AwsBackend(Backend):
             out += [ExecRole(t), AccessPoint(t), TaskRole(t)]
         else:
             out += [SharedSecretsPolicy(t), AccessPoint(t)]
+        out.append(LogGroup(t))
         out += [TaskDefinition(t), TargetGroup(t), ListenerRule(t), Service(t), WordPressInstall(t)]
         out.append(Alarms(t))
         if self.settings.hosted_zone_id:

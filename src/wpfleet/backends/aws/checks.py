@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from wpfleet.aws.errors import AwsNotFound
 from wpfleet.backends.aws import ecs, elbv2, logs, secretsmanager
 from wpfleet.backends.aws.resources.wordpress_install import site
 from wpfleet.backends.aws.tenant import TenantAws
@@ -96,14 +97,17 @@ class LogsCheck(AwsCheck):
     description = "no Fatal / SQLSTATE in the tenant's logs since the deploy started"
 
     def ask(self) -> CheckResult:
-        group = f"/ecs/{self.t.env}"
+        group = self.t.names.log_group
         start_ms = int(self.t.ctx.started_at * 1000)
         hits: list[str] = []
         complete = True
         for term in ERROR_TERMS:  # one call per term: moto honours a single term only
-            search = logs.filter_log_events(
-                self.t.aws, group, f"{self.t.names.log_stream_prefix}/", term, start_ms
-            )
+            try:
+                search = logs.filter_log_events(
+                    self.t.aws, group, f"{self.t.names.log_stream_prefix}/", term, start_ms
+                )
+            except AwsNotFound:
+                return self.result(False, f"log group {group} is missing (a deploy creates it)")
             hits += [str(e.get("message", ""))[:200] for e in search.events]
             complete = complete and search.complete
         if hits:

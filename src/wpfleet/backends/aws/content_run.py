@@ -110,9 +110,10 @@ def task_definition(t: TenantAws, bucket: str, access_point_id: str) -> dict[str
                 "logConfiguration": {
                     "logDriver": "awslogs",
                     "options": {
-                        "awslogs-group": f"/ecs/{t.env}",
+                        # the tenant's own group: its execution role may write only there
+                        "awslogs-group": names.log_group,
                         "awslogs-region": t.aws.region,
-                        "awslogs-stream-prefix": f"content-{t.tenant}",
+                        "awslogs-stream-prefix": "content",
                     },
                 },
             }
@@ -247,7 +248,8 @@ def wait_for(t: TenantAws, task_arn: str, action: str) -> dict[str, Any]:
     raise BackendError(
         f"content {action} task of {t.tenant} in {t.env} failed: exit code {code}"
         + (f", {why}" if why else ""),
-        hint=f"read the log group /ecs/{t.env}, stream prefix content-{t.tenant}",
+        hint=f"read the log group {t.names.log_group}, stream prefix content "
+        f"(`wpfleet logs {t.tenant} --env {t.env}`)",
         code="ContentTaskFailed",
     )
 

@@ -182,11 +182,24 @@ def _not_starting(svc: dict[str, Any], reasons: list[str], deploy: str) -> Diagn
 
 
 def _log_causes(t: TenantAws, deploy: str) -> list[Diagnosis]:
+    group = t.names.log_group
+    if not logs.log_group_exists(t.aws, group):
+        return [
+            Diagnosis(
+                "tasks not starting",
+                f"the tenant's log group {group} is missing: ECS cannot start a task whose "
+                "awslogs group does not exist, and there are no logs to read (a tenant "
+                f"deployed before per-tenant groups logs to {log_group(t.env)} until its "
+                "next deploy)",
+                "deploy the tenant: it creates the group (and moves the task definition to it)",
+                deploy,
+            )
+        ]
     start = int((time.time() - LOG_WINDOW) * 1000)
     prefix = f"{t.names.log_stream_prefix}/"
     out = []
     for term, cause, fix in LOG_CAUSES:
-        found = logs.filter_log_events(t.aws, log_group(t.env), prefix, term, start, limit=1)
+        found = logs.filter_log_events(t.aws, group, prefix, term, start, limit=1)
         if found.events:
             line = str(found.events[0].get("message", ""))[:200]
             command = deploy if term in ("[1049]", "[1045]") else ""

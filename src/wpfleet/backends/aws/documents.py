@@ -29,6 +29,7 @@ def sections(t: TenantAws) -> dict[str, Any]:
             "target_group": names.target_group,
             "alb_listener_rule_priority": priorities.rule_priority(rule) if rule else None,
             "iam_mode": s.iam_mode,
+            "log_group": names.log_group,
         },
         "database": {
             "name": names.database,

@@ -1,4 +1,4 @@
-"""CloudWatch Logs: the environment's log group and error searches."""
+"""CloudWatch Logs: log groups (the environment's, each tenant's) and error searches."""
 
 from __future__ import annotations
 
@@ -10,8 +10,33 @@ from wpfleet.context import LogLine
 
 
 def log_group_exists(aws: AwsSession, name: str) -> bool:
+    return describe_log_group(aws, name) is not None
+
+
+def describe_log_group(aws: AwsSession, name: str) -> dict[str, Any] | None:
+    """The group called exactly ``name``. A prefix lists names in order, so the exact
+    one is on the first page (``/ecs/sit`` sorts before ``/ecs/sit/alpha``)."""
     resp = aws.call("logs", "describe_log_groups", logGroupNamePrefix=name)
-    return any(g["logGroupName"] == name for g in resp.get("logGroups", []))
+    found = [g for g in resp.get("logGroups", []) if g["logGroupName"] == name]
+    return found[0] if found else None
+
+
+def group_arn(group: dict[str, Any]) -> str:
+    """The ARN the tagging calls take: ``logGroupArn``, not ``arn`` (which ends ``:*``)."""
+    arn = str(group.get("logGroupArn") or group["arn"])
+    return arn[:-2] if arn.endswith(":*") else arn
+
+
+def list_tags(aws: AwsSession, arn: str) -> dict[str, str]:
+    return dict(aws.call("logs", "list_tags_for_resource", resourceArn=arn).get("tags", {}))
+
+
+def tag_resource(aws: AwsSession, arn: str, tags: dict[str, str]) -> None:
+    aws.call("logs", "tag_resource", resourceArn=arn, tags=tags)
+
+
+def untag_resource(aws: AwsSession, arn: str, keys: list[str]) -> None:
+    aws.call("logs", "untag_resource", resourceArn=arn, tagKeys=keys)
 
 
 #: pages of FilterLogEvents read before giving up (each may be empty; see below)

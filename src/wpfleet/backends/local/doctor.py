@@ -3,6 +3,9 @@
 What is looked at, in the order a request meets it:
 
 - the platform: nginx (connection refused), php-fpm's master (502), MariaDB (500);
+- a php-fpm pool that will not start (``php-fpm -t`` names the pool and the reason):
+  with the master down it is why ``platform up`` fails; with it running, the next
+  reload (any deploy) would be refused;
 - each of the tenant's resources, read and compared with what it should be (the
   planner's own read): a missing vhost answers nginx's default (404), a missing or
   changed pool 502, a missing database or user "Error establishing a database
@@ -56,12 +59,14 @@ def diagnose(t: LocalTenant, resources: list[Resource], basic_auth: bool) -> lis
         )
         if not running
     ]
+    broken = _pools_that_will_not_start(t, up, fpm_down=("php-fpm", "502 Bad Gateway") in down)
     if down:  # nothing below can be read without them
-        return [
+        return broken + [
             Diagnosis(symptom, f"{name} is not running", "start the platform", up)
             for name, symptom in down
+            if not (name == "php-fpm" and broken)
         ]
-    out = _resources(resources, deploy)
+    out = broken + _resources(resources, deploy)
     if t.own_pool and platform.fpm.pool_configured(t.pool_name) and not proc.unix_open(t.socket):
         out.append(
             Diagnosis("502", f"the pool's socket {t.socket} does not accept", "reload", deploy)
@@ -108,4 +113,35 @@ def _log_causes(t: LocalTenant, deploy: str) -> list[Diagnosis]:
                     "500", f"{cause}; the PHP log says: {php[-1].message[:200]}", "deploy", deploy
                 )
             )
+    return out
+
+
+def _pools_that_will_not_start(t: LocalTenant, up: str, *, fpm_down: bool) -> list[Diagnosis]:
+    """``php-fpm -t`` over the files on disk (~30 ms): each pool it refuses, its reason
+    and the tenant whose deploy writes it again."""
+    env, fpm = t.ctx.env.name, t.platform.fpm
+    if not fpm.conf.exists():  # the platform was never up: nothing to test yet
+        return []
+    out = []
+    for pool, error in fpm.config_errors():
+        tenant_pool = pool.startswith(f"{env}-") and pool != t.platform.shared_pool_name
+        owner = pool.removeprefix(f"{env}-") if tenant_pool else ""
+        where = f"pool {pool} ({fpm.pool_file(pool)})" if pool else "php-fpm's config"
+        if fpm_down:
+            cause = f"php-fpm is not running and will not start: {where}: {error}"
+            fix = (
+                f"the file is not what wpfleet wrote: move it aside (mv {fpm.pool_file(pool)} "
+                f"{fpm.pool_file(pool)}.broken), start the platform, then deploy "
+                f"{owner or 'the tenant'} (it writes the pool again)"
+                if pool
+                else "start the platform (it writes php-fpm's config again)"
+            )
+            out.append(Diagnosis("502 Bad Gateway", cause, fix, up))
+            continue
+        cause = (
+            f"{where} will not start: {error}; php-fpm runs its previous config, but its "
+            "next reload (any tenant's deploy) is refused until this is fixed"
+        )
+        command = f"wpfleet deploy {owner} --env {env}" if owner else up
+        out.append(Diagnosis("502", cause, "write the pool again from the fleet file", command))
     return out

@@ -10,6 +10,7 @@ ready and the expected sockets answer.
 from __future__ import annotations
 
 import os
+import re
 import signal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,8 @@ from wpfleet.errors import BackendError
 
 FPM_BINARY = "php-fpm8.2"
 READY_LINE = b"ready to handle connections"
+#: php-fpm's config errors: ``ERROR: [pool dev-kilo] cannot get uid for user 'x'``
+POOL_ERROR = re.compile(r"ERROR: (?:\[pool ([^\]]+)\] )?(.+)")
 SHARED_POOL = "shared"
 DISABLED_FUNCTIONS = (
     "exec",
@@ -187,6 +190,20 @@ class PhpFpm:
                 self._test_or_restore(path, previous)
                 self._reload()
         self.wait_ready([spec.name])
+
+    def config_errors(self) -> list[tuple[str, str]]:
+        """``php-fpm -t`` over the config on disk: (pool, error) for each ``ERROR:
+        [pool NAME] ...`` line (pool "" for an error of no pool); empty when it passes."""
+        argv = [FPM_BINARY, "-t", "--fpm-config", str(self.conf)]
+        if is_root():
+            argv.append("--allow-to-run-as-root")
+        try:
+            proc.run(argv, what="php-fpm -t")
+        except BackendError as exc:
+            found = [(m[1] or "", m[2].strip()) for m in POOL_ERROR.finditer(exc.message)]
+            named = [f for f in found if f[0]]
+            return named or [("", exc.message)]
+        return []
 
     def _test_or_restore(self, path: Path, previous: str | None) -> None:
         """``php-fpm -t`` first (~30 ms): a reload with a bad config would stop the master

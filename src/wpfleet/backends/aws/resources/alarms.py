@@ -9,14 +9,17 @@ Per tenant, each sent to ``aws.alarms.sns_topic_arn`` when the fleet file names 
   are missing and the alarm stays ``INSUFFICIENT_DATA``);
 - **unhealthy hosts**: the target group's ``UnHealthyHostCount`` above 0 for 3 minutes;
 - **target 5xx rate**: ``HTTPCode_Target_5XX_Count / RequestCount`` above 5 % over 5
-  minutes (no requests: no data, treated as not breaching).
+  minutes (no requests: no data, treated as not breaching);
+- **database connection errors**: a metric filter on the tenant's own log group
+  ``/ecs/{env}/{tenant}`` ("Error establishing a database connection", SQLSTATE
+  [HY000] [2002] / [1045] / [1049]) counting into ``wpfleet/{env}-{tenant}-db-connection-
+  errors``, and an alarm at one or more in 5 minutes. A metric filter applies to every
+  stream of its group and takes dimensions only from fields of the events (WordPress's
+  lines name no tenant), hence the group per tenant (``infra/log-group``).
 
-And one for the environment: **database connection errors**, a metric filter on the
-shared log group ``/ecs/{env}`` ("Error establishing a database connection", SQLSTATE
-[HY000] [2002] / [1045] / [1049]) and an alarm on it. CloudWatch metric filters cannot
-select log streams, so that count cannot be split by tenant: it is the environment's,
-made (idempotently) by any tenant's deploy and never removed by a tenant's destroy;
-``wpfleet logs TENANT --grep SQLSTATE`` says whose it is.
+Before per-tenant groups this filter and alarm were the environment's
+(``{env}-db-connection-errors`` on ``/ecs/{env}``); wpfleet no longer makes or reads
+them: delete them by hand once every tenant has been deployed again (README, Alarms).
 
 Alarms are tagged like every other resource; ``put_metric_alarm`` replaces an alarm
 whole, so create and update are the same call and a second deploy is all noops.
@@ -24,6 +27,7 @@ whole, so create and update are the same call and a second deploy is all noops.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from wpfleet.aws.errors import AwsNotFound
@@ -51,19 +55,20 @@ def _stat(namespace: str, metric: str, dims: dict[str, str], stat: str, period: 
 class Alarms(AwsResource):
     id = "infra/alarms"
     phase = Phase.INFRA
-    depends_on = ("infra/service", "infra/target-group")
+    depends_on = ("infra/service", "infra/target-group", "infra/log-group")
     description = "CloudWatch alarms: running < desired, unhealthy hosts, 5xx rate, DB errors"
 
     # --- names ---------------------------------------------------------------------------
     def prefix(self) -> str:
         return f"{self.t.env}-{self.t.tenant}"
 
-    def env_alarm(self) -> str:
-        return f"{self.t.env}-db-connection-errors"
+    def db_errors(self) -> str:
+        """The name of the tenant's metric filter, its metric and its alarm."""
+        return f"{self.prefix()}-db-connection-errors"
 
     @property
     def group(self) -> str:
-        return f"/ecs/{self.t.env}"
+        return self.names.log_group
 
     # --- the definitions -----------------------------------------------------------------
     def definitions(self) -> dict[str, dict[str, Any]]:
@@ -77,12 +82,13 @@ class Alarms(AwsResource):
             f"{self.prefix()}-running-below-desired": _running_below_desired(svc),
             f"{self.prefix()}-unhealthy-hosts": _unhealthy_hosts(alb),
             f"{self.prefix()}-target-5xx-rate": _five_xx_rate(alb),
+            self.db_errors(): self.db_errors_definition(),
         }
 
-    def env_definition(self) -> dict[str, Any]:
+    def db_errors_definition(self) -> dict[str, Any]:
         return {
             "Namespace": NAMESPACE,
-            "MetricName": f"{self.t.env}-db-connection-errors",
+            "MetricName": self.db_errors(),
             "Statistic": "Sum",
             "Period": 300,
             "EvaluationPeriods": 1,
@@ -97,8 +103,7 @@ class Alarms(AwsResource):
 
     # --- Resource ------------------------------------------------------------------------
     def read(self) -> Fact | None:
-        names = [*self.definitions(), self.env_alarm()]
-        found = {a["AlarmName"]: a for a in self._describe(names)}
+        found = {a["AlarmName"]: a for a in self._describe(list(self.definitions()))}
         mine = [n for n in self.definitions() if n in found]
         if not mine:
             return None
@@ -108,7 +113,6 @@ class Alarms(AwsResource):
             "alarms": sorted(mine),
             "actions": sorted(first.get("AlarmActions", [])),
             "db_errors_filter": self._filter_present(),
-            "db_errors_alarm": self.env_alarm() in found,
         }
         return self.fact(state, tags.get("Tags", []))
 
@@ -117,7 +121,6 @@ class Alarms(AwsResource):
             "alarms": sorted(self.definitions()),
             "actions": sorted(self.actions()),
             "db_errors_filter": True,
-            "db_errors_alarm": True,
         }
 
     def create(self) -> None:
@@ -128,29 +131,31 @@ class Alarms(AwsResource):
         back the actions it had (a tenant's alarms never go away on an undo of update)."""
         actions = list(target.get("actions", self.actions()))
         tags = T.as_key_value(self.t.tags(self.prefix()))
-        for name, params in self.definitions().items():
-            self._put(name, params, actions, tags if self.wants_tags(target) else None)
-        self.aws.call(
+        self.aws.call(  # the filter first: the alarm counts what it puts
             "logs",
             "put_metric_filter",
             logGroupName=self.group,
-            filterName=f"{self.t.env}-db-connection-errors",
+            filterName=self.db_errors(),
             filterPattern=DB_ERRORS_PATTERN,
             metricTransformations=[
                 {
-                    "metricName": f"{self.t.env}-db-connection-errors",
+                    "metricName": self.db_errors(),
                     "metricNamespace": NAMESPACE,
                     "metricValue": "1",
                     "defaultValue": 0.0,
                 }
             ],
         )
-        env_tags = T.as_key_value(T.env_tags(self.t.env, self.env_alarm()))
-        self._put(self.env_alarm(), self.env_definition(), self.actions(), env_tags)
+        for name, params in self.definitions().items():
+            self._put(name, params, actions, tags if self.wants_tags(target) else None)
 
     def delete(self) -> None:
-        """The tenant's alarms only; the environment's database alarm stays (see above)."""
+        """The tenant's alarms and its metric filter (the log group may be kept)."""
         self.aws.call("cloudwatch", "delete_alarms", AlarmNames=list(self.definitions()))
+        with contextlib.suppress(AwsNotFound):  # the filter or the whole group is gone
+            self.aws.call(
+                "logs", "delete_metric_filter", logGroupName=self.group, filterName=self.db_errors()
+            )
 
     def ownership_data(self) -> State:
         return {"alarms": sorted(self.definitions())}
@@ -182,12 +187,12 @@ class Alarms(AwsResource):
                 "logs",
                 "describe_metric_filters",
                 logGroupName=self.group,
-                filterNamePrefix=f"{self.t.env}-db-connection-errors",
+                filterNamePrefix=self.db_errors(),
             )
         except AwsNotFound:  # the group itself is missing: no filter
             return False
         return any(
-            f["filterName"] == f"{self.t.env}-db-connection-errors"
+            f["filterName"] == self.db_errors() and f.get("filterPattern") == DB_ERRORS_PATTERN
             for f in resp.get("metricFilters", [])
         )
 

@@ -46,10 +46,10 @@ def exec_policy(t: TenantAws) -> dict[str, Any]:
                 "Resource": "*",
             },
             {
-                "Sid": "WriteLogs",
+                "Sid": "WriteOwnLogsOnly",
                 "Effect": "Allow",
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": t.arn("logs", f"log-group:/ecs/{t.env}:*"),
+                "Resource": t.arn("logs", f"log-group:{t.names.log_group}:*"),
             },
         ],
     }

@@ -68,7 +68,7 @@ def task_spec(t: TenantAws, access_point_id: str) -> dict[str, Any]:
         "logConfiguration": {
             "logDriver": "awslogs",
             "options": {
-                "awslogs-group": f"/ecs/{t.env}",
+                "awslogs-group": names.log_group,
                 "awslogs-region": t.aws.region,
                 "awslogs-stream-prefix": names.log_stream_prefix,
             },
@@ -159,7 +159,7 @@ class TaskDefinition(AwsResource):
             ("infra/access-point", "database/secret", "database/exec-role", "infra/task-role")
             if t.settings.iam_mode == "per-tenant-roles"
             else ("infra/access-point", "database/secret", "database/secrets-policy")
-        )
+        ) + ("infra/log-group",)
 
     def read(self) -> Fact | None:
         found = self.t.task_definition()
