@@ -118,14 +118,16 @@ def test_the_proof_finds_broken_serialized_values_with_php(tenant_db: Make, tmp_
     conn = dev.connect()
     with conn.cursor() as cur:
         cur.execute(
-            "INSERT INTO wp_options VALUES (100, 'broken', %s, 'no'), (101, 'nested', %s, 'no')",
-            ('a:1:{s:5:"short";s:3:"ab";}', 'a:1:{i:0;s:14:"s:5:"abc";x;";}'),
-        )
+            "INSERT INTO wp_options VALUES (100, 'broken', %s, 'no'), (101, 'nested', %s, 'no'),"
+            " (102, %s, %s, 'no')",  # two serialized-looking columns in one row, one broken
+            ('a:1:{s:5:"short";s:3:"ab";}', 'a:1:{i:0;s:14:"s:5:"abc";x;";}', 's:1:"x";',
+             's:2:"x";'),
+        )  # fmt: skip
     conn.close()
     names = {t: t for t in table_state(dev)}
     proof = prove_database(dev, names)
-    assert len(proof.bad_serialized) == 2, proof.bad_serialized
-    assert proof.bad_serialized[0].startswith("wp_options.option_value")
+    assert len(proof.bad_serialized) == 3, proof.bad_serialized
+    assert all(b.startswith("wp_options.option_value value #") for b in proof.bad_serialized)
     assert not proof.ok
 
 

@@ -24,9 +24,10 @@ TEXT_TYPES = (
 )  # fmt: skip
 MAX_LISTED = 50
 
-# Reads "#label" lines and "<length>\n<bytes>\n" records (WPF_SEP=0: no trailing newline);
+# Reads "#label" lines (label k is the k-th, from 0) and "<k>:<length>\n<bytes>\n" records
+# ("<length>\n…": the last label's; WPF_SEP=0: no trailing newline), empty lines skipped;
 # prints how many serialized values it checked, then "label value #n" for each value that
-# does not unserialize (nested strings included).
+# does not unserialize (nested strings included; n counts that label's values).
 PHP_CHECK = r"""
 function wpf_is_ser($d) {
     $d = trim($d);
@@ -54,18 +55,21 @@ function wpf_check($v, &$n) {
     return wpf_check($u, $n);
 }
 $in = fopen('php://stdin', 'rb');
-$n = 0; $i = 0; $bad = []; $label = ''; $sep = getenv('WPF_SEP') !== '0';
+$n = 0; $seen = []; $bad = []; $labels = []; $label = ''; $sep = getenv('WPF_SEP') !== '0';
 while (($h = fgets($in)) !== false) {
-    if ($h[0] === '#') { $label = rtrim(substr($h, 1), "\n"); $i = 0; continue; }
+    if ($h === "\n") continue;  // a row's end
+    if ($h[0] === '#') { $labels[] = $label = rtrim(substr($h, 1), "\n"); continue; }
+    $c = strpos($h, ':');  // "<label number>:<length>", or "<length>" under the last label
+    if ($c !== false) { $label = $labels[(int) substr($h, 0, $c)]; $h = substr($h, $c + 1); }
     $len = (int) $h; $v = '';
     while (strlen($v) < $len) {
         $c = fread($in, $len - strlen($v));
         if ($c === false || $c === '') break;
         $v .= $c;
     }
-    if ($sep) fread($in, 1);  // the client's row end
-    $i++;
-    if (!wpf_check($v, $n)) $bad[] = "$label value #$i";
+    if ($sep) fread($in, 1);  // the record's end
+    $seen[$label] = ($seen[$label] ?? 0) + 1;
+    if (!wpf_check($v, $n)) $bad[] = "$label value #" . $seen[$label];
 }
 echo $n, "\n", implode("\n", $bad), "\n";
 """
@@ -209,18 +213,31 @@ def _serialized(
 
 
 def _values_sql(tables: Mapping[str, str], columns: Mapping[str, list[str]]) -> str:
-    """One SELECT per text column: a ``#label`` row, then ``<length>\n<value>`` rows."""
-    parts = []
+    """The ``#label`` rows (one per text column), then ONE scan per table: each row that
+    holds a serialized-looking value gives ``<label>:<length>\n<value>\n`` for each."""
+    labels: list[str] = []
+    scans: list[str] = []
     for name, cols in columns.items():
+        records, wheres = [], []
         for col in cols:
-            c, label = quote_ident(col), f"#{name}.{col}".replace("'", "")
-            parts.append(f"SELECT '{label}';")
-            parts.append(
-                f"SELECT CONCAT(LENGTH({c}), '\\n', {c}) FROM {quote_ident(tables[name])} "
-                f"WHERE LEFT({c}, 2) IN ('a:', 'O:', 's:', 'C:', 'E:', 'i:', 'b:', 'd:', 'N;') "
-                f"AND RIGHT(TRIM({c}), 1) IN (';', '}}');"
+            c = quote_ident(col)
+            looks = (
+                f"LEFT({c}, 2) IN ('a:', 'O:', 's:', 'C:', 'E:', 'i:', 'b:', 'd:', 'N;') "
+                f"AND RIGHT(TRIM({c}), 1) IN (';', '}}')"
             )
-    return "\n".join(parts) + "\n" if parts else ""
+            records.append(
+                f"IF({looks}, CONCAT('{len(labels)}:', LENGTH({c}), '\\n', {c}, '\\n'), '')"
+            )
+            wheres.append(f"({looks})")
+            labels.append("SELECT '#" + f"{name}.{col}".replace("'", "") + "';")
+        if records:
+            scans.append(
+                f"SELECT CONCAT({', '.join(records)}) FROM {quote_ident(tables[name])} "
+                f"WHERE {' OR '.join(wheres)};"
+            )
+    if not scans:
+        return ""
+    return "\n".join([*labels, *scans]) + "\n"
 
 
 def _judge(

@@ -9,12 +9,12 @@ import hashlib
 import shutil
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from wpfleet.content.dbconn import DbSpec, client_argv, defaults_file, quote_ident
+from wpfleet.content.dbconn import DbSpec, client_argv, defaults_file, quote_ident, widen_pipe
 from wpfleet.content.manifest import (
     DUMP_NAME,
     Manifest,
@@ -60,6 +60,7 @@ def export_database(
     out_dir.mkdir(parents=True, exist_ok=True)
     final, tmp = out_dir / DUMP_NAME, out_dir / f".{DUMP_NAME}.partial"
     args = ["--single-transaction", "--no-tablespaces", "--default-character-set=utf8mb4"]
+    facts = _Background(lambda: _server_facts(spec, None, table_prefix))  # while it dumps
     try:
         with defaults_file(spec) as cnf:
             argv = client_argv(dump_tool(), cnf, *args, *extra_args, spec.database)
@@ -67,7 +68,10 @@ def export_database(
         tmp.replace(final)
     finally:
         tmp.unlink(missing_ok=True)
-    checksums, server, urls = _server_facts(spec, list(rows), table_prefix)
+        facts.thread.join()
+    checksums, server, urls = facts.result()
+    if set(rows) - set(checksums):  # a table created while it dumped
+        checksums, server, urls = _server_facts(spec, list(rows), table_prefix)
     manifest = Manifest(
         database=spec.database,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -105,6 +109,7 @@ def _dump_to(argv: list[str], path: Path) -> tuple[dict[str, int], int, str]:
     counter, size = RowCounter("the dump"), 0
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
+    widen_pipe(proc.stdout)  # the dump tool runs on while a block is counted and gzipped
     errors: list[bytes] = []
     reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()))  # type: ignore[union-attr]
     reader.start()
@@ -127,13 +132,39 @@ def _dump_to(argv: list[str], path: Path) -> tuple[dict[str, int], int, str]:
     return counter.finish(), size, hashing.sha.hexdigest()
 
 
+class _Background:
+    """``fn()`` in a thread; :meth:`result` waits for it (and raises what it raised)."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
+        self.thread.start()
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        try:
+            self.value = fn()
+        except BaseException as exc:  # handed to the caller by result()
+            self.error = exc
+
+    def result(self) -> Any:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
 def _server_facts(
-    spec: DbSpec, tables: list[str], prefix: str
+    spec: DbSpec, tables: list[str] | None, prefix: str
 ) -> tuple[dict[str, int], str, dict[str, str]]:
-    """(CHECKSUM TABLE per table, server version, home/siteurl)."""
+    """(CHECKSUM TABLE per table, server version, home/siteurl); ``tables`` None: every
+    base table of the database."""
     conn = spec.connect()
     try:
         with conn.cursor() as cur:
+            if tables is None:
+                cur.execute("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'")
+                tables = [str(r[0]) for r in cur.fetchall()]
             checksums: dict[str, int] = {}
             if tables:
                 cur.execute("CHECKSUM TABLE " + ", ".join(quote_ident(t) for t in tables))
