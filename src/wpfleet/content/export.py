@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import queue
 import shutil
 import subprocess
 import threading
@@ -60,7 +61,8 @@ def export_database(
     out_dir.mkdir(parents=True, exist_ok=True)
     final, tmp = out_dir / DUMP_NAME, out_dir / f".{DUMP_NAME}.partial"
     args = ["--single-transaction", "--no-tablespaces", "--default-character-set=utf8mb4"]
-    facts = _Background(lambda: _server_facts(spec, None, table_prefix))  # while it dumps
+    # the server's facts and php-cli's version while it dumps
+    facts = _Background(lambda: (_server_facts(spec, None, table_prefix), php_version()))
     try:
         with defaults_file(spec) as cnf:
             argv = client_argv(dump_tool(), cnf, *args, *extra_args, spec.database)
@@ -69,7 +71,7 @@ def export_database(
     finally:
         tmp.unlink(missing_ok=True)
         facts.thread.join()
-    checksums, server, urls = facts.result()
+    (checksums, server, urls), php = facts.result()
     if set(rows) - set(checksums):  # a table created while it dumped
         checksums, server, urls = _server_facts(spec, list(rows), table_prefix)
     manifest = Manifest(
@@ -82,7 +84,7 @@ def export_database(
         source_urls=urls,
         versions={
             "wordpress": wordpress_version(wp_root),
-            "php": php_version(),
+            "php": php,
             "db_server": server,
         },
     )
@@ -118,10 +120,19 @@ def _dump_to(argv: list[str], path: Path) -> tuple[dict[str, int], int, str]:
         with gzip.GzipFile(
             filename=DUMP_NAME[:-3], mode="wb", fileobj=hashing, compresslevel=GZIP_LEVEL
         ) as gz:
-            for line in coalesce(proc.stdout):
-                size += len(line)
-                counter.feed(line)
-                gz.write(line)
+            # gzip and sha256 release the GIL: they run in a thread beside the counting
+            blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
+            writer = _Background(lambda: _write_all(blocks, gz))
+            try:
+                for line in coalesce(proc.stdout):
+                    size += len(line)
+                    counter.feed(line)
+                    blocks.put(line)
+                    if writer.error is not None:
+                        break
+            finally:
+                blocks.put(None)
+                writer.result()
     code = proc.wait()
     reader.join()
     if code != 0:
@@ -130,6 +141,18 @@ def _dump_to(argv: list[str], path: Path) -> tuple[dict[str, int], int, str]:
             f"{argv[0]} failed ({code}): {message}", hint="is the database reachable?"
         )
     return counter.finish(), size, hashing.sha.hexdigest()
+
+
+def _write_all(blocks: queue.Queue[bytes | None], out: gzip.GzipFile) -> None:
+    """Write ``blocks`` to ``out`` until None; after a failure, drain (so that the
+    producer never blocks) and re-raise."""
+    try:
+        while (block := blocks.get()) is not None:
+            out.write(block)
+    except BaseException:
+        while blocks.get() is not None:
+            pass
+        raise
 
 
 class _Background:
