@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from tests.content.conftest import load_plain, table_state
 from wpfleet.content.dbconn import DbSpec
 from wpfleet.content.dbproof import prove_database
 from wpfleet.content.dumpcheck import DumpRefusedError
-from wpfleet.content.export import export_database
+from wpfleet.content.export import ExportError, export_database
 from wpfleet.content.importer import SHADOW, import_database
 from wpfleet.content.manifest import DUMP_NAME, Manifest
 from wpfleet.content.searchreplace import search_replace
@@ -35,6 +36,19 @@ def site(make: Make, name: str, tmp: Path, size: int = 100_000) -> DbSpec:
     generate(dump, size, line_bytes=20_000)
     load_plain(spec, dump)
     return spec
+
+
+def test_a_failed_dump_leaves_no_dump_and_says_why(tenant_db: Make, tmp_path: Path) -> None:
+    """The dump tool fails (a database the user may not read): ExportError, no file under
+    the final name, and the writer and facts threads are gone (nothing left running)."""
+    dev = site(tenant_db, "dev", tmp_path)
+    other = DbSpec(dev.host, dev.port, dev.user, dev.password, "mysql")
+    before = threading.active_count()
+    with pytest.raises(ExportError, match="failed"):
+        export_database(other, tmp_path / "out")
+    assert not (tmp_path / "out" / DUMP_NAME).exists()
+    assert list((tmp_path / "out").iterdir()) == []
+    assert threading.active_count() == before
 
 
 def test_export_writes_a_gzip_dump_and_a_true_manifest(tenant_db: Make, tmp_path: Path) -> None:
