@@ -1,21 +1,19 @@
 """The fast path of search-replace: most of a dump holds no OLD text, so skip it at the
 speed of a byte search and touch only the string literals that contain one.
 
-Measured first (benchmarks/searchreplace.py, pyinstrument): the reference path tokenizes
-every statement with a regex and calls back per value, about 3 to 4 MB/s. Here a statement
-is walked literal by literal with ``bytes.find`` (memchr speed), which is all that is
-needed to count its rows; a literal is unescaped, replaced and re-escaped only when its
-raw bytes contain the SQL-escaped form of a needle. The bytes written are the reference
-path's (:meth:`wpfleet.content.sqldump.DumpSchema.insert` with the same
+:func:`fast_insert` first cuts the statement with :mod:`wpfleet.content.fastscan`
+(C-level calls only: rows from the skeleton, pairs replaced over the whole statement when
+that is provably exact). What the scan cannot vouch for is walked literal by literal
+with ``bytes.find`` (memchr speed); a literal is unescaped, replaced and re-escaped only
+when its raw bytes contain the SQL-escaped form of a needle, and replaced in its escaped
+bytes only when the statement's escapes are all mysqldump's. The bytes written are the
+reference path's (:meth:`wpfleet.content.sqldump.DumpSchema.insert` with the same
 :class:`~wpfleet.content.searchreplace.Replacer`), which the tests check on every dump.
 
 :func:`fast_insert` returns None whenever the statement is not in the plain mysqldump
 shape this relies on (double-quoted strings, ``''`` escapes next to a needle, hex
 literals holding a needle, row counts it cannot be sure of), or a value needs reporting;
 the caller then takes the reference path for that statement.
-
-Assumption, stated: escapes are mysqldump's (``\\0 \\n \\r \\Z \\\\ \\' \\"``). A needle
-spelled with other escapes (``\\/``) is not seen here; the proof that follows finds it.
 """
 
 from __future__ import annotations

@@ -3,24 +3,26 @@
 Measured first (benchmarks/searchreplace.py, cProfile on the 100 MB generated dump): the
 walk of :mod:`wpfleet.content.fastpath` spent most of its time in a Python loop that
 visits every string literal of every statement (about a million ``bytes.find`` calls and
-a Python call per changed literal), a few MB/s below go-search-replace 0.0.7.
+a Python call per changed literal).
 
 Here no Python code runs per literal, except for the few literals that may be serialized
-and hold a needle:
+and hold a needle, and where a quote is escaped:
 
-* :func:`neutral` blanks the two escapes that can hide a quote (``\\\\`` and ``\\'``)
-  with NUL bytes, keeping every offset. What is left of ``'`` are the literals' quotes
-  (and ``''`` escapes, which show as two literals side by side), so ``split(b"'")`` cuts
-  the statement into text outside literals (even pieces) and literal bodies (odd ones).
+* :func:`cut` splits the statement at every ``'`` and glues back the pieces cut at an
+  escaped quote (one after an odd run of backslashes). Even pieces are the text outside
+  literals, odd ones the literal bodies (a ``''`` escape shows as two literals side by
+  side, which the bulk replace refuses).
 * Rows are the ``(`` in the outside text, counted on the joined skeleton.
 * A statement with no needle is done there. One with needles gets ``bytes.replace`` of
   each SQL-escaped pair over the whole statement, when that is provably the reference
-  path's answer: no needle outside literals, escapes as mysqldump writes them, no match
-  that could start inside an escape, no needle or replacement holding a quote. Literals
-  that may be serialized and hold a needle are cut out and replaced value by value
-  through the :class:`~wpfleet.content.searchreplace.Replacer`, as the reference does.
-* Which literals changed (for the report's ``values_changed`` and ``rows_changed``) is a
-  ``map`` comparing the literals before and after.
+  path's answer: no needle outside literals, escapes exactly as mysqldump writes them
+  (:attr:`Scan.canonical`), no match that could start inside an escape, no needle or
+  replacement holding a quote. Literals that may be serialized and hold a needle are cut
+  out and replaced value by value through the
+  :class:`~wpfleet.content.searchreplace.Replacer`, as the reference does.
+* Which literals changed (the report's ``values_changed``; rows from the skeleton) is
+  known from the literals that held a needle when none is left; otherwise a ``map``
+  compares the literals before and after.
 
 Anything else returns None and the caller takes the walk (or the reference path).
 """
