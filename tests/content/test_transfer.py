@@ -24,7 +24,7 @@ from wpfleet.content.importer import SHADOW, import_database
 from wpfleet.content.manifest import DUMP_NAME, Manifest
 from wpfleet.content.searchreplace import search_replace
 from wpfleet.content.urlpairs import url_pairs
-from wpfleet.errors import VerifyFailedError
+from wpfleet.errors import BackendError, VerifyFailedError
 
 Make = Callable[[str], DbSpec]
 SIT = "goldencrust.wpsit.kimmyai.io"
@@ -143,6 +143,14 @@ def test_the_proof_finds_broken_serialized_values_with_php(tenant_db: Make, tmp_
     assert len(proof.bad_serialized) == 3, proof.bad_serialized
     assert all(b.startswith("wp_options.option_value value #") for b in proof.bad_serialized)
     assert not proof.ok
+
+
+def test_a_proof_whose_php_check_cannot_run_raises(tenant_db: Make, tmp_path: Path) -> None:
+    """The PHP check runs in a thread beside the counts: its failure still reaches the
+    caller (here php-cli is "false", which exits 1 without a word)."""
+    dev = site(tenant_db, "dev", tmp_path)
+    with pytest.raises(BackendError, match="could not run"):
+        prove_database(dev, {t: t for t in table_state(dev)}, php="false")
 
 
 KILLER = """

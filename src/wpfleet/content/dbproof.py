@@ -10,6 +10,7 @@ prefixed, so a million values cost one PHP start-up.
 from __future__ import annotations
 
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,6 +86,7 @@ class DbProof:
     leftovers: dict[str, int] = field(default_factory=dict)  # "table.column (form)" → rows
     urls: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    check_error: BaseException | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -106,13 +108,22 @@ def prove_database(
     conn = spec.connect()
     try:
         with conn.cursor() as cur:
-            for name, physical in tables.items():
-                cur.execute(f"SELECT COUNT(*) FROM {quote_ident(physical)}")
-                proof.rows[name] = int(cur.fetchone()[0])
             columns = _text_columns(cur, spec.database, tables)
-            _leftovers(cur, proof, tables, columns, old_hosts)
-            _urls(cur, proof, tables.get(table_prefix + "options"))
-        _serialized(spec, proof, tables, columns, php)
+            # the PHP check (its own client and php-cli) runs while the counts are taken
+            php_check = threading.Thread(
+                target=_serialized, args=(spec, proof, tables, columns, php), daemon=True
+            )
+            php_check.start()
+            try:
+                for name, physical in tables.items():
+                    cur.execute(f"SELECT COUNT(*) FROM {quote_ident(physical)}")
+                    proof.rows[name] = int(cur.fetchone()[0])
+                _leftovers(cur, proof, tables, columns, old_hosts)
+                _urls(cur, proof, tables.get(table_prefix + "options"))
+            finally:
+                php_check.join()
+        if proof.check_error is not None:
+            raise proof.check_error
     finally:
         conn.close()
     _judge(proof, expected_rows, old_hosts, expected_url)
@@ -182,7 +193,21 @@ def _serialized(
     php: str,
 ) -> None:
     """Every serialized-looking value, from the ``mariadb`` client straight into ONE php
-    process (a pipe between two C programs: no Python per value); record the broken."""
+    process (a pipe between two C programs: no Python per value); record the broken.
+    Runs in a thread: what it raises is kept in ``proof.check_error`` for the caller."""
+    try:
+        _serialized_check(spec, proof, tables, columns, php)
+    except BaseException as exc:  # re-raised by prove_database
+        proof.check_error = exc
+
+
+def _serialized_check(
+    spec: DbSpec,
+    proof: DbProof,
+    tables: Mapping[str, str],
+    columns: Mapping[str, list[str]],
+    php: str,
+) -> None:
     sql = _values_sql(tables, columns)
     if not sql:
         return
