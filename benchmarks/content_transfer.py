@@ -63,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         generate(seed, args.size_mb * 1_000_000, host=HOST)
         with defaults_file(src) as cnf, open(seed, "rb") as f:
             subprocess.run(client_argv("mariadb", cnf, src.database), stdin=f, check=True)
+        load_at_start = os.getloadavg()
         plain_s = plain_copy(src, plain)
         started = time.perf_counter()
         manifest = export_database(src, work / "export")
@@ -71,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         total_s = time.perf_counter() - started
         save("content_transfer", {
             "dump_sql_bytes": manifest.sql_bytes,
+            "load_average_at_start": load_at_start,
             "load_average_at_end": os.getloadavg(),
             "dump_gzip_bytes": manifest.dump_bytes,
             "rows": manifest.rows,

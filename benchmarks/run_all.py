@@ -15,6 +15,7 @@ for name in (
     "aws_api_calls",
     "searchreplace",
     "content_transfer",
+    "promote_local",
 ):
     print(f"== {name}", flush=True)
     sys.argv = [name]

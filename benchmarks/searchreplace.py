@@ -10,6 +10,19 @@
 go-search-replace 0.0.5 comes from the npm package @automattic/vip-search-replace@1.0.5
 (bin/go-search-replace-test), installed into benchmarks/.work/npm (not committed).
 
+go-search-replace 0.0.7 joins the run when ``GO_SEARCH_REPLACE_BIN`` names its binary.
+npm has no 0.0.7 that works offline; it was built from source for the committed results:
+
+    fetch/clone https://github.com/Automattic/go-search-replace, git checkout 0.0.7
+    apt-get install -y golang-go      # Debian 12's Go 1.19: for this benchmark only
+    sed -i 's/^go 1.23.2$/go 1.19/' go.mod  # 1.19 rejects the 3-part version; no deps
+    GOPROXY=off go build -o go-search-replace-0.0.7 .
+    GO_SEARCH_REPLACE_BIN=$PWD/go-search-replace-0.0.7 python -m benchmarks.searchreplace
+
+Each figure is the wall time of one run (wpfleet in this process, as the CLI runs it);
+CPU seconds (user+sys, all threads) are recorded beside it, since the machine is shared
+and go-search-replace uses more than one core.
+
 Run: python -m benchmarks.searchreplace [--size-mb 100]
 """
 
@@ -23,6 +36,7 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import save
 from benchmarks.wpdump import HOST, generate
@@ -56,6 +70,13 @@ def go_binary() -> Path | None:
     return binary if binary.exists() else None
 
 
+def go_version(binary: Path) -> str:
+    """ "0.0.7" from ``go-search-replace --version`` (its own words)."""
+    out = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=False)
+    words = (out.stdout or out.stderr).split()
+    return words[-1] if words else binary.name
+
+
 def dump(name: str, size: int, host: str, newline: bool = True, rows: bool = False) -> Path:
     """A cached generated dump; ``rows``: in mariadb-dump 10.11's one-row-per-line shape."""
     path = WORK / f"{name}-{size}-{host}-{int(newline)}{'-rows' if rows else ''}.sql"
@@ -77,22 +98,39 @@ def sha(path: Path) -> str:
     return h.hexdigest()
 
 
-def run_wpfleet(src: Path, dst: Path, pairs: Pairs) -> float:
-    started = time.perf_counter()
+Timing = tuple[float, float]  # wall seconds, CPU seconds
+Tool = Callable[[Path, Path, Pairs], Timing]
+
+
+def run_wpfleet(src: Path, dst: Path, pairs: Pairs) -> Timing:
+    before, started = os.times(), time.perf_counter()
     with open(src, "rb") as i, open(dst, "wb") as o:
         search_replace(i, o, pairs)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _cpu(before, os.times())
 
 
-def run_go(binary: Path) -> Callable[[Path, Path, Pairs], float]:
-    def run(src: Path, dst: Path, pairs: Pairs) -> float:
-        argv = [str(binary)] + [s for pair in pairs for s in pair]
-        started = time.perf_counter()
+def run_go(binary: Path) -> Tool:
+    def run(src: Path, dst: Path, pairs: Pairs) -> Timing:
         with open(src, "rb") as i, open(dst, "wb") as o:
-            subprocess.run(argv, stdin=i, stdout=o, check=True)
-        return time.perf_counter() - started
+            return _timed([str(binary), *_flat(pairs)], stdin=i, stdout=o)
 
     return run
+
+
+def _flat(pairs: Pairs) -> list[str]:
+    return [s for pair in pairs for s in pair]
+
+
+def _timed(argv: list[str], **kwargs: Any) -> Timing:
+    before, started = os.times(), time.perf_counter()
+    subprocess.run(argv, check=True, **kwargs)
+    return time.perf_counter() - started, _cpu(before, os.times())
+
+
+def _cpu(before: Any, after: Any) -> float:
+    """User + system seconds of this process and its children between two os.times()."""
+    fields = ("user", "system", "children_user", "children_system")
+    return sum(getattr(after, f) - getattr(before, f) for f in fields)
 
 
 def php_proof(path: Path) -> dict[str, object]:
@@ -133,7 +171,7 @@ def old_left(path: Path, old: str) -> int:
 
 
 def compare(
-    tools: dict[str, Callable[[Path, Path, Pairs], float]],
+    tools: dict[str, Tool],
     src: Path,
     expected: Path | None,
     pairs: Pairs,
@@ -145,7 +183,7 @@ def compare(
     out: dict[str, object] = {}
     for name, tool in tools.items():
         dst = WORK / f"out-{name}.sql"
-        seconds = tool(src, dst, pairs)
+        seconds, cpu = tool(src, dst, pairs)
         digest = sha(dst)
         if digest not in proof_cache:
             proof_cache[digest] = php_proof(dst)
@@ -153,6 +191,8 @@ def compare(
         out[name] = {
             "seconds": round(seconds, 3),
             "mb_per_s": round(size / seconds / 1e6, 1),
+            "cpu_seconds": round(cpu, 3),
+            "mb_per_cpu_s": round(size / cpu / 1e6, 1),
             "identical_to_expected": None if want is None else digest == want,
             "php_proof_ok": proof["serialized_broken"] == 0,
             **proof,
@@ -162,7 +202,7 @@ def compare(
     return out
 
 
-def correctness_set(tools: dict[str, Callable[[Path, Path, Pairs], float]]) -> dict[str, object]:
+def correctness_set(tools: dict[str, Tool]) -> dict[str, object]:
     """Small dumps with the inputs go-search-replace is known to get wrong."""
     small = 1_000_000
     cases: dict[str, tuple[Path, Path | None, Pairs]] = {
@@ -185,10 +225,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mb", type=int, default=100)
     args = parser.parse_args(argv)
-    tools: dict[str, Callable[[Path, Path, Pairs], float]] = {"wpfleet": run_wpfleet}
+    tools: dict[str, Tool] = {"wpfleet": run_wpfleet}
     binary = go_binary()
     if binary is not None:
         tools["go-search-replace 0.0.5"] = run_go(binary)
+    newer = os.environ.get("GO_SEARCH_REPLACE_BIN")
+    if newer:
+        tools[f"go-search-replace {go_version(Path(newer))}"] = run_go(Path(newer))
+    load_at_start = os.getloadavg()
     size = args.size_mb * 1_000_000
     results: dict[str, object] = {}
     for shape, rows in (("extended INSERT lines", False), ("one row per line", True)):
@@ -198,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             results[f"{label}, {shape}"] = compare(tools, src, expected, pairs, cache)
     save("searchreplace", {
         "dump_bytes": dump("big", size, HOST).stat().st_size,
+        "load_average_at_start": load_at_start,
         "load_average_at_end": os.getloadavg(),
         "target": "at least go-search-replace 0.0.7's ~180 (1 pair) / ~140 (3 pairs) MB/s",
         "results": results,

@@ -10,6 +10,7 @@ from benchmarks.wpdump import HOST, generate
 
 from tests.content.test_searchreplace import make_dump
 from wpfleet.content.rowcount import RowCounter
+from wpfleet.content.rowlines import coalesce
 from wpfleet.content.searchreplace import search_replace
 from wpfleet.content.urlpairs import url_pairs
 
@@ -104,3 +105,23 @@ def test_row_counter_agrees_with_the_reference_on_odd_shapes(dump: bytes) -> Non
         counter.feed(line)
     report = search_replace(io.BytesIO(data), None, [(HOST, NEW)], dry_run=True, fast=False)
     assert counter.finish() == {t: c.rows for t, c in report.tables.items()}
+
+
+@pytest.mark.parametrize("limit", [64, 1000, 1 << 20])
+def test_coalesce_reads_files_in_blocks_with_the_line_by_line_invariant(
+    generated: bytes, limit: int
+) -> None:
+    """Blocks read from a file keep every byte, and a block is whole row lines: each
+    starts with "(" and all but its last end with "),"; other lines come one by one."""
+    odd = b"".join(ODD) + b"INSERT INTO `t` VALUES\n(1,'a'),\n(2,'b') ;\n(3,'not rows')"
+    for dump in (generated, row_per_line(generated), odd, odd.rstrip(b")'")):
+        items = list(coalesce(io.BytesIO(dump), limit))
+        assert b"".join(items) == dump
+        assert b"".join(coalesce(iter(io.BytesIO(dump).readlines()), limit)) == dump
+        for item in items:
+            lines = item.splitlines(keepends=True)
+            if item[:1] != b"(":
+                assert len(lines) == 1
+                continue
+            assert all(x[:1] == b"(" for x in lines)
+            assert all(x.endswith(b"),\n") for x in lines[:-1])

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,12 +19,12 @@ from tests.content.conftest import load_plain, table_state
 from wpfleet.content.dbconn import DbSpec
 from wpfleet.content.dbproof import prove_database
 from wpfleet.content.dumpcheck import DumpRefusedError
-from wpfleet.content.export import export_database
+from wpfleet.content.export import ExportError, export_database
 from wpfleet.content.importer import SHADOW, import_database
 from wpfleet.content.manifest import DUMP_NAME, Manifest
 from wpfleet.content.searchreplace import search_replace
 from wpfleet.content.urlpairs import url_pairs
-from wpfleet.errors import VerifyFailedError
+from wpfleet.errors import BackendError, VerifyFailedError
 
 Make = Callable[[str], DbSpec]
 SIT = "goldencrust.wpsit.kimmyai.io"
@@ -35,6 +36,19 @@ def site(make: Make, name: str, tmp: Path, size: int = 100_000) -> DbSpec:
     generate(dump, size, line_bytes=20_000)
     load_plain(spec, dump)
     return spec
+
+
+def test_a_failed_dump_leaves_no_dump_and_says_why(tenant_db: Make, tmp_path: Path) -> None:
+    """The dump tool fails (a database the user may not read): ExportError, no file under
+    the final name, and the writer and facts threads are gone (nothing left running)."""
+    dev = site(tenant_db, "dev", tmp_path)
+    other = DbSpec(dev.host, dev.port, dev.user, dev.password, "mysql")
+    before = threading.active_count()
+    with pytest.raises(ExportError, match="failed"):
+        export_database(other, tmp_path / "out")
+    assert not (tmp_path / "out" / DUMP_NAME).exists()
+    assert list((tmp_path / "out").iterdir()) == []
+    assert threading.active_count() == before
 
 
 def test_export_writes_a_gzip_dump_and_a_true_manifest(tenant_db: Make, tmp_path: Path) -> None:
@@ -118,15 +132,25 @@ def test_the_proof_finds_broken_serialized_values_with_php(tenant_db: Make, tmp_
     conn = dev.connect()
     with conn.cursor() as cur:
         cur.execute(
-            "INSERT INTO wp_options VALUES (100, 'broken', %s, 'no'), (101, 'nested', %s, 'no')",
-            ('a:1:{s:5:"short";s:3:"ab";}', 'a:1:{i:0;s:14:"s:5:"abc";x;";}'),
-        )
+            "INSERT INTO wp_options VALUES (100, 'broken', %s, 'no'), (101, 'nested', %s, 'no'),"
+            " (102, %s, %s, 'no')",  # two serialized-looking columns in one row, one broken
+            ('a:1:{s:5:"short";s:3:"ab";}', 'a:1:{i:0;s:14:"s:5:"abc";x;";}', 's:1:"x";',
+             's:2:"x";'),
+        )  # fmt: skip
     conn.close()
     names = {t: t for t in table_state(dev)}
     proof = prove_database(dev, names)
-    assert len(proof.bad_serialized) == 2, proof.bad_serialized
-    assert proof.bad_serialized[0].startswith("wp_options.option_value")
+    assert len(proof.bad_serialized) == 3, proof.bad_serialized
+    assert all(b.startswith("wp_options.option_value value #") for b in proof.bad_serialized)
     assert not proof.ok
+
+
+def test_a_proof_whose_php_check_cannot_run_raises(tenant_db: Make, tmp_path: Path) -> None:
+    """The PHP check runs in a thread beside the counts: its failure still reaches the
+    caller (here php-cli is "false", which exits 1 without a word)."""
+    dev = site(tenant_db, "dev", tmp_path)
+    with pytest.raises(BackendError, match="could not run"):
+        prove_database(dev, {t: t for t in table_state(dev)}, php="false")
 
 
 KILLER = """

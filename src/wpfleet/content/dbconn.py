@@ -4,14 +4,15 @@ argv, where ``ps`` shows it to every user), and a PyMySQL connection for queries
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from wpfleet.errors import UsageError
 
@@ -98,3 +99,11 @@ def server_version(spec: DbSpec) -> str:
 def is_mysql(version: str) -> bool:
     """True for MySQL (and RDS MySQL) servers, which reject MariaDB's sandbox line."""
     return "mariadb" not in version.lower()
+
+
+def widen_pipe(pipe: IO[bytes], size: int = 1 << 20) -> None:
+    """Let a pipe hold ``size`` bytes (Linux; 64 KiB by default), so that the programs at
+    its two ends work at the same time instead of in turns. Best effort: a system that
+    refuses keeps its default."""
+    with suppress(OSError, ValueError):
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), size)

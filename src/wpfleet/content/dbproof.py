@@ -10,6 +10,7 @@ prefixed, so a million values cost one PHP start-up.
 from __future__ import annotations
 
 import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,9 +25,10 @@ TEXT_TYPES = (
 )  # fmt: skip
 MAX_LISTED = 50
 
-# Reads "#label" lines and "<length>\n<bytes>\n" records (WPF_SEP=0: no trailing newline);
+# Reads "#label" lines (label k is the k-th, from 0) and "<k>:<length>\n<bytes>\n" records
+# ("<length>\n…": the last label's; WPF_SEP=0: no trailing newline), empty lines skipped;
 # prints how many serialized values it checked, then "label value #n" for each value that
-# does not unserialize (nested strings included).
+# does not unserialize (nested strings included; n counts that label's values).
 PHP_CHECK = r"""
 function wpf_is_ser($d) {
     $d = trim($d);
@@ -54,18 +56,21 @@ function wpf_check($v, &$n) {
     return wpf_check($u, $n);
 }
 $in = fopen('php://stdin', 'rb');
-$n = 0; $i = 0; $bad = []; $label = ''; $sep = getenv('WPF_SEP') !== '0';
+$n = 0; $seen = []; $bad = []; $labels = []; $label = ''; $sep = getenv('WPF_SEP') !== '0';
 while (($h = fgets($in)) !== false) {
-    if ($h[0] === '#') { $label = rtrim(substr($h, 1), "\n"); $i = 0; continue; }
+    if ($h === "\n") continue;  // a row's end
+    if ($h[0] === '#') { $labels[] = $label = rtrim(substr($h, 1), "\n"); continue; }
+    $c = strpos($h, ':');  // "<label number>:<length>", or "<length>" under the last label
+    if ($c !== false) { $label = $labels[(int) substr($h, 0, $c)]; $h = substr($h, $c + 1); }
     $len = (int) $h; $v = '';
     while (strlen($v) < $len) {
         $c = fread($in, $len - strlen($v));
         if ($c === false || $c === '') break;
         $v .= $c;
     }
-    if ($sep) fread($in, 1);  // the client's row end
-    $i++;
-    if (!wpf_check($v, $n)) $bad[] = "$label value #$i";
+    if ($sep) fread($in, 1);  // the record's end
+    $seen[$label] = ($seen[$label] ?? 0) + 1;
+    if (!wpf_check($v, $n)) $bad[] = "$label value #" . $seen[$label];
 }
 echo $n, "\n", implode("\n", $bad), "\n";
 """
@@ -81,6 +86,7 @@ class DbProof:
     leftovers: dict[str, int] = field(default_factory=dict)  # "table.column (form)" → rows
     urls: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    check_error: BaseException | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -102,13 +108,22 @@ def prove_database(
     conn = spec.connect()
     try:
         with conn.cursor() as cur:
-            for name, physical in tables.items():
-                cur.execute(f"SELECT COUNT(*) FROM {quote_ident(physical)}")
-                proof.rows[name] = int(cur.fetchone()[0])
             columns = _text_columns(cur, spec.database, tables)
-            _leftovers(cur, proof, tables, columns, old_hosts)
-            _urls(cur, proof, tables.get(table_prefix + "options"))
-        _serialized(spec, proof, tables, columns, php)
+            # the PHP check (its own client and php-cli) runs while the counts are taken
+            php_check = threading.Thread(
+                target=_serialized, args=(spec, proof, tables, columns, php), daemon=True
+            )
+            php_check.start()
+            try:
+                for name, physical in tables.items():
+                    cur.execute(f"SELECT COUNT(*) FROM {quote_ident(physical)}")
+                    proof.rows[name] = int(cur.fetchone()[0])
+                _leftovers(cur, proof, tables, columns, old_hosts)
+                _urls(cur, proof, tables.get(table_prefix + "options"))
+            finally:
+                php_check.join()
+        if proof.check_error is not None:
+            raise proof.check_error
     finally:
         conn.close()
     _judge(proof, expected_rows, old_hosts, expected_url)
@@ -178,7 +193,21 @@ def _serialized(
     php: str,
 ) -> None:
     """Every serialized-looking value, from the ``mariadb`` client straight into ONE php
-    process (a pipe between two C programs: no Python per value); record the broken."""
+    process (a pipe between two C programs: no Python per value); record the broken.
+    Runs in a thread: what it raises is kept in ``proof.check_error`` for the caller."""
+    try:
+        _serialized_check(spec, proof, tables, columns, php)
+    except BaseException as exc:  # re-raised by prove_database
+        proof.check_error = exc
+
+
+def _serialized_check(
+    spec: DbSpec,
+    proof: DbProof,
+    tables: Mapping[str, str],
+    columns: Mapping[str, list[str]],
+    php: str,
+) -> None:
     sql = _values_sql(tables, columns)
     if not sql:
         return
@@ -209,18 +238,31 @@ def _serialized(
 
 
 def _values_sql(tables: Mapping[str, str], columns: Mapping[str, list[str]]) -> str:
-    """One SELECT per text column: a ``#label`` row, then ``<length>\n<value>`` rows."""
-    parts = []
+    """The ``#label`` rows (one per text column), then ONE scan per table: each row that
+    holds a serialized-looking value gives ``<label>:<length>\n<value>\n`` for each."""
+    labels: list[str] = []
+    scans: list[str] = []
     for name, cols in columns.items():
+        records, wheres = [], []
         for col in cols:
-            c, label = quote_ident(col), f"#{name}.{col}".replace("'", "")
-            parts.append(f"SELECT '{label}';")
-            parts.append(
-                f"SELECT CONCAT(LENGTH({c}), '\\n', {c}) FROM {quote_ident(tables[name])} "
-                f"WHERE LEFT({c}, 2) IN ('a:', 'O:', 's:', 'C:', 'E:', 'i:', 'b:', 'd:', 'N;') "
-                f"AND RIGHT(TRIM({c}), 1) IN (';', '}}');"
+            c = quote_ident(col)
+            looks = (
+                f"LEFT({c}, 2) IN ('a:', 'O:', 's:', 'C:', 'E:', 'i:', 'b:', 'd:', 'N;') "
+                f"AND RIGHT(TRIM({c}), 1) IN (';', '}}')"
             )
-    return "\n".join(parts) + "\n" if parts else ""
+            records.append(
+                f"IF({looks}, CONCAT('{len(labels)}:', LENGTH({c}), '\\n', {c}, '\\n'), '')"
+            )
+            wheres.append(f"({looks})")
+            labels.append("SELECT '#" + f"{name}.{col}".replace("'", "") + "';")
+        if records:
+            scans.append(
+                f"SELECT CONCAT({', '.join(records)}) FROM {quote_ident(tables[name])} "
+                f"WHERE {' OR '.join(wheres)};"
+            )
+    if not scans:
+        return ""
+    return "\n".join([*labels, *scans]) + "\n"
 
 
 def _judge(

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import queue
 import shutil
 import subprocess
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from wpfleet.content.dbconn import DbSpec, client_argv, defaults_file, quote_ident
+from wpfleet.content.dbconn import DbSpec, client_argv, defaults_file, quote_ident, widen_pipe
 from wpfleet.content.manifest import (
     DUMP_NAME,
     Manifest,
@@ -63,6 +64,8 @@ def export_database(
     ignored = [f"--ignore-table={spec.database}.{t}" for t in _import_leftovers(spec)]
     final, tmp = out_dir / DUMP_NAME, out_dir / f".{DUMP_NAME}.partial"
     args = ["--single-transaction", "--no-tablespaces", "--default-character-set=utf8mb4"]
+    # the server's facts and php-cli's version while it dumps
+    facts = _Background(lambda: (_server_facts(spec, None, table_prefix), php_version()))
     try:
         with defaults_file(spec) as cnf:
             argv = client_argv(dump_tool(), cnf, *args, *ignored, *extra_args, spec.database)
@@ -70,7 +73,10 @@ def export_database(
         tmp.replace(final)
     finally:
         tmp.unlink(missing_ok=True)
-    checksums, server, urls = _server_facts(spec, list(rows), table_prefix)
+        facts.thread.join()
+    (checksums, server, urls), php = facts.result()
+    if set(rows) - set(checksums):  # a table created while it dumped
+        checksums, server, urls = _server_facts(spec, list(rows), table_prefix)
     manifest = Manifest(
         database=spec.database,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -81,7 +87,7 @@ def export_database(
         source_urls=urls,
         versions={
             "wordpress": wordpress_version(wp_root),
-            "php": php_version(),
+            "php": php,
             "db_server": server,
         },
     )
@@ -108,6 +114,7 @@ def _dump_to(argv: list[str], path: Path) -> tuple[dict[str, int], int, str]:
     counter, size = RowCounter("the dump"), 0
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
+    widen_pipe(proc.stdout)  # the dump tool runs on while a block is counted and gzipped
     errors: list[bytes] = []
     reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()))  # type: ignore[union-attr]
     reader.start()
@@ -116,10 +123,19 @@ def _dump_to(argv: list[str], path: Path) -> tuple[dict[str, int], int, str]:
         with gzip.GzipFile(
             filename=DUMP_NAME[:-3], mode="wb", fileobj=hashing, compresslevel=GZIP_LEVEL
         ) as gz:
-            for line in coalesce(proc.stdout):
-                size += len(line)
-                counter.feed(line)
-                gz.write(line)
+            # gzip and sha256 release the GIL: they run in a thread beside the counting
+            blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
+            writer = _Background(lambda: _write_all(blocks, gz))
+            try:
+                for line in coalesce(proc.stdout):
+                    size += len(line)
+                    counter.feed(line)
+                    blocks.put(line)
+                    if writer.error is not None:
+                        break
+            finally:
+                blocks.put(None)
+                writer.result()
     code = proc.wait()
     reader.join()
     if code != 0:
@@ -143,13 +159,51 @@ def _import_leftovers(spec: DbSpec) -> list[str]:
     return [n for n in names if n.startswith((SHADOW, OLD))]
 
 
+def _write_all(blocks: queue.Queue[bytes | None], out: gzip.GzipFile) -> None:
+    """Write ``blocks`` to ``out`` until None; after a failure, drain (so that the
+    producer never blocks) and re-raise."""
+    try:
+        while (block := blocks.get()) is not None:
+            out.write(block)
+    except BaseException:
+        while blocks.get() is not None:
+            pass
+        raise
+
+
+class _Background:
+    """``fn()`` in a thread; :meth:`result` waits for it (and raises what it raised)."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
+        self.thread.start()
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        try:
+            self.value = fn()
+        except BaseException as exc:  # handed to the caller by result()
+            self.error = exc
+
+    def result(self) -> Any:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
 def _server_facts(
-    spec: DbSpec, tables: list[str], prefix: str
+    spec: DbSpec, tables: list[str] | None, prefix: str
 ) -> tuple[dict[str, int], str, dict[str, str]]:
-    """(CHECKSUM TABLE per table, server version, home/siteurl)."""
+    """(CHECKSUM TABLE per table, server version, home/siteurl); ``tables`` None: every
+    base table of the database."""
     conn = spec.connect()
     try:
         with conn.cursor() as cur:
+            if tables is None:
+                cur.execute("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'")
+                tables = [str(r[0]) for r in cur.fetchall()]
             checksums: dict[str, int] = {}
             if tables:
                 cur.execute("CHECKSUM TABLE " + ", ".join(quote_ident(t) for t in tables))

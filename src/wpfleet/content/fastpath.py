@@ -1,21 +1,19 @@
 """The fast path of search-replace: most of a dump holds no OLD text, so skip it at the
 speed of a byte search and touch only the string literals that contain one.
 
-Measured first (benchmarks/searchreplace.py, pyinstrument): the reference path tokenizes
-every statement with a regex and calls back per value, about 3 to 4 MB/s. Here a statement
-is walked literal by literal with ``bytes.find`` (memchr speed), which is all that is
-needed to count its rows; a literal is unescaped, replaced and re-escaped only when its
-raw bytes contain the SQL-escaped form of a needle. The bytes written are the reference
-path's (:meth:`wpfleet.content.sqldump.DumpSchema.insert` with the same
+:func:`fast_insert` first cuts the statement with :mod:`wpfleet.content.fastscan`
+(C-level calls only: rows from the skeleton, pairs replaced over the whole statement when
+that is provably exact). What the scan cannot vouch for is walked literal by literal
+with ``bytes.find`` (memchr speed); a literal is unescaped, replaced and re-escaped only
+when its raw bytes contain the SQL-escaped form of a needle, and replaced in its escaped
+bytes only when the statement's escapes are all mysqldump's. The bytes written are the
+reference path's (:meth:`wpfleet.content.sqldump.DumpSchema.insert` with the same
 :class:`~wpfleet.content.searchreplace.Replacer`), which the tests check on every dump.
 
 :func:`fast_insert` returns None whenever the statement is not in the plain mysqldump
 shape this relies on (double-quoted strings, ``''`` escapes next to a needle, hex
 literals holding a needle, row counts it cannot be sure of), or a value needs reporting;
 the caller then takes the reference path for that statement.
-
-Assumption, stated: escapes are mysqldump's (``\\0 \\n \\r \\Z \\\\ \\' \\"``). A needle
-spelled with other escapes (``\\/``) is not seen here; the proof that follows finds it.
 """
 
 from __future__ import annotations
@@ -23,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from wpfleet.content.fastscan import Bulk, Needles, Scan, bulk_replace
 from wpfleet.content.sqldump import close_quote, sql_escape, sql_unescape
 
 _Q = ord("'")
@@ -48,6 +47,7 @@ class FastPath:
         self.raw = sorted({sql_escape(o) for o in olds})
         self.pairs = [(sql_escape(o), sql_escape(n)) for o, n in zip(olds, news, strict=True)]
         self.hex = [o.hex().encode() for o in olds] + [o.hex().upper().encode() for o in olds]
+        self.needles = Needles(self.pairs)
 
     def positions(self, stmt: bytes, start: int) -> list[int]:
         """Where a raw needle starts in ``stmt`` (sorted, from ``start``)."""
@@ -117,13 +117,44 @@ def fast_insert(
     mariadb-dump writes them one per line (``(1,'a'),`` … ``(9,'z');``); ``ends`` in the
     result says whether the statement's ``;`` was in it.
     """
-    if not (fragment or stmt.endswith(b";")) or (
-        b'"' in stmt and stmt.count(b'"') != stmt.count(b'\\"')
-    ):
-        return None  # not one statement, or a double-quoted literal (not mysqldump's style)
-    hits = fast.positions(stmt, values_at)
-    if fast.hex and fast.hex_needle(stmt):
+    if not (fragment or stmt.endswith(b";")):
+        return None  # not one statement
+    scan = Scan.of(stmt, values_at)
+    if scan is None or b'"' in scan.skeleton or (fast.hex and b"0x" in scan.skeleton):
+        raw_ok = scan is not None and scan.canonical
+        return _walk(fast, replacer, stmt, values_at, zero, fragment, raw_ok)
+    if not fast.needles.present(stmt):
+        return _shape(scan.skeleton, stmt, 0, 0, zero, fragment)
+    done = bulk_replace(fast.needles, replacer, scan, zero)
+    if done is False:
+        return None  # a value needs reporting: the reference path does it
+    if isinstance(done, Bulk):
+        return _shape(scan.skeleton, done.stmt, done.rows_changed, done.values_changed,
+                      zero, fragment)  # fmt: skip
+    return _walk(fast, replacer, stmt, values_at, zero, fragment, scan.canonical, True)
+
+
+def _walk(
+    fast: FastPath,
+    replacer: object,
+    stmt: bytes,
+    values_at: int,
+    zero: list[int],
+    fragment: bool,
+    raw_ok: bool = False,
+    checked: bool = False,
+) -> FastResult | None:
+    """Literal by literal: the statements :mod:`wpfleet.content.fastscan` leaves.
+
+    ``raw_ok``: every literal is escaped as sql_escape() would (a value that cannot be
+    serialized may be replaced in its escaped bytes); ``checked``: the statement has no
+    double-quoted and no hex literal holding a needle.
+    """
+    if not checked and b'"' in stmt and stmt.count(b'"') != stmt.count(b'\\"'):
+        return None  # a double-quoted literal (not mysqldump's style)
+    if not checked and fast.hex and fast.hex_needle(stmt):
         return None
+    hits = fast.positions(stmt, values_at)
     if not hits:  # nothing to replace: only the shape and the rows are needed
         return _untouched(stmt, values_at, zero, fragment)
     hits.append(len(stmt))  # a sentinel: no more needles
@@ -142,7 +173,7 @@ def fast_insert(
         if e < 0:
             return None  # unterminated: the reference path knows what to do
         if nexthit < e:
-            if not walk.literal(fast, replacer, q, e, counts):
+            if not walk.literal(fast, replacer, q, e, counts, raw_ok):
                 return None
             while hits[h] < e:
                 h += 1
@@ -208,13 +239,15 @@ class _Walk:
         self.counted = self.seps = self.changed = 0
         self.changed_rows: set[int] = set()
 
-    def literal(self, fast: FastPath, replacer: object, q: int, e: int, counts: list[int]) -> bool:
+    def literal(
+        self, fast: FastPath, replacer: object, q: int, e: int, counts: list[int], raw_ok: bool
+    ) -> bool:
         """Replace in the literal ``stmt[q:e+1]``; False: leave the statement to the reference."""
         stmt = self.stmt
         if stmt[q - 1] == _Q or stmt[e + 1 : e + 2] == b"'":
             return False  # '' escapes around a needle: let the reference path read it
         body = stmt[q + 1 : e]
-        new = raw_replace(fast, body, counts)
+        new = raw_replace(fast, body, counts) if raw_ok else None
         if new is None:
             value = sql_unescape(body)
             problems: list[str] = []
@@ -253,4 +286,7 @@ def skeleton(stmt: bytes, values_at: int, fragment: bool = False) -> FastResult 
     """One INSERT's rows and its values' skeleton (literals as ``\x01``), or None."""
     if b'"' in stmt and stmt.count(b'"') != stmt.count(b'\\"'):
         return None
+    scan = Scan.of(stmt, values_at)
+    if scan is not None:
+        return _shape(scan.skeleton, stmt, 0, 0, [], fragment)
     return _untouched(stmt, values_at, [], fragment)

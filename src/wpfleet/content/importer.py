@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from wpfleet import seams
-from wpfleet.content.dbconn import DbSpec, client_argv, defaults_file, is_mysql, quote_ident
+from wpfleet.content.dbconn import (
+    DbSpec,
+    client_argv,
+    defaults_file,
+    is_mysql,
+    quote_ident,
+    widen_pipe,
+)
 from wpfleet.content.dbproof import DbProof, prove_database
 from wpfleet.content.dumpcheck import (
     SANDBOX_LINE,
@@ -175,6 +182,7 @@ def _load(spec: DbSpec, dump: Path, strip_sandbox: bool, client: str) -> DumpFac
         argv = client_argv(client, cnf, "--default-character-set=utf8mb4", spec.database)
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         assert proc.stdin is not None and proc.stderr is not None
+        widen_pipe(proc.stdin)  # the client loads while the next block is checked
         errors: list[bytes] = []
         reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()))  # type: ignore[union-attr]
         reader.start()

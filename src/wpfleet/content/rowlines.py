@@ -42,10 +42,79 @@ class RowsMode:
     quote: bytes | None = None
 
 
-def coalesce(lines: Iterable[bytes], limit: int = 1 << 20) -> Iterator[bytes]:
+def coalesce(src: Iterable[bytes], limit: int = 1 << 20) -> Iterator[bytes]:
     """Lines, with runs of row lines (``(…),`` lines, as mariadb-dump writes one row per
-    line) joined into blocks of up to ``limit`` bytes: per-row Python work becomes
-    per-block work. Joining keeps every byte; a block never starts a statement."""
+    line) joined into blocks of up to about ``limit`` bytes: per-row Python work becomes
+    per-block work. Joining keeps every byte; a block never starts a statement: every
+    line of it starts with ``(`` and all but its last end with ``),``.
+
+    A file (anything with ``read``) is read in blocks of several MB and cut with C-level
+    searches; other iterables of lines go line by line.
+    """
+    read = getattr(src, "read", None)
+    if read is None:
+        yield from _coalesce_lines(src, limit)
+        return
+    pending: list[bytes] = []  # a line longer than what was read so far
+    while chunk := read(4 * limit):
+        cut = chunk.rfind(b"\n") + 1
+        if not cut:
+            pending.append(chunk)
+            continue
+        data = b"".join([*pending, chunk[:cut]]) if pending else chunk[:cut]
+        pending = [chunk[cut:]] if cut < len(chunk) else []
+        yield from _items(data, limit)
+    if pending:
+        yield from _items(b"".join(pending), limit)
+
+
+def _items(data: bytes, limit: int) -> Iterator[bytes]:
+    """What :func:`coalesce` yields for ``data``: whole lines (the last maybe without
+    its newline, at the end of the input)."""
+    pos, size = 0, len(data)
+    while pos < size:
+        if data[pos] != 40:  # not "(": one line
+            end = data.find(b"\n", pos) + 1 or size
+            yield data[pos:end]
+            pos = end
+            continue
+        end = data.find(b");\n", pos) + 3
+        if end < 3:  # the statement goes on after this block of input
+            end = size if data.endswith(b"),\n") else pos
+        run = data[pos:end]
+        if run and run.count(b"\n") == run.count(b"),\n(") + 1:
+            yield from _blocks(run, limit)  # row lines up to the statement's end
+            pos = end
+            continue
+        end = pos  # an odd run: line by line
+        for block in _coalesce_lines(_lines(data, pos), limit):
+            if block[:1] != b"(":
+                break
+            yield block
+            end += len(block)
+        pos = end
+
+
+def _blocks(run: bytes, limit: int) -> Iterator[bytes]:
+    """``run`` (whole row lines) cut after a ``),\n`` every ``limit`` bytes or so."""
+    pos = 0
+    while len(run) - pos > limit:
+        cut = run.find(b"),\n(", pos + limit) + 3
+        if cut < 3:
+            break
+        yield run[pos:cut]
+        pos = cut
+    yield run[pos:]
+
+
+def _lines(data: bytes, pos: int) -> Iterator[bytes]:
+    while pos < len(data):
+        end = data.find(b"\n", pos) + 1 or len(data)
+        yield data[pos:end]
+        pos = end
+
+
+def _coalesce_lines(lines: Iterable[bytes], limit: int) -> Iterator[bytes]:
     block: list[bytes] = []
     size = 0
     for line in lines:
