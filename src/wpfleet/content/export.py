@@ -147,9 +147,17 @@ def _dump_to(argv: list[str], path: Path) -> tuple[dict[str, int], int, str]:
 
 
 def _import_leftovers(spec: DbSpec) -> list[str]:
+    import pymysql
+
     from wpfleet.content.importer import OLD, SHADOW
 
-    conn = spec.connect()
+    try:
+        conn = spec.connect()
+    except pymysql.Error as exc:
+        raise ExportError(
+            f"export of {spec.database} failed: cannot connect as {spec.user}: {exc.args[-1]}",
+            hint="check the tenant's database user and its grants (`wpfleet doctor`)",
+        ) from None
     try:
         with conn.cursor() as cur:
             cur.execute("SHOW TABLES")
