@@ -1,4 +1,5 @@
-"""Proof of ``wpfleet ci policy``: a deploy -> verify -> destroy as an IAM user holding
+"""Proof of ``wpfleet ci policy``: a deploy -> verify -> content (a restore point and its
+restore, through the content task and the content bucket) -> destroy as an IAM user holding
 ONLY that policy passes against moto with IAM authorization enforced, and taking any
 one of a sample of its actions away makes the run fail.
 
@@ -42,17 +43,18 @@ from wpfleet.errors import WpfleetError
 
 pytestmark = [pytest.mark.aws, pytest.mark.slow]
 
-#: one action per phase the run reaches: state, database, infra, dns, post
+#: one action per phase the run reaches: state, database, infra, dns, post, content
 SAMPLE = (
     "dynamodb:PutItem",
     "secretsmanager:CreateSecret",
     "elasticloadbalancing:CreateTargetGroup",
     "ecs:CreateService",
+    "ecs:RunTask",
+    "s3:ListBucket",
 )
-#: AWS checks these but moto does not (iam:PassRole is not an API call of its own)
-NOT_EVALUATED_BY_MOTO = {"iam:PassRole"}
-#: only the ecs-task database mode calls these (this proof runs the direct mode)
-ECS_TASK_ONLY = {"ecs:RunTask", "ecs:DescribeTasks"}
+#: AWS checks these but moto does not (iam:PassRole is not an API call of its own), or
+#: the run never calls them (AbortMultipartUpload: only when an upload fails)
+NOT_EVALUATED_BY_MOTO = {"iam:PassRole", "s3:AbortMultipartUpload"}
 
 
 def _actions_to_remove() -> tuple[str, ...]:
@@ -61,7 +63,7 @@ def _actions_to_remove() -> tuple[str, ...]:
         return SAMPLE
     from wpfleet.ci.policy import policy_actions
 
-    return tuple(a for a in policy_actions() if a not in NOT_EVALUATED_BY_MOTO | ECS_TASK_ONLY)
+    return tuple(a for a in policy_actions(content=True) if a not in NOT_EVALUATED_BY_MOTO)
 
 
 class HarnessEnv(BaseEnv):
