@@ -23,6 +23,8 @@ import boto3
 from tests.backends.aws.infra import BaseEnv
 from tests.helpers.moto_server import FAKE_CREDENTIALS
 
+#: the content bucket of the ``player`` fixture (tests/backends/aws/conftest.py)
+CONTENT_BUCKET = "sit-wpfleet-content"
 OK = SimpleNamespace(status_code=200, headers={}, text="", content=b"")
 META = {"ResponseMetadata": {"HTTPStatusCode": 200}}
 
