@@ -2,7 +2,8 @@
 
 The actions are not a hand list: they come from ``aws_operations.json``, the AWS
 operations wpfleet's own code path called during a recorded deploy -> verify ->
-destroy (tests/backends/aws/test_ci_operations.py re-records and compares). Each is scoped to
+destroy, and what a content run adds to it where ``aws.content_bucket`` is set
+(tests/backends/aws/test_ci_operations.py re-records and compares). Each is scoped to
 the environment's resources by name pattern where the action supports resource-level
 permissions; the rest (List*, Describe* of collections, RegisterTaskDefinition ...)
 AWS only allows on ``*``.
@@ -31,21 +32,41 @@ RENAMED = {
     "s3.HeadBucket": "s3:ListBucket",
     "s3.HeadObject": "s3:GetObject",
     "s3.DeleteObjects": "s3:DeleteObject",
+    # a multipart upload (restore points and wp-content archives from 8 MiB on)
+    "s3.CreateMultipartUpload": "s3:PutObject",
+    "s3.UploadPart": "s3:PutObject",
+    "s3.CompleteMultipartUpload": "s3:PutObject",
 }
 
 #: needs no permission (AWS documents GetCallerIdentity as always allowed)
 FREE = {"sts.GetCallerIdentity"}
 
-#: actions AWS checks that are not API calls of their own, with the reason
+#: actions the recording cannot show, with the reason: checked by AWS without an API
+#: call of their own, or called only when something fails
 IMPLIED = {
-    "iam:PassRole": "RegisterTaskDefinition / RunTask hand the tenant's roles to ECS",
+    "iam:PassRole": "RegisterTaskDefinition / RunTask hand the tenant's roles (and the "
+    "content task's role) to ECS",
+}
+#: ... those of content on aws (``aws.content_bucket`` set)
+CONTENT_IMPLIED = {
+    "s3:AbortMultipartUpload": "a multipart upload that fails is aborted (boto3's "
+    "upload_file), so that its parts are not kept and billed",
 }
 
 
 @cache
+def _recorded() -> dict[str, list[str]]:
+    return dict(json.loads(OPERATIONS_FILE.read_text(encoding="utf-8")))
+
+
 def recorded_operations() -> list[str]:
-    data = json.loads(OPERATIONS_FILE.read_text(encoding="utf-8"))
-    return list(data["operations"])
+    """What every environment's CI run calls."""
+    return list(_recorded()["operations"])
+
+
+def content_operations() -> list[str]:
+    """What only content on aws adds (restore points, the content task, its bucket)."""
+    return list(_recorded()["content_operations"])
 
 
 def iam_action(operation: str) -> str:
@@ -55,10 +76,11 @@ def iam_action(operation: str) -> str:
     return f"{PREFIX.get(service, service)}:{name}"
 
 
-def policy_actions() -> list[str]:
-    """Every IAM action the CI role needs, sorted."""
-    actions = {iam_action(op) for op in recorded_operations() if op not in FREE}
-    return sorted(actions | set(IMPLIED))
+def policy_actions(content: bool = False) -> list[str]:
+    """Every IAM action the CI role needs, sorted; ``content``: with content on aws."""
+    ops = recorded_operations() + (content_operations() if content else [])
+    actions = {iam_action(op) for op in ops if op not in FREE} | set(IMPLIED)
+    return sorted(actions | (set(CONTENT_IMPLIED) if content else set()))
 
 
 def _arn(service: str, region: str, account: str, resource: str) -> str:
@@ -98,6 +120,27 @@ def _scopes(fleet: Fleet, env: Environment) -> dict[str, list[str]]:
         out[f"elasticloadbalancing:{op}"] = [
             _arn("elasticloadbalancing", r, a, f"targetgroup/{e}-*/*")
         ]
+    out.update(_task_scopes(env))
+    if aws.content_bucket:  # content on aws: this environment's prefix of the bucket
+        bucket = f"arn:aws:s3:::{aws.content_bucket}"
+        out["s3:"] += [bucket, f"{bucket}/{CONTENT_ROOT}/{e}/*"]
+    return out
+
+
+#: the content bucket's top folder (``TenantNames.content_prefix`` is under it)
+CONTENT_ROOT = "wpfleet-content"
+
+
+def _task_scopes(env: Environment) -> dict[str, list[str]]:
+    """The one-off tasks (db-init in ``db_mode: ecs-task``, the content task): RunTask
+    on the environment's task definitions, DescribeTasks on its cluster's tasks (the
+    resource types of https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html)."""
+    aws = env.aws
+    assert aws is not None and aws.account_id
+    r, a, e = aws.region, aws.account_id, env.name
+    out = {"ecs:RunTask": [_arn("ecs", r, a, f"task-definition/{e}-*:*")]}
+    if aws.cluster:
+        out["ecs:DescribeTasks"] = [_arn("ecs", r, a, f"task/{aws.cluster}/*")]
     return out
 
 
@@ -126,7 +169,7 @@ def build_policy(fleet: Fleet, env: Environment) -> dict[str, Any]:
         )  # fmt: skip
     scopes = _scopes(fleet, env)
     groups: dict[tuple[str, ...], list[str]] = {}
-    for action in policy_actions():
+    for action in policy_actions(content=bool(env.aws.content_bucket)):
         groups.setdefault(tuple(_resources_for(action, scopes)), []).append(action)
     statements: list[dict[str, Any]] = []
     for resources, actions in sorted(groups.items(), key=lambda kv: (kv[0] != ("*",), kv[0])):

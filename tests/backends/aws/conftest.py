@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.backends.aws.content_player import CONTENT_BUCKET, TaskPlayer
 from tests.backends.aws.infra import (
     BaseEnv,
     MariaDB,
@@ -24,6 +25,7 @@ from tests.backends.aws.infra import (
 from tests.helpers import requires
 from tests.helpers.moto_server import fake_aws_credentials, reset_moto, start_moto_server
 from wpfleet.aws import session as aws_session
+from wpfleet.backends.aws import content_run
 from wpfleet.state.sqlite import SqliteStore
 
 pytestmark = pytest.mark.aws
@@ -56,6 +58,20 @@ def base(moto_url: str, mariadb: MariaDB) -> BaseEnv:
     reset_moto(moto_url)
     mariadb.clean()
     return create_base_env(moto_url, mariadb)
+
+
+@pytest.fixture
+def player(base: BaseEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TaskPlayer]:
+    """The content task, played (content_player.py), and the content bucket."""
+    monkeypatch.setattr(content_run, "WAIT_DELAY", 0)
+    base.client("s3").create_bucket(
+        Bucket=CONTENT_BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    p = TaskPlayer(base, tmp_path / "efs")
+    p.efs.mkdir()
+    aws_session.add_session_hook(p.hook)
+    yield p
+    aws_session.remove_session_hook(p.hook)
 
 
 @pytest.fixture

@@ -4,7 +4,9 @@ RUNNING → STOPPED as ECS reports it
 (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-lifecycle-explanation.html);
 at RUNNING the player runs the very script the task definition carries (``command[0]``,
 entry point ``python3 -c``) on this machine, against a real directory tree standing for
-the access point and moto's S3. Its exit code is the container's ``exitCode``."""
+the access point and moto's S3. Its exit code is the container's ``exitCode``. The
+script's own AWS calls are the task role's, not those of whoever runs wpfleet: they are
+signed with the harness key (``FAKE_CREDENTIALS``), which an IAM-enforcing moto exempts."""
 
 from __future__ import annotations
 
@@ -19,7 +21,10 @@ from typing import Any
 import boto3
 
 from tests.backends.aws.infra import BaseEnv
+from tests.helpers.moto_server import FAKE_CREDENTIALS
 
+#: the content bucket of the ``player`` fixture (tests/backends/aws/conftest.py)
+CONTENT_BUCKET = "sit-wpfleet-content"
 OK = SimpleNamespace(status_code=200, headers={}, text="", content=b"")
 META = {"ResponseMetadata": {"HTTPStatusCode": 200}}
 
@@ -80,7 +85,7 @@ class TaskPlayer:
         env["WPFLEET_ROOT"] = str(root)
         done = subprocess.run(
             [sys.executable, "-c", container["command"][0]],
-            env={**os.environ, **env, "AWS_ENDPOINT_URL": self.base.url},
+            env={**os.environ, **FAKE_CREDENTIALS, **env, "AWS_ENDPOINT_URL": self.base.url},
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         self.runs.append({"env": env, "code": done.returncode, "out": done.stdout + done.stderr})

@@ -139,50 +139,57 @@ class BaseEnv:
     certificate_arn: str
     db: MariaDB
     extra: dict[str, Any] = field(default_factory=dict)
+    env: str = ENV
 
     def client(self, service: str, region: str = REGION) -> Any:
         return boto3.client(service, region_name=region, endpoint_url=self.url)
 
 
-def create_base_env(url: str, db: MariaDB) -> BaseEnv:
+def create_base_env(
+    url: str, db: MariaDB, env: str = ENV, suffix: str = DOMAIN_SUFFIX, net: int = 20
+) -> BaseEnv:
+    """One environment's shared resources (``env``'s names; ``net``: its VPC is
+    10.NET.0.0/16). Several environments may live in one moto, each with its own server
+    standing in for its RDS instance, as each has its own RDS in AWS."""
+
     def c(service: str, region: str = REGION) -> Any:
         return boto3.client(service, region_name=region, endpoint_url=url)
 
     ec2 = c("ec2")
-    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    vpc = ec2.create_vpc(CidrBlock=f"10.{net}.0.0/16")["Vpc"]["VpcId"]
     # moto's run_task needs DNS hostnames on (real task VPCs have them too)
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{i}.0/24", AvailabilityZone=f"{REGION}{az}")[
-            "Subnet"
-        ]["SubnetId"]
+        ec2.create_subnet(
+            VpcId=vpc, CidrBlock=f"10.{net}.{i}.0/24", AvailabilityZone=f"{REGION}{az}"
+        )["Subnet"]["SubnetId"]
         for i, az in ((1, "a"), (2, "b"))
     ]
-    sg = ec2.create_security_group(GroupName="sit-ecs-tasks-sg", Description="ecs", VpcId=vpc)[
+    sg = ec2.create_security_group(GroupName=f"{env}-ecs-tasks-sg", Description="ecs", VpcId=vpc)[
         "GroupId"
     ]
-    c("ecs").create_cluster(clusterName=f"{ENV}-cluster")
+    c("ecs").create_cluster(clusterName=f"{env}-cluster")
     elb = c("elbv2")
-    lb = elb.create_load_balancer(Name=f"{ENV}-alb", Subnets=subnets, SecurityGroups=[sg])[
+    lb = elb.create_load_balancer(Name=f"{env}-alb", Subnets=subnets, SecurityGroups=[sg])[
         "LoadBalancers"
     ][0]["LoadBalancerArn"]
     listener = elb.create_listener(
         LoadBalancerArn=lb, Protocol="HTTP", Port=80,
         DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
     )["Listeners"][0]["ListenerArn"]  # fmt: skip
-    efs_id = c("efs").create_file_system(CreationToken=f"{ENV}-efs")["FileSystemId"]
+    efs_id = c("efs").create_file_system(CreationToken=f"{env}-efs")["FileSystemId"]
     # the policy tenant isolation needs (preflight refuses a file system without it)
     fs_arn = f"arn:aws:elasticfilesystem:{REGION}:{ACCOUNT}:file-system/{efs_id}"
     c("efs").put_file_system_policy(
         FileSystemId=efs_id, Policy=json.dumps(required_policy(ACCOUNT, fs_arn))
     )
-    c("logs").create_log_group(logGroupName=f"/ecs/{ENV}")
+    c("logs").create_log_group(logGroupName=f"/ecs/{env}")
     c("rds").create_db_instance(
-        DBInstanceIdentifier=f"{ENV}-mysql", DBInstanceClass="db.t3.micro", Engine="mysql",
+        DBInstanceIdentifier=f"{env}-mysql", DBInstanceClass="db.t3.micro", Engine="mysql",
         MasterUsername=MASTER_USER, MasterUserPassword=MASTER_PASSWORD, AllocatedStorage=20,
     )  # fmt: skip
     c("secretsmanager").create_secret(
-        Name=f"{ENV}-rds-master-credentials",
+        Name=f"{env}-rds-master-credentials",
         SecretString=json.dumps(
             {"username": MASTER_USER, "password": MASTER_PASSWORD, "host": "127.0.0.1",
              "port": db.port}
@@ -190,39 +197,39 @@ def create_base_env(url: str, db: MariaDB) -> BaseEnv:
     )  # fmt: skip
     zone = (
         c("route53")
-        .create_hosted_zone(Name=DOMAIN_SUFFIX, CallerReference="sit-zone")["HostedZone"]["Id"]
+        .create_hosted_zone(Name=suffix, CallerReference=f"{env}-zone")["HostedZone"]["Id"]
         .split("/")[-1]
     )
-    dist = c("cloudfront").create_distribution(DistributionConfig=distribution_config())[
+    dist = c("cloudfront").create_distribution(DistributionConfig=distribution_config(env, suffix))[
         "Distribution"
     ]
     cert = c("acm", "us-east-1").request_certificate(
-        DomainName=f"*.{DOMAIN_SUFFIX}", ValidationMethod="DNS"
+        DomainName=f"*.{suffix}", ValidationMethod="DNS"
     )["CertificateArn"]
     c("s3").create_bucket(
-        Bucket="sit-tenant-configs",
+        Bucket=f"{env}-tenant-configs",
         CreateBucketConfiguration={"LocationConstraint": REGION},
     )
     return BaseEnv(
-        url=url, vpc_id=vpc, subnets=subnets, security_group=sg, cluster=f"{ENV}-cluster",
+        url=url, vpc_id=vpc, subnets=subnets, security_group=sg, cluster=f"{env}-cluster",
         lb_arn=lb, listener_arn=listener, efs_id=efs_id, zone_id=zone,
         distribution_id=dist["Id"], cloudfront_domain=dist["DomainName"],
-        certificate_arn=cert, db=db,
+        certificate_arn=cert, db=db, env=env,
     )  # fmt: skip
 
 
-def distribution_config() -> dict[str, Any]:
+def distribution_config(env: str = ENV, suffix: str = DOMAIN_SUFFIX) -> dict[str, Any]:
     return {
-        "CallerReference": "sit-dist",
-        "Comment": "sit",
+        "CallerReference": f"{env}-dist",
+        "Comment": env,
         "Enabled": True,
-        "Aliases": {"Quantity": 1, "Items": [f"*.{DOMAIN_SUFFIX}"]},
+        "Aliases": {"Quantity": 1, "Items": [f"*.{suffix}"]},
         "Origins": {
             "Quantity": 1,
             "Items": [
                 {
                     "Id": "alb",
-                    "DomainName": "sit-alb.example.test",
+                    "DomainName": f"{env}-alb.example.test",
                     "CustomOriginConfig": {
                         "HTTPPort": 80,
                         "HTTPSPort": 443,
@@ -252,16 +259,16 @@ def aws_block(base: BaseEnv, **overrides: Any) -> dict[str, Any]:
         "subnets": base.subnets,
         "security_group": base.security_group,
         "efs_id": base.efs_id,
-        "execution_role": f"{ENV}-ecs-task-execution-role",
-        "task_role": f"{ENV}-ecs-task-role",
+        "execution_role": f"{base.env}-ecs-task-execution-role",
+        "task_role": f"{base.env}-ecs-task-role",
         "rds_endpoint": f"127.0.0.1:{base.db.port}",
-        "rds_instance": f"{ENV}-mysql",
-        "rds_master_secret": f"{ENV}-rds-master-credentials",
+        "rds_instance": f"{base.env}-mysql",
+        "rds_master_secret": f"{base.env}-rds-master-credentials",
         "hosted_zone_id": base.zone_id,
         "cloudfront_domain": base.cloudfront_domain,
         "cloudfront_distribution_id": base.distribution_id,
         "certificate_arn": base.certificate_arn,
-        "config_bucket": "sit-tenant-configs",
+        "config_bucket": f"{base.env}-tenant-configs",
     }
     block.update(overrides)
     return block

@@ -1,4 +1,5 @@
-"""Proof of ``wpfleet ci policy``: a deploy -> verify -> destroy as an IAM user holding
+"""Proof of ``wpfleet ci policy``: a deploy -> verify -> content (a restore point and its
+restore, through the content task and the content bucket) -> destroy as an IAM user holding
 ONLY that policy passes against moto with IAM authorization enforced, and taking any
 one of a sample of its actions away makes the run fail.
 
@@ -42,17 +43,23 @@ from wpfleet.errors import WpfleetError
 
 pytestmark = [pytest.mark.aws, pytest.mark.slow]
 
-#: one action per phase the run reaches: state, database, infra, dns, post
+#: one action per phase the run reaches: state, database, infra, dns, post, content
 SAMPLE = (
     "dynamodb:PutItem",
     "secretsmanager:CreateSecret",
     "elasticloadbalancing:CreateTargetGroup",
     "ecs:CreateService",
+    "ecs:RunTask",
+    "s3:ListBucket",
 )
-#: AWS checks these but moto does not (iam:PassRole is not an API call of its own)
-NOT_EVALUATED_BY_MOTO = {"iam:PassRole"}
-#: only the ecs-task database mode calls these (this proof runs the direct mode)
-ECS_TASK_ONLY = {"ecs:RunTask", "ecs:DescribeTasks"}
+#: AWS checks these but moto does not (iam:PassRole is not an API call of its own), or
+#: the run never calls them (AbortMultipartUpload: only when an upload fails)
+NOT_EVALUATED_BY_MOTO = {"iam:PassRole", "s3:AbortMultipartUpload"}
+#: needed, but taking them away does not fail this run: reading the running task's image
+#: digest (ListTasks, DescribeTasks) is best effort (the release is then recorded without
+#: it), and the content task's DescribeTasks is answered by the task player before it
+#: reaches moto (moto runs no container)
+NOT_FAILING_THE_RUN = {"ecs:ListTasks", "ecs:DescribeTasks"}
 
 
 def _actions_to_remove() -> tuple[str, ...]:
@@ -61,7 +68,8 @@ def _actions_to_remove() -> tuple[str, ...]:
         return SAMPLE
     from wpfleet.ci.policy import policy_actions
 
-    return tuple(a for a in policy_actions() if a not in NOT_EVALUATED_BY_MOTO | ECS_TASK_ONLY)
+    skip = NOT_EVALUATED_BY_MOTO | NOT_FAILING_THE_RUN
+    return tuple(a for a in policy_actions(content=True) if a not in skip)
 
 
 class HarnessEnv(BaseEnv):
@@ -172,6 +180,6 @@ def test_taking_one_action_away_fails(
     # REST-XML services answer with an empty error code), a deployment rolled back
     # (e.g. "verification failed ... secret" when the secret check may not read), or the
     # scenario's own assertion (deployment or verify not ok). With WPFLEET_POLICY_ALL=1
-    # every one of the 49 actions failed the run (2026-12-02).
+    # every one of the 58 actions failed the run (2026-12-02, content included).
     with pytest.raises((WpfleetError, AssertionError)):
         enforced.run_as(without(enforced.policy, action), monkeypatch)

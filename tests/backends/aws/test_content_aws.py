@@ -16,14 +16,13 @@ from __future__ import annotations
 import io
 import json
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from tests.backends.aws.content_player import META, OK, TaskPlayer
+from tests.backends.aws.content_player import CONTENT_BUCKET, META, OK, TaskPlayer
 from tests.backends.aws.infra import (
     ENV,
     MASTER_PASSWORD,
@@ -35,7 +34,6 @@ from tests.backends.aws.infra import (
 )
 from tests.backends.aws.test_deploy import VERIFY_DEADLINE, register_targets_like_ecs
 from tests.reliability.leaks import ProcSampler, dump_sqlite, find_leaks, make_shims
-from wpfleet.aws import session as aws_session
 from wpfleet.backends.aws import content_run
 from wpfleet.config.load import LoadedFleet
 from wpfleet.content.dbconn import DbSpec
@@ -48,20 +46,7 @@ from wpfleet.state.sqlite import SqliteStore
 
 pytestmark = [pytest.mark.aws, pytest.mark.slow]
 
-BUCKET = "sit-wpfleet-content"
-
-
-@pytest.fixture
-def player(base: BaseEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TaskPlayer]:
-    monkeypatch.setattr(content_run, "WAIT_DELAY", 0)
-    base.client("s3").create_bucket(
-        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
-    )
-    p = TaskPlayer(base, tmp_path / "efs")
-    p.efs.mkdir()
-    aws_session.add_session_hook(p.hook)
-    yield p
-    aws_session.remove_session_hook(p.hook)
+BUCKET = CONTENT_BUCKET  # the ``player`` fixture (conftest) makes it
 
 
 def deployed(tmp_path: Path, base: BaseEnv, site: str, **extra: Any) -> LoadedFleet:

@@ -30,14 +30,26 @@ def delete_object(aws: AwsSession, bucket: str, key: str) -> None:
     absent_on_not_found(lambda: aws.call("s3", "delete_object", Bucket=bucket, Key=key))
 
 
+#: from this size on, a transfer is multipart (boto3's default, 8 MiB): an upload is
+#: CreateMultipartUpload, UploadPart..., CompleteMultipartUpload (all ``s3:PutObject``
+#: in IAM), or AbortMultipartUpload when it fails; a download is ranged GetObjects
+MULTIPART_THRESHOLD = 8 * 1024 * 1024
+
+
+def _transfer() -> Any:
+    from boto3.s3.transfer import TransferConfig
+
+    return TransferConfig(multipart_threshold=MULTIPART_THRESHOLD)
+
+
 def upload_file(aws: AwsSession, path: str, bucket: str, key: str) -> None:
     """A local file to S3 (multipart when large), encrypted at rest."""
     aws.call("s3", "upload_file", Filename=path, Bucket=bucket, Key=key,
-             ExtraArgs={"ServerSideEncryption": "AES256"})  # fmt: skip
+             ExtraArgs={"ServerSideEncryption": "AES256"}, Config=_transfer())  # fmt: skip
 
 
 def download_file(aws: AwsSession, bucket: str, key: str, path: str) -> None:
-    aws.call("s3", "download_file", Bucket=bucket, Key=key, Filename=path)
+    aws.call("s3", "download_file", Bucket=bucket, Key=key, Filename=path, Config=_transfer())
 
 
 def list_keys(aws: AwsSession, bucket: str, prefix: str) -> list[str]:

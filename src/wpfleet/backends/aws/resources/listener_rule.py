@@ -89,11 +89,10 @@ class ListenerRule(AwsResource):
                 priorities.check_pinned(self.t, pinned, None)
         return out
 
-    def _spec(self, tg_arn: str) -> dict[str, Any]:
+    def _spec(self, tg_arn: str, hosts: list[str] | None = None) -> dict[str, Any]:
+        values = hosts or [self.names.host]
         return {
-            "Conditions": [
-                {"Field": "host-header", "HostHeaderConfig": {"Values": [self.names.host]}}
-            ],
+            "Conditions": [{"Field": "host-header", "HostHeaderConfig": {"Values": values}}],
             "Actions": [{"Type": "forward", "TargetGroupArn": tg_arn}],
         }
 
@@ -152,8 +151,10 @@ class ListenerRule(AwsResource):
         )
         tg_names = target.get("target_groups") or [self.names.target_group]
         tgs = elbv2.describe_target_groups_by_name(self.aws, tg_names)
-        if tgs:
-            elbv2.modify_rule(self.aws, RuleArn=arn, **self._spec(tgs[0]["TargetGroupArn"]))
+        if tgs:  # the target's host: an undo (a domain move's) puts the old one back
+            host = target.get("host") or self.names.host
+            hosts = [host] if isinstance(host, str) else list(host)
+            elbv2.modify_rule(self.aws, RuleArn=arn, **self._spec(tgs[0]["TargetGroupArn"], hosts))
         wanted = target.get("priority")
         if wanted is not None and wanted != priorities.rule_priority(rule):
             priorities.check_pinned(self.t, int(wanted), arn)
