@@ -19,8 +19,7 @@ from typing import Any
 from botocore.exceptions import WaiterError
 
 from wpfleet import treearchive
-from wpfleet.backends.aws import content_task, ecs, iam
-from wpfleet.backends.aws.dbinit import ROLE_NOT_ASSUMABLE
+from wpfleet.backends.aws import content_task, ecs, iam, oneoff
 from wpfleet.backends.aws.resources.task_definition import task_roles
 from wpfleet.backends.aws.tenant import TenantAws
 from wpfleet.errors import BackendError, NotFoundError
@@ -32,10 +31,6 @@ CONTAINER = "content"
 MOUNT = "/wp-content"
 ACTIONS = ("export", "import")
 SPEC_TAG = "wpfleet:spec"
-#: RunTask answers this when Fargate has no capacity for the task at the moment; AWS's
-#: advice is to retry later (https://repost.aws/knowledge-center/ecs-fargate-runtask-capacity)
-NO_CAPACITY = "Capacity is unavailable at this time"
-LAUNCH_TRIES = 6
 #: the ECS ``tasks_stopped`` waiter's poll interval (seconds) and patience
 WAIT_DELAY = 6
 WAIT_TIMEOUT = 3600
@@ -177,46 +172,14 @@ def run(t: TenantAws, bucket: str, action: str, key: str) -> dict[str, Any]:
     if action not in ACTIONS or not key.startswith(transfer_prefix(t)):
         raise ValueError((action, key))
     arn = ensure_prerequisites(t, bucket)
-    for attempt in range(LAUNCH_TRIES):
-        try:
-            task_arn = _launch(t, arn, action, key)
-            break
-        except BackendError as exc:
-            retry = any(m in exc.message for m in (*ROLE_NOT_ASSUMABLE, NO_CAPACITY))
-            if not retry or attempt == LAUNCH_TRIES - 1:
-                raise
-        t.aws.sleep(min(2.0 * 2**attempt, 30.0))
-    return wait_for(t, task_arn, action)
+    environment = {"WPFLEET_ACTION": action, "WPFLEET_KEY": key}
 
+    def attempt() -> dict[str, Any]:
+        started = oneoff.launch(t, arn, started_by="wpfleet-content", container=CONTAINER,
+                                environment=environment)  # fmt: skip
+        return wait_for(t, started, action)
 
-def _launch(t: TenantAws, task_definition_arn: str, action: str, key: str) -> str:
-    tasks = ecs.run_task(
-        t.aws,
-        cluster=t.require("cluster"),
-        taskDefinition=task_definition_arn,
-        launchType="FARGATE",
-        count=1,
-        startedBy="wpfleet-content",
-        networkConfiguration={
-            "awsvpcConfiguration": {
-                "subnets": list(t.settings.subnets),
-                "securityGroups": [t.require("security_group")],
-                "assignPublicIp": "DISABLED",
-            }
-        },
-        overrides={
-            "containerOverrides": [
-                {
-                    "name": CONTAINER,
-                    "environment": [
-                        {"name": "WPFLEET_ACTION", "value": action},
-                        {"name": "WPFLEET_KEY", "value": key},
-                    ],
-                }
-            ]
-        },
-    )
-    return str(tasks[0]["taskArn"])
+    return oneoff.with_retries(t, attempt)
 
 
 def wait_for(t: TenantAws, task_arn: str, action: str) -> dict[str, Any]:

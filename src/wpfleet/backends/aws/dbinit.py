@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from wpfleet.backends.aws import ecs, iam
+from wpfleet.backends.aws import ecs, iam, oneoff
 from wpfleet.backends.aws.tenant import TenantAws
 from wpfleet.errors import BackendError, ValidationError
 from wpfleet.naming import DB_INIT_POLICY
@@ -183,55 +183,20 @@ def remove_prerequisites(t: TenantAws) -> None:
     t.changed(f"role:{t.names.db_init_role}")
 
 
-#: ECS cannot assume a role for a few seconds after IAM created it (IAM is eventually
-#: consistent): RunTask answers this, or the task stops before its container starts
-ROLE_NOT_ASSUMABLE = ("unable to assume the role", "ResourceInitializationError")
-LAUNCH_TRIES = 6
-
-
 def run_action(t: TenantAws, action: str, *, timeout: float = 300.0) -> dict[str, Any]:
-    """Run one action as a task and wait for it; a launch that fails because the new
-    role is not assumable yet is retried with growing pauses."""
+    """Run one action as a task and wait for it; a launch that cannot work yet (a new
+    role not assumable, no Fargate capacity) is retried with growing pauses."""
     if action not in ACTIONS:
         raise ValueError(action)
     arn = ensure_prerequisites(t)
-    for attempt in range(LAUNCH_TRIES):
-        try:
-            return _launch_and_wait(t, arn, action, timeout)
-        except BackendError as exc:
-            retry = any(m in exc.message for m in ROLE_NOT_ASSUMABLE)
-            if not retry or attempt == LAUNCH_TRIES - 1:
-                raise
-        t.aws.sleep(min(2.0 * 2**attempt, 30.0))
-    raise AssertionError("unreachable")  # pragma: no cover
+    environment = {"WPFLEET_ACTION": action}
 
+    def attempt() -> dict[str, Any]:
+        started = oneoff.launch(t, arn, started_by="wpfleet-db-init", container=CONTAINER,
+                                environment=environment)  # fmt: skip
+        return wait_for(t, t.require("cluster"), started, action, timeout)
 
-def _launch_and_wait(t: TenantAws, arn: str, action: str, timeout: float) -> dict[str, Any]:
-    cluster = t.require("cluster")
-    tasks = ecs.run_task(
-        t.aws,
-        cluster=cluster,
-        taskDefinition=arn,
-        launchType="FARGATE",
-        count=1,
-        startedBy="wpfleet-db-init",
-        networkConfiguration={
-            "awsvpcConfiguration": {
-                "subnets": list(t.settings.subnets),
-                "securityGroups": [t.require("security_group")],
-                "assignPublicIp": "DISABLED",
-            }
-        },
-        overrides={
-            "containerOverrides": [
-                {
-                    "name": CONTAINER,
-                    "environment": [{"name": "WPFLEET_ACTION", "value": action}],
-                }
-            ]
-        },
-    )
-    return wait_for(t, cluster, str(tasks[0]["taskArn"]), action, timeout)
+    return oneoff.with_retries(t, attempt)
 
 
 def wait_for(
