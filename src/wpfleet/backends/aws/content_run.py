@@ -20,6 +20,7 @@ from botocore.exceptions import WaiterError
 
 from wpfleet import treearchive
 from wpfleet.backends.aws import content_task, ecs, iam, oneoff
+from wpfleet.backends.aws.resources.roles import own_access_point_statement
 from wpfleet.backends.aws.resources.task_definition import task_roles
 from wpfleet.backends.aws.tenant import TenantAws
 from wpfleet.errors import BackendError, NotFoundError
@@ -52,19 +53,10 @@ def transfer_prefix(t: TenantAws) -> str:
 
 
 def role_policy(t: TenantAws, bucket: str, access_point_arn: str) -> dict[str, Any]:
-    fs_arn = t.arn("elasticfilesystem", f"file-system/{t.require('efs_id')}")
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "OwnAccessPointOnly",
-                "Effect": "Allow",
-                "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-                "Resource": fs_arn,
-                "Condition": {
-                    "StringEquals": {"elasticfilesystem:AccessPointArn": access_point_arn}
-                },
-            },
+            own_access_point_statement(t, access_point_arn),
             {
                 "Sid": "OwnTransfersOnly",
                 "Effect": "Allow",

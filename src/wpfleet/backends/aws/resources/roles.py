@@ -72,21 +72,21 @@ def seeds_secrets_policy(t: TenantAws) -> dict[str, Any]:
     }
 
 
-def task_policy(t: TenantAws) -> dict[str, Any]:
+def own_access_point_statement(t: TenantAws, ap_arn: str) -> dict[str, Any]:
+    """Mount and write the environment's file system through ``ap_arn`` only."""
     fs_arn = t.arn("elasticfilesystem", f"file-system/{t.require('efs_id')}")
-    ap_arn = access_point_arn(t) or t.arn("elasticfilesystem", "access-point/pending")
     return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "OwnAccessPointOnly",
-                "Effect": "Allow",
-                "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
-                "Resource": fs_arn,
-                "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": ap_arn}},
-            }
-        ],
+        "Sid": "OwnAccessPointOnly",
+        "Effect": "Allow",
+        "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+        "Resource": fs_arn,
+        "Condition": {"StringEquals": {"elasticfilesystem:AccessPointArn": ap_arn}},
     }
+
+
+def task_policy(t: TenantAws) -> dict[str, Any]:
+    ap_arn = access_point_arn(t) or t.arn("elasticfilesystem", "access-point/pending")
+    return {"Version": "2012-10-17", "Statement": [own_access_point_statement(t, ap_arn)]}
 
 
 class RoleResource(AwsResource):
