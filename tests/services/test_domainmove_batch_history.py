@@ -178,3 +178,39 @@ def test_deploy_all_json_gives_each_tenants_auto_promotion_in_one_shape(
     assert shapes["d4"]["attempted"] and shapes["d4"]["notes"] == []
     assert "d4" in shapes["d4"]["error"] and "sit/d4/site" in shapes["d4"]["error"]
     assert items["b2"]["ok"] is False and items["a1"]["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("tenant", "code", "to_sit"), [("a1", ExitStatus.OK, True), ("d4", None, False)]
+)
+def test_single_deploy_json_has_its_auto_promotion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tenant: str, code: object, to_sit: bool
+) -> None:
+    """``deploy TENANT -o json``: the outcome carries ``auto_promotion`` in the batch's
+    shape; a promotion that fails in the next environment is in it, and still fails the
+    command (not exit 0)."""
+    from wpfleet.cli import cmd_deploy
+    from wpfleet.services.workspace import Workspace
+
+    path = chain(tmp_path, ("a1", "d4"))
+    world = World()
+    world.fail_on.add(("create", "sit/d4/site"))
+    with workspace(path, world) as ws:
+        factory = ws._backend_factory
+
+    def fake_workspace(cfg: object, who: object = None, events: object = None) -> Workspace:
+        return Workspace(path, actor="tester", backend_factory=factory)
+
+    monkeypatch.setattr(cmd_deploy, "workspace", fake_workspace)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        got = main(["--fleet", str(path), "-o", "json", "deploy", tenant, "--env", "dev"])
+    doc = json.loads(out.getvalue())
+    promotion = doc["auto_promotion"]
+    assert doc["tenant"] == tenant and tuple(promotion) == ("to", "attempted", "notes", "error")
+    assert promotion["to"] == "sit" and promotion["attempted"] is True
+    if to_sit:
+        assert got == code and promotion["notes"] == ["auto-promoted to sit"]
+        assert promotion["error"] is None
+    else:
+        assert got != ExitStatus.OK and "sit/d4/site" in promotion["error"]

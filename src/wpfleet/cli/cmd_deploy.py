@@ -108,8 +108,7 @@ def deploy(
         if not all_tenants:
             outcome = deployments.deploy(ws, environment, tenant, verify_deadline=verify_deadline)
             _write_report(outcome, report, fmt)
-            _print_outcome(cfg, outcome)
-            _auto_promote(cfg, ws, environment, tenant)
+            _finish_single(cfg, ws, environment, outcome)
             return 0
         progress.show_tenant = len(ws.tenant_ids(environment)) > 1
         batch = deployments.deploy_many(
@@ -149,16 +148,35 @@ def _resume(cfg: Settings, request: str, who: str | None, verify_deadline: float
     return 0
 
 
-def _auto_promote(cfg: Settings, ws: Workspace, env: Environment, tenant: str) -> None:
-    """``auto_promote: true`` on ``env``: carry the release just verified to the next
-    environment (which may itself wait for approval: then this says so, exit 0)."""
+def _finish_single(cfg: Settings, ws: Workspace, env: Environment, outcome: Outcome) -> None:
+    """Print the deploy's outcome, then ``auto_promote: true`` on ``env`` carries the
+    release just verified to the next environment (which may itself wait for approval:
+    then this says so, exit 0). With -o json the promotion is the outcome's
+    ``auto_promotion``, in the shape ``deploy --all`` gives each tenant; a failed
+    promotion is still raised (its exit code) after the JSON."""
+    from wpfleet.cli.output import emit_json
+    from wpfleet.errors import WpfleetError
     from wpfleet.services import releases
 
-    if not env.auto_promote:
-        return
-    for note in releases.auto_promote(ws, env, tenant):
-        if not cfg.json:
+    if not cfg.json:
+        _print_outcome(cfg, outcome)
+    notes: list[str] = []
+    shape: dict[str, object] = {"to": None, "attempted": False, "notes": notes, "error": None}
+    failure: WpfleetError | None = None
+    if env.auto_promote:
+        nxt = releases.following(ws, env)
+        shape.update(to=nxt.name if nxt else None, attempted=True)
+        try:
+            notes.extend(releases.auto_promote(ws, env, outcome.tenant))
+        except WpfleetError as exc:
+            shape["error"], failure = exc.message, exc
+    if cfg.json:
+        emit_json({**_outcome_json(outcome), "auto_promotion": shape})
+    else:
+        for note in notes:
             typer.echo(note)
+    if failure is not None:
+        raise failure
 
 
 def _write_report(outcome: Outcome, path: Path | None, fmt: Format) -> None:
