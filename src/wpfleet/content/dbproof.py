@@ -104,6 +104,21 @@ def prove_database(
     php: str = "php",
 ) -> DbProof:
     """Prove ``tables`` (name in the dump → table in the database, e.g. a shadow table)."""
+    proof = measure_tables(spec, tables, old_hosts=old_hosts, table_prefix=table_prefix, php=php)
+    judge(proof, expected_rows, old_hosts, expected_url)
+    return proof
+
+
+def measure_tables(
+    spec: DbSpec,
+    tables: Mapping[str, str],
+    *,
+    old_hosts: Sequence[str] = (),
+    table_prefix: str = "wp_",
+    php: str = "php",
+) -> DbProof:
+    """What the proof reads in the database for ``tables`` (rows, old hosts, serialized
+    values, URLs), not yet judged (:func:`judge`); parts measured apart :func:`merge`."""
     proof = DbProof()
     conn = spec.connect()
     try:
@@ -126,8 +141,21 @@ def prove_database(
             raise proof.check_error
     finally:
         conn.close()
-    _judge(proof, expected_rows, old_hosts, expected_url)
     return proof
+
+
+def merge(parts: Sequence[DbProof]) -> DbProof:
+    """One proof of the tables that ``parts`` measured apart."""
+    whole = DbProof()
+    for part in parts:
+        whole.rows.update(part.rows)
+        whole.serialized_values += part.serialized_values
+        whole.bad_serialized += part.bad_serialized
+        whole.leftovers.update(part.leftovers)
+        whole.urls.update(part.urls)
+        whole.problems += part.problems
+    whole.bad_serialized = whole.bad_serialized[:MAX_LISTED]
+    return whole
 
 
 def _text_columns(cur: Any, database: str, tables: Mapping[str, str]) -> dict[str, list[str]]:
@@ -265,12 +293,13 @@ def _values_sql(tables: Mapping[str, str], columns: Mapping[str, list[str]]) -> 
     return "\n".join([*labels, *scans]) + "\n"
 
 
-def _judge(
+def judge(
     proof: DbProof,
     expected_rows: Mapping[str, int] | None,
     old_hosts: Sequence[str],
     expected_url: str | None,
 ) -> None:
+    """Add to ``proof.problems`` what its measures show to be wrong."""
     if expected_rows is not None and dict(expected_rows) != proof.rows:
         diff = {
             t: (expected_rows.get(t), proof.rows.get(t))

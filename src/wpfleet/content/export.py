@@ -4,7 +4,6 @@ counted from the dump itself, ``CHECKSUM TABLE`` values, source URLs, versions).
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import queue
 import shutil
@@ -15,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from wpfleet.content import gz as gzip_streams
 from wpfleet.content.dbconn import DbSpec, client_argv, defaults_file, quote_ident, widen_pipe
 from wpfleet.content.manifest import (
     DUMP_NAME,
@@ -28,7 +28,6 @@ from wpfleet.content.rowlines import coalesce
 from wpfleet.errors import BackendError
 
 DUMP_TOOLS = ("mariadb-dump", "mysqldump")
-GZIP_LEVEL = 1  # a dump compresses ~5x even at level 1, at several times level 6's speed
 
 
 class ExportError(BackendError):
@@ -120,9 +119,7 @@ def _dump_to(argv: list[str], path: Path) -> tuple[dict[str, int], int, str]:
     reader.start()
     with open(path, "wb") as raw:
         hashing = _HashingWriter(raw)
-        with gzip.GzipFile(
-            filename=DUMP_NAME[:-3], mode="wb", fileobj=hashing, compresslevel=GZIP_LEVEL
-        ) as gz:
+        with gzip_streams.writer(hashing, DUMP_NAME[:-3]) as gz:
             # gzip and sha256 release the GIL: they run in a thread beside the counting
             blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
             writer = _Background(lambda: _write_all(blocks, gz))
@@ -167,7 +164,7 @@ def _import_leftovers(spec: DbSpec) -> list[str]:
     return [n for n in names if n.startswith((SHADOW, OLD))]
 
 
-def _write_all(blocks: queue.Queue[bytes | None], out: gzip.GzipFile) -> None:
+def _write_all(blocks: queue.Queue[bytes | None], out: IO[bytes]) -> None:
     """Write ``blocks`` to ``out`` until None; after a failure, drain (so that the
     producer never blocks) and re-raise."""
     try:

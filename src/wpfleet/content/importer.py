@@ -10,6 +10,9 @@
 3. The shadow tables are proved (:mod:`wpfleet.content.dbproof`): rows as counted in the
    dump (and as the manifest says), no old host, serialized values unserialize in PHP,
    home/siteurl as expected. A failed proof drops them; the live tables stay as they were.
+   Each table is measured as soon as the client has loaded it, while the next ones load
+   (:mod:`wpfleet.content.loadproof`): the client runs a ``COMMIT`` and prints a marker
+   when the dump moves on to another table.
 4. ONE ``RENAME TABLE live TO _wpfo_live, _wpfs_live TO live, …`` swaps all tables at
    once (atomic in MariaDB and MySQL); then the old tables are dropped.
 """
@@ -33,17 +36,18 @@ from wpfleet.content.dbconn import (
     quote_ident,
     widen_pipe,
 )
-from wpfleet.content.dbproof import DbProof, prove_database
+from wpfleet.content.dbproof import DbProof, judge
 from wpfleet.content.dumpcheck import (
     SANDBOX_LINE,
     TABLE_HEAD,
     DumpChecker,
     DumpFacts,
 )
+from wpfleet.content.loadproof import EarlyProof
 from wpfleet.content.manifest import DUMP_NAME, Manifest
 from wpfleet.content.rowcount import RowCounter
 from wpfleet.content.rowlines import coalesce
-from wpfleet.content.sqldump import open_dump
+from wpfleet.content.sqldump import open_dump, table_name
 from wpfleet.errors import BackendError, UsageError, VerifyFailedError
 
 SHADOW = "_wpfs_"
@@ -91,13 +95,16 @@ def import_database(
     try:
         strip = is_mysql(_version(conn))
         _drop_leftovers(conn)
+        early = EarlyProof(spec, SHADOW, old_hosts=old_hosts, table_prefix=table_prefix, php=php)
         try:
-            facts = _load(spec, dump, strip, client)
+            facts, again = _load(spec, dump, strip, client, early)
             rows = facts.rows if facts.rows_exact else _count(dump)
-            proof = _prove(spec, facts, rows, manifest, old_hosts, expected_url, table_prefix, php)
+            measured = early.finish(facts.tables, again)
+            proof = _prove(measured, rows, manifest, old_hosts, expected_url)
             seams.point("content:swap")  # shadow tables loaded and proved, live untouched
             dropped = _swap(conn, facts.tables, drop_missing)
         finally:
+            early.close()
             _drop_leftovers(conn)
     finally:
         conn.close()
@@ -105,25 +112,14 @@ def import_database(
 
 
 def _prove(
-    spec: DbSpec,
-    facts: DumpFacts,
+    proof: DbProof,
     rows: dict[str, int],
     manifest: Manifest | None,
     old_hosts: Sequence[str],
     expected_url: str | None,
-    table_prefix: str,
-    php: str,
 ) -> DbProof:
-    """The proof of the shadow tables, before anything is swapped in."""
-    proof = prove_database(
-        spec,
-        {t: SHADOW + t for t in facts.tables},
-        expected_rows=manifest.rows if manifest else rows,
-        old_hosts=old_hosts,
-        expected_url=expected_url,
-        table_prefix=table_prefix,
-        php=php,
-    )
+    """The verdict on the shadow tables' measures, before anything is swapped in."""
+    judge(proof, manifest.rows if manifest else rows, old_hosts, expected_url)
     if manifest is not None and rows != manifest.rows:
         proof.problems.append(f"the dump's rows {rows} differ from the manifest's")
     if not proof.ok:
@@ -169,46 +165,94 @@ def _count(dump: Path) -> dict[str, int]:
     return counter.finish()
 
 
-def _load(spec: DbSpec, dump: Path, strip_sandbox: bool, client: str) -> DumpFacts:
-    """Check the dump and stream it, shadow-renamed, into the client, in ONE pass.
+def _load(
+    spec: DbSpec, dump: Path, strip_sandbox: bool, client: str, early: EarlyProof
+) -> tuple[DumpFacts, set[str]]:
+    """Check the dump and stream it, shadow-renamed, into the client, in ONE pass; the
+    facts, and the tables written again after ``early`` was told they were loaded.
 
     Each line is checked BEFORE it is sent, and a statement runs only when the client
     reads its ``;``: a refused statement never reaches the server. On any failure the
     client is KILLED (not sent end of input, which would run a statement it holds) and
     only shadow tables, dropped afterwards, can have been written.
     """
-    checker = DumpChecker(str(dump), spec.database)
+    checker, marks = DumpChecker(str(dump), spec.database), _Marks(early)
     with defaults_file(spec) as cnf:
-        argv = client_argv(client, cnf, "--default-character-set=utf8mb4", spec.database)
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        assert proc.stdin is not None and proc.stderr is not None
+        argv = client_argv(client, cnf, "--default-character-set=utf8mb4", "--unbuffered",
+                           "--skip-column-names", spec.database)  # fmt: skip
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert proc.stdin is not None and proc.stderr is not None and proc.stdout is not None
         widen_pipe(proc.stdin)  # the client loads while the next block is checked
         errors: list[bytes] = []
-        reader = threading.Thread(target=lambda: errors.append(proc.stderr.read()))  # type: ignore[union-attr]
-        reader.start()
+        readers = [
+            threading.Thread(target=lambda: errors.append(proc.stderr.read())),  # type: ignore[union-attr]
+            threading.Thread(target=marks.listen, args=(proc.stdout,)),
+        ]
+        for reader in readers:
+            reader.start()
         try:
-            _send(checker, dump, proc.stdin, strip_sandbox)
+            _send(checker, dump, proc.stdin, strip_sandbox, marks)
             facts = checker.finish()
             proc.stdin.close()
         except BrokenPipeError:  # the client stopped: an SQL error, say
-            _kill(proc, reader)
+            _kill(proc, readers)
             raise ContentImportError(
                 _failed(client, proc.returncode, errors), hint=_UNCHANGED
             ) from None
         except BaseException:
-            _kill(proc, reader)
+            _kill(proc, readers)
             raise
         code = proc.wait()
-        reader.join()
+        for reader in readers:
+            reader.join()
     if code != 0:
         raise ContentImportError(_failed(client, code, errors), hint=_UNCHANGED)
-    return facts
+    return facts, marks.again
 
 
-def _kill(proc: subprocess.Popen[bytes], reader: threading.Thread) -> None:
+_MARK = re.compile(rb"wpfleet-loaded (\d+)")
+
+
+class _Marks:
+    """When the dump moves on from table T to another, the client is sent ``COMMIT`` and a
+    ``SELECT`` that prints a marker: once it is printed, every statement of T has run and
+    T is told to the early proof. A table the dump comes back to is in ``again``."""
+
+    def __init__(self, early: EarlyProof) -> None:
+        self.early, self.names = early, list[str]()
+        self.current: str | None = None
+        self.done: set[str] = set()
+        self.again: set[str] = set()
+
+    def statement(self, line: bytes, out: IO[bytes]) -> None:
+        """Before the first line of a statement is sent."""
+        m = TABLE_HEAD.match(line)
+        name = table_name(m.group(2)) if m is not None else self.current
+        if name == self.current:
+            return
+        if self.current is not None:
+            self.done.add(self.current)
+            self.names.append(self.current)
+            out.write(b"COMMIT;\nSELECT 'wpfleet-loaded %d';\n" % (len(self.names) - 1))
+        if name in self.done:
+            self.again.add(name)
+        self.current = name
+
+    def listen(self, stdout: IO[bytes]) -> None:
+        """Read the client's output (all of it, so that it never blocks)."""
+        for line in stdout:
+            m = _MARK.fullmatch(line.rstrip(b"\r\n"))
+            if m is not None and int(m.group(1)) < len(self.names):
+                self.early.loaded(self.names[int(m.group(1))])
+
+
+def _kill(proc: subprocess.Popen[bytes], readers: list[threading.Thread]) -> None:
     proc.kill()
     proc.wait()
-    reader.join()
+    for reader in readers:
+        reader.join()
 
 
 _UNCHANGED = "nothing was changed: the live tables are as they were"
@@ -219,7 +263,9 @@ def _failed(client: str, code: int | None, errors: list[bytes]) -> str:
     return f"{client} failed to load the dump ({code}): {message}"
 
 
-def _send(checker: DumpChecker, dump: Path, out: IO[bytes], strip_sandbox: bool) -> None:
+def _send(
+    checker: DumpChecker, dump: Path, out: IO[bytes], strip_sandbox: bool, marks: _Marks
+) -> None:
     with open_dump(dump) as src:
         for n, line in enumerate(coalesce(src)):
             at_start = checker.between_statements
@@ -227,6 +273,7 @@ def _send(checker: DumpChecker, dump: Path, out: IO[bytes], strip_sandbox: bool)
             if n == 0 and strip_sandbox and line.rstrip() == SANDBOX_LINE:
                 continue
             if at_start:
+                marks.statement(line, out)
                 line = TABLE_HEAD.sub(_rename, line, count=1)
             out.write(line)
 

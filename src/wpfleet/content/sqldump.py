@@ -4,13 +4,13 @@ names of CREATE TABLE and INSERT statements. Used by search-replace and its proo
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import IO, cast
+from typing import IO
 
+from wpfleet.content import gz
 from wpfleet.errors import UsageError
 
 # --- SQL literals -------------------------------------------------------------------------
@@ -390,5 +390,5 @@ def open_dump(path: str | os.PathLike[str]) -> IO[bytes]:
     with open(path, "rb") as probe:
         magic = probe.read(2)
     if magic == b"\x1f\x8b":
-        return cast(IO[bytes], gzip.open(path, "rb"))
+        return gz.open_read(path)
     return open(path, "rb")
