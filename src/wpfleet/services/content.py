@@ -3,15 +3,15 @@ then prove the result (rows equal, serialized values parse, no OLD text left).""
 
 from __future__ import annotations
 
-import gzip
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, cast
+from typing import IO, TYPE_CHECKING
 
+from wpfleet.content import gz
 from wpfleet.errors import UsageError, VerifyFailedError
 
 if TYPE_CHECKING:
@@ -111,8 +111,8 @@ def _writer(dst: str) -> Iterator[IO[bytes]]:
     try:
         with open(tmp, "wb") as raw:
             if path.suffix == ".gz":
-                with gzip.GzipFile(filename=path.stem, mode="wb", fileobj=raw) as gz:
-                    yield cast(IO[bytes], gz)
+                with gz.writer(raw, path.stem) as out:
+                    yield out
             else:
                 yield raw
         os.replace(tmp, path)
