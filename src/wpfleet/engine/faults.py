@@ -7,7 +7,9 @@ comma-separated list of ``STEP_ID`` (before the change), ``STEP_ID@after`` (afte
 ``undo:STEP_ID`` (fail the rollback of that step), ``verify:CHECK`` (that check
 always fails) or a named point inside a resource (``nginx:test``, ``nginx:reload``,
 ``php-fpm:test``, ``php-fpm:reload``, each also with ``@after``; inside the WordPress
-install ``wordpress:table``, ``wordpress:options``, ``wordpress:settings``; the
+install ``wordpress:table``, ``wordpress:options``, ``wordpress:settings``; in an AWS domain
+move's DNS record, between the new record's write and the old one's delete,
+``dns:record@moved``; the
 ``Workspace`` installs ``Faults.at`` for those in ``wpfleet.seams``).
 ``WPFLEET_INJECT_SLEEP`` holds ``POINT=SECONDS`` pairs and pauses there (to hold a
 lock open in concurrency tests).
