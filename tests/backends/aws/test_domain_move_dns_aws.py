@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.backends.aws.content_player import TaskPlayer
-from tests.backends.aws.infra import ENV, BaseEnv
+from tests.backends.aws.infra import ENV, BaseEnv, recording
 from tests.backends.aws.test_domain_move_aws import rules
 from tests.backends.aws.test_domain_move_content_aws import (
     NEW_DOMAIN,
@@ -25,7 +25,7 @@ from tests.backends.aws.test_domain_move_content_aws import (
 from wpfleet.backends.aws.resources.dns_record import MOVED_SEAM
 from wpfleet.config.load import LoadedFleet
 from wpfleet.engine.resource import Step
-from wpfleet.errors import DeploymentFailed
+from wpfleet.errors import DeploymentFailed, ValidationError
 from wpfleet.pipeline import deploy as pipeline
 from wpfleet.services.clocked import pipeline as workspace_pipeline
 from wpfleet.services.workspace import Workspace
@@ -164,3 +164,24 @@ def test_an_old_record_someone_changed_is_left_alone_and_reported(
     gone = pipeline.destroy(moved, ENV, "alpha", actor="test", store=store)
     assert gone.deployment is not None and gone.deployment.status == "succeeded"
     assert record_sets(base) == {f"{OLD_HOST}.": kept}
+
+
+def test_a_host_the_distribution_does_not_list_is_refused_while_planning(
+    tmp_path: Path, base: BaseEnv, store: SqliteStore, wordpress_site: str, player: TaskPlayer
+) -> None:
+    """Route 53 refuses an alias record to a CloudFront distribution for a name it does
+    not list as an alternate domain name, and ``*.wpsit.example.test`` covers one label
+    only (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-alias-common.html,
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html).
+    moto accepts the record anyway, so wpfleet checks while planning: the move is refused
+    with the distribution's names and the fix, and nothing is changed."""
+    deployed(tmp_path, base, wordpress_site)
+    moved = fleet(tmp_path, base, wordpress_site, domain="{tenant}.far.wpsit.example.test")
+    with recording() as rec, pytest.raises(ValidationError) as err:
+        plan(moved)
+    message = str(err.value)
+    assert "alpha.far.wpsit.example.test is not an alternate domain name" in message
+    assert base.distribution_id in message and "*.wpsit.example.test" in message
+    assert "alternate domain names" in (err.value.hint or "")
+    assert rec.mutating == [], rec.mutating
+    assert list(record_sets(base)) == [f"{OLD_HOST}."]

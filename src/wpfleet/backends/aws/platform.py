@@ -113,6 +113,9 @@ def base_components(
         )
     if s.cloudfront_distribution_id:
         found_cf = cloudfront.get_distribution_config(aws, s.cloudfront_distribution_id)
+        if found_cf is not None and cache is not None:
+            with cache.lock:  # the tenants' DNS records check their hosts against it
+                cache.values["distribution"] = found_cf
         add(
             "distribution",
             found_cf is not None,

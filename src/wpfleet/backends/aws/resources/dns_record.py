@@ -20,9 +20,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wpfleet import seams
-from wpfleet.backends.aws import route53
+from wpfleet.backends.aws import cloudfront, route53
 from wpfleet.backends.aws.tenant import AwsResource
 from wpfleet.engine.resource import Fact, Phase, State
+from wpfleet.errors import ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +116,37 @@ class DnsRecord(AwsResource):
         return Fact(state, tagged=None)
 
     def desired(self) -> State:
+        if self.record() is None:  # a record to write: a new tenant, or a domain move
+            self.check_covered()
         target = self.t.require("cloudfront_domain").rstrip(".")
         return {"name": self.names.host, "type": "A", "target": target}
+
+    def check_covered(self) -> None:
+        """Route 53 accepts an alias record to a CloudFront distribution only for a name
+        the distribution lists as an alternate domain name; a wildcard ``*.example.com``
+        covers one label only (``a.example.com``, not ``a.b.example.com``). Refused
+        while planning, before anything changes, rather than by Route 53 mid-deploy.
+        https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-alias-common.html
+        https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/CNAMEs.html"""
+        dist_id = self.t.settings.cloudfront_distribution_id
+        if not dist_id:
+            return
+        found = self.t.cache.get(
+            "distribution", lambda: cloudfront.get_distribution_config(self.aws, dist_id)
+        )
+        if found is None:  # preflight names a missing distribution
+            return
+        aliases = [str(a).lower() for a in (found[0].get("Aliases") or {}).get("Items") or []]
+        host = self.names.host.lower()
+        if host in aliases or f"*.{host.partition('.')[2]}" in aliases:
+            return
+        raise ValidationError(
+            f"{self.t.tenant} in {self.t.env}: {host} is not an alternate domain name of "
+            f"CloudFront distribution {dist_id} (it has: {', '.join(aliases) or 'none'}); "
+            "Route 53 refuses an alias record to it for that name",
+            hint=f"add {host} (or a wildcard one label above it) to the distribution's "
+            "alternate domain names and its certificate, or change the tenant's domain",
+        )
 
     def differences(self, actual: State, desired: State) -> list[str]:
         found = super().differences(actual, desired)
