@@ -38,7 +38,8 @@ PHASES = [
     ("wpfleet.services.backups", "load_site"),
     ("wpfleet.content.importer", "_load"),
     ("wpfleet.content.importer", "_prove"),
-    ("wpfleet.services.backups", "extract_archive"),
+    ("wpfleet.backends.siteaccess", "LocalFiles.pull"),
+    ("wpfleet.backends.siteaccess", "LocalFiles.push"),
 ]
 
 
