@@ -11,13 +11,13 @@ go-search-replace 0.0.5 comes from the npm package @automattic/vip-search-replac
 (bin/go-search-replace-test), installed into benchmarks/.work/npm (not committed).
 
 go-search-replace 0.0.7 joins the run when ``GO_SEARCH_REPLACE_BIN`` names its binary.
-npm has no 0.0.7 that works offline; it was built from source for the committed results:
+npm has no 0.0.7 that works offline; ``benchmarks/build-go-search-replace.sh`` builds it
+from source with Debian's Go (installing golang-go and git if missing), as was done for
+the committed results:
 
-    fetch/clone https://github.com/Automattic/go-search-replace, git checkout 0.0.7
-    apt-get install -y golang-go      # Debian 12's Go 1.19: for this benchmark only
-    sed -i 's/^go 1.23.2$/go 1.19/' go.mod  # 1.19 rejects the 3-part version; no deps
-    GOPROXY=off go build -o go-search-replace-0.0.7 .
-    GO_SEARCH_REPLACE_BIN=$PWD/go-search-replace-0.0.7 python -m benchmarks.searchreplace
+    benchmarks/build-go-search-replace.sh   # -> benchmarks/.work/go-search-replace-0.0.7
+    export GO_SEARCH_REPLACE_BIN=benchmarks/.work/go-search-replace-0.0.7
+    python -m benchmarks.searchreplace
 
 Each figure is the wall time of one run (wpfleet in this process, as the CLI runs it);
 CPU seconds (user+sys, all threads) are recorded beside it, since the machine is shared
