@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Fleet, free_port, running_fleet
+from tests.helpers.wpcontent import seed_site
 from wpfleet.approvals.flow import AwaitingApproval
 from wpfleet.approvals.policy import ApprovalRefused
 from wpfleet.config.load import load_fleet
@@ -388,38 +389,10 @@ def _db(chain: Fleet, env: str, tenant: str) -> Any:
     return DbSpec(a.db_host, a.db_port, a.db_user, a.db_password, a.database).connect(), a
 
 
-def _ser(text: str) -> str:
-    return f's:{len(text.encode())}:"{text}";'
-
-
 def _seed_dev_content(chain: Fleet, tenant: str) -> tuple[int, str]:
     conn, access = _db(chain, "dev", tenant)
     url = access.url  # http://TENANT.wpdev.localhost:PORT
-    inner = _ser(f"{url}/nested")
-    option = "a:2:{" + _ser("url") + _ser(f"{url}/x") + _ser("inner") + _ser(inner) + "}"
-    block = (
-        '<!-- wp:image {"url":"'
-        + url.replace("/", "\\/")
-        + '\\/wp-content\\/uploads\\/hello.txt"} -->'
-    )
-    body = f'<p><a href="{url}/about/">About us</a></p>\n{block}'
-    now = "2026-12-01 10:00:00"
-    with conn.cursor() as cur:
-        cur.execute(
-            "INSERT INTO wp_posts (post_author, post_date, post_date_gmt, post_content, "
-            "post_title, post_excerpt, post_status, post_name, to_ping, pinged, post_modified, "
-            "post_modified_gmt, post_content_filtered, post_type, guid) VALUES "
-            "(1, %s, %s, %s, 'Moved post', '', 'publish', 'moved-post', '', '', %s, %s, '', "
-            "'post', %s)",
-            (now, now, body, now, now, f"{url}/?p=moved"),
-        )
-        post_id = int(cur.lastrowid)
-        cur.execute(
-            "INSERT INTO wp_options (option_name, option_value, autoload) VALUES "
-            "('wpfleet_test', %s, 'no')",
-            (option,),
-        )
-    conn.close()
+    post_id = seed_site(conn, url)
     uploads = access.files.path / "uploads"  # type: ignore[attr-defined]
     uploads.mkdir(parents=True, exist_ok=True)
     (uploads / "hello.txt").write_text("hello from dev\n")

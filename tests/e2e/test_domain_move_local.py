@@ -5,7 +5,6 @@ content and proves it; a proof that fails puts the old host and the old content 
 from __future__ import annotations
 
 import signal
-import subprocess
 import urllib.error
 import urllib.request
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import TENANTS, Fleet, NoRedirect
+from tests.helpers.wpcontent import option_in_php
 from wpfleet.config.load import load_fleet
 from wpfleet.content.dbconn import DbSpec
 from wpfleet.services.workspace import Workspace
@@ -120,17 +120,7 @@ def checksums(fleet: Fleet, tenant: str) -> dict[str, int]:
 
 
 def option_via_php(fleet: Fleet, tenant: str) -> str:
-    conn = connect(fleet, tenant)
-    with conn.cursor() as cur:
-        cur.execute("SELECT option_value FROM wp_options WHERE option_name='wpfleet_move_test'")
-        (value,) = cur.fetchone()
-    conn.close()
-    php = subprocess.run(
-        ["php", "-r", '$v = unserialize(stream_get_contents(STDIN)); '
-         'echo $v["url"], " ", unserialize($v["inner"]);'],
-        input=value, capture_output=True, text=True, check=True, timeout=30,
-    )  # fmt: skip
-    return php.stdout
+    return option_in_php(connect(fleet, tenant), "wpfleet_move_test")
 
 
 def vhosts_naming(fleet: Fleet, tenant: str) -> list[str]:

@@ -8,7 +8,6 @@ puts the restore point back and the rule's old host."""
 from __future__ import annotations
 
 import http.client
-import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from tests.backends.aws.content_player import CONTENT_BUCKET, TaskPlayer
 from tests.backends.aws.infra import ENV, BaseEnv, recording, tenant, write_fleet
 from tests.backends.aws.test_deploy import VERIFY_DEADLINE, register_targets_like_ecs
 from tests.backends.aws.test_domain_move_aws import rules
+from tests.helpers.wpcontent import option_in_php
 from wpfleet.config.load import LoadedFleet
 from wpfleet.content.dbconn import DbSpec
 from wpfleet.pipeline.deploy import Outcome
@@ -121,17 +121,7 @@ def text_and_state(loaded: LoadedFleet) -> tuple[str, dict[str, tuple[int, int]]
 
 
 def option_via_php(loaded: LoadedFleet) -> str:
-    conn = connect(loaded)
-    with conn.cursor() as cur:
-        cur.execute("SELECT option_value FROM wp_options WHERE option_name = 'wpfleet_test'")
-        (value,) = cur.fetchone()
-    conn.close()
-    php = subprocess.run(
-        ["php", "-r", '$v = unserialize(stream_get_contents(STDIN)); '
-         'echo $v["url"], " ", unserialize($v["inner"]);'],
-        input=value, capture_output=True, text=True, check=True, timeout=30,
-    )  # fmt: skip
-    return php.stdout
+    return option_in_php(connect(loaded), "wpfleet_test")
 
 
 def records(base: BaseEnv) -> list[str]:

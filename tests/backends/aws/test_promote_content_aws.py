@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import http.client
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ from tests.backends.aws.infra import (
 )
 from tests.backends.aws.test_deploy import VERIFY_DEADLINE, register_targets_like_ecs
 from tests.backends.aws.wordpress_site import start_site
+from tests.helpers.wpcontent import option_in_php, seed_site
 from wpfleet.aws import session as aws_session
 from wpfleet.backends.aws import content_run
 from wpfleet.config.load import LoadedFleet, load_fleet
@@ -192,36 +192,10 @@ def deployed(chain: Chain) -> None:
         assert chain.access(env).db_port == chain.bases[env].db.port != chain.bases[other].db.port
 
 
-def _ser(text: str) -> str:
-    return f's:{len(text.encode())}:"{text}";'
-
-
 def seed_dev(chain: Chain) -> tuple[int, str]:
     access = chain.access("dev")
     url = access.url
-    inner = _ser(f"{url}/nested")
-    option = "a:2:{" + _ser("url") + _ser(f"{url}/x") + _ser("inner") + _ser(inner) + "}"
-    escaped = url.replace("/", "\\/")
-    block = f'<!-- wp:image {{"url":"{escaped}\\/wp-content\\/uploads\\/hello.txt"}} -->'
-    body = f'<p><a href="{url}/about/">About us</a></p>\n{block}'
-    now = "2026-12-01 10:00:00"
-    conn = _connect(access)
-    with conn.cursor() as cur:
-        cur.execute(
-            "INSERT INTO wp_posts (post_author, post_date, post_date_gmt, post_content, "
-            "post_title, post_excerpt, post_status, post_name, to_ping, pinged, post_modified, "
-            "post_modified_gmt, post_content_filtered, post_type, guid) VALUES "
-            "(1, %s, %s, %s, 'Moved post', '', 'publish', 'moved-post', '', '', %s, %s, '', "
-            "'post', %s)",
-            (now, now, body, now, now, f"{url}/?p=moved"),
-        )
-        post_id = int(cur.lastrowid)
-        cur.execute(
-            "INSERT INTO wp_options (option_name, option_value, autoload) VALUES "
-            "('wpfleet_test', %s, 'no')",
-            (option,),
-        )
-    conn.close()
+    post_id = seed_site(_connect(access), url)
     uploads = chain.serve_uploads("dev") / "uploads"
     uploads.mkdir(parents=True)
     (uploads / "hello.txt").write_text("hello from dev\n")
@@ -245,18 +219,8 @@ def text_of(chain: Chain, env: str) -> str:
     return posts + " " + options
 
 
-def option_in_php(chain: Chain, env: str) -> str:
-    conn = _connect(chain.access(env))
-    with conn.cursor() as cur:
-        cur.execute("SELECT option_value FROM wp_options WHERE option_name='wpfleet_test'")
-        (value,) = cur.fetchone()
-    conn.close()
-    php = subprocess.run(
-        ["php", "-r", '$v = unserialize(stream_get_contents(STDIN)); '
-         'echo $v["url"], " ", unserialize($v["inner"]);'],
-        input=value, capture_output=True, text=True, check=True, timeout=30,
-    )  # fmt: skip
-    return php.stdout
+def option_php(chain: Chain, env: str) -> str:
+    return option_in_php(_connect(chain.access(env)), "wpfleet_test")
 
 
 def test_promote_with_content_dev_to_sit_then_clone_back_down(chain: Chain) -> None:
@@ -279,7 +243,7 @@ def test_promote_with_content_dev_to_sit_then_clone_back_down(chain: Chain) -> N
     sit_text = text_of(chain, "sit")
     assert dev_host not in sit_text and sit_host in sit_text
     assert f"{sit_url}/wp-content/uploads/hello.txt".replace("/", "\\/") in sit_text
-    assert option_in_php(chain, "sit") == f"{sit_url}/x {sit_url}/nested"
+    assert option_php(chain, "sit") == f"{sit_url}/x {sit_url}/nested"
     assert text_of(chain, "dev") == dev_before  # dev is unchanged
     with chain.ws() as w:
         kept = backups.points(w, w.env("sit"), TENANT)
@@ -297,7 +261,7 @@ def test_promote_with_content_dev_to_sit_then_clone_back_down(chain: Chain) -> N
     status, _, body = chain.http("dev", f"/?p={post_id}")
     assert status == 200 and "Edited in sit" in body and f"{dev_url}/about/" in body
     assert sit_host not in text_of(chain, "dev")
-    assert option_in_php(chain, "dev") == f"{dev_url}/x {dev_url}/nested"
+    assert option_php(chain, "dev") == f"{dev_url}/x {dev_url}/nested"
     assert chain.http("dev", "/wp-content/uploads/hello.txt")[2] == "hello from dev\n"
     with chain.ws() as w:
         assert [p["reason"] for p in backups.points(w, w.env("dev"), TENANT)] == [
