@@ -10,9 +10,10 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TypeVar
 
 from wpfleet.content import gz as gzip_streams
 from wpfleet.content.dbconn import DbSpec, client_argv, defaults_file, quote_ident, widen_pipe
@@ -26,6 +27,8 @@ from wpfleet.content.manifest import (
 from wpfleet.content.rowcount import RowCounter
 from wpfleet.content.rowlines import coalesce
 from wpfleet.errors import BackendError
+
+T = TypeVar("T")
 
 DUMP_TOOLS = ("mariadb-dump", "mysqldump")
 
@@ -64,7 +67,7 @@ def export_database(
     final, tmp = out_dir / DUMP_NAME, out_dir / f".{DUMP_NAME}.partial"
     args = ["--single-transaction", "--no-tablespaces", "--default-character-set=utf8mb4"]
     # the server's facts and php-cli's version while it dumps
-    facts = _Background(lambda: (_server_facts(spec, None, table_prefix), php_version()))
+    facts = _in_thread(lambda: (_server_facts(spec, None, table_prefix), php_version()))
     try:
         with defaults_file(spec) as cnf:
             argv = client_argv(dump_tool(), cnf, *args, *ignored, *extra_args, spec.database)
@@ -72,7 +75,7 @@ def export_database(
         tmp.replace(final)
     finally:
         tmp.unlink(missing_ok=True)
-        facts.thread.join()
+        wait([facts])  # never leave it running, even when the dump failed
     (checksums, server, urls), php = facts.result()
     if set(rows) - set(checksums):  # a table created while it dumped
         checksums, server, urls = _server_facts(spec, list(rows), table_prefix)
@@ -122,13 +125,13 @@ def _dump_to(argv: list[str], path: Path) -> tuple[dict[str, int], int, str]:
         with gzip_streams.writer(hashing, DUMP_NAME[:-3]) as gz:
             # gzip and sha256 release the GIL: they run in a thread beside the counting
             blocks: queue.Queue[bytes | None] = queue.Queue(maxsize=16)
-            writer = _Background(lambda: _write_all(blocks, gz))
+            writer = _in_thread(lambda: _write_all(blocks, gz))
             try:
                 for line in coalesce(proc.stdout):
                     size += len(line)
                     counter.feed(line)
                     blocks.put(line)
-                    if writer.error is not None:
+                    if writer.done():  # it ends early only when writing failed
                         break
             finally:
                 blocks.put(None)
@@ -176,26 +179,13 @@ def _write_all(blocks: queue.Queue[bytes | None], out: IO[bytes]) -> None:
         raise
 
 
-class _Background:
-    """``fn()`` in a thread; :meth:`result` waits for it (and raises what it raised)."""
-
-    def __init__(self, fn: Callable[[], Any]) -> None:
-        self.value: Any = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(fn,), daemon=True)
-        self.thread.start()
-
-    def _run(self, fn: Callable[[], Any]) -> None:
-        try:
-            self.value = fn()
-        except BaseException as exc:  # handed to the caller by result()
-            self.error = exc
-
-    def result(self) -> Any:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.value
+def _in_thread(fn: Callable[[], T]) -> Future[T]:
+    """``fn()`` in a thread of its own; the future gives its value or raises its error."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(fn)
+    finally:
+        pool.shutdown(wait=False)  # the task runs on; the thread ends with it
 
 
 def _server_facts(

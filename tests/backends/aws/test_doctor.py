@@ -15,6 +15,7 @@ import pytest
 from tests.backends.aws.infra import ENV, BaseEnv, recording, tenant, write_fleet
 from tests.backends.aws.test_deploy import VERIFY_DEADLINE, register_targets_like_ecs
 from tests.backends.aws.test_health_checks import stub
+from wpfleet.config.load import LoadedFleet
 from wpfleet.services import Workspace, deployments, doctor
 
 pytestmark = [pytest.mark.aws, pytest.mark.slow]
@@ -57,17 +58,23 @@ def _symptoms(ws: Workspace) -> dict[str, list[Any]]:
     return out
 
 
-def test_doctor_names_each_cause_broken_on_purpose(
-    tmp_path: Path, base: BaseEnv, wordpress_site: str
-) -> None:
+def _deployed(tmp_path: Path, base: BaseEnv, wordpress_site: str) -> LoadedFleet:
+    """alpha deployed in sit, its tasks able to reach the database."""
     loaded = write_fleet(
         tmp_path / "fleet.yaml", base, [tenant("alpha")], http_check_address=wordpress_site
     )
+    with Workspace(loaded, actor="t") as ws, recording() as rec:
+        rec.fail = register_targets_like_ecs(base)
+        deployments.deploy(ws, ws.env(ENV), "alpha", verify_deadline=VERIFY_DEADLINE)
+    _open_db_to_tasks(base)
+    return loaded
+
+
+def test_doctor_names_each_cause_broken_on_purpose(
+    tmp_path: Path, base: BaseEnv, wordpress_site: str
+) -> None:
+    loaded = _deployed(tmp_path, base, wordpress_site)
     with Workspace(loaded, actor="t") as ws:
-        with recording() as rec:
-            rec.fail = register_targets_like_ecs(base)
-            deployments.deploy(ws, ws.env(ENV), "alpha", verify_deadline=VERIFY_DEADLINE)
-        _open_db_to_tasks(base)
         assert _symptoms(ws) == {}, "a healthy tenant has nothing to diagnose"
 
         # 500: the secret points at another host; the logs say access denied
@@ -156,14 +163,7 @@ def test_doctor_names_tasks_that_will_not_start_and_the_fix(
     tasks and keeps no stopped ones, so DescribeServices (the real service, its counts
     made AWS's of a service whose tasks cannot start), ListTasks and DescribeTasks answer
     as AWS does in that case."""
-    loaded = write_fleet(
-        tmp_path / "fleet.yaml", base, [tenant("alpha")], http_check_address=wordpress_site
-    )
-    with Workspace(loaded, actor="t") as ws:
-        with recording() as rec:
-            rec.fail = register_targets_like_ecs(base)
-            deployments.deploy(ws, ws.env(ENV), "alpha", verify_deadline=VERIFY_DEADLINE)
-        _open_db_to_tasks(base)
+    loaded = _deployed(tmp_path, base, wordpress_site)
     [svc] = base.client("ecs").describe_services(
         cluster=base.cluster, services=["sit-alpha-service"]
     )["services"]

@@ -149,12 +149,7 @@ def ensure_prerequisites(t: TenantAws, bucket: str) -> str:
 
 def remove_prerequisites(t: TenantAws) -> None:
     """Destroy: the content task's revisions and its role go with the access point."""
-    family = t.names.content_family
-    for arn in ecs.list_task_definitions(t.aws, family):
-        if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family:
-            ecs.deregister_task_definition(t.aws, arn)
-    iam.delete_role(t.aws, t.names.content_role)
-    t.changed(f"role:{t.names.content_role}")
+    oneoff.remove(t, t.names.content_family, t.names.content_role)
 
 
 def run(t: TenantAws, bucket: str, action: str, key: str) -> dict[str, Any]:

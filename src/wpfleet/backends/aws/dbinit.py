@@ -175,12 +175,7 @@ def _same(described: dict[str, Any], spec: dict[str, Any]) -> bool:
 
 def remove_prerequisites(t: TenantAws) -> None:
     """Destroy: the tenant's db-init task-definition revisions and its role go too."""
-    family = t.names.db_init_family
-    for arn in ecs.list_task_definitions(t.aws, family):
-        if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family:
-            ecs.deregister_task_definition(t.aws, arn)
-    iam.delete_role(t.aws, t.names.db_init_role)
-    t.changed(f"role:{t.names.db_init_role}")
+    oneoff.remove(t, t.names.db_init_family, t.names.db_init_role)
 
 
 def run_action(t: TenantAws, action: str, *, timeout: float = 300.0) -> dict[str, Any]:

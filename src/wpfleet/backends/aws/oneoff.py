@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from wpfleet.backends.aws import ecs
+from wpfleet.backends.aws import ecs, iam
 from wpfleet.backends.aws.tenant import TenantAws
 from wpfleet.errors import BackendError
 
@@ -69,3 +69,12 @@ def with_retries(t: TenantAws, attempt: Callable[[], T]) -> T:
                 raise
         t.aws.sleep(min(2.0 * 2**n, 30.0))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def remove(t: TenantAws, family: str, role: str) -> None:
+    """Destroy: every revision of the task family and its role."""
+    for arn in ecs.list_task_definitions(t.aws, family):
+        if arn.rsplit("/", 1)[-1].rsplit(":", 1)[0] == family:
+            ecs.deregister_task_definition(t.aws, arn)
+    iam.delete_role(t.aws, role)
+    t.changed(f"role:{role}")
