@@ -86,6 +86,9 @@ def start_mariadb(root: Path) -> MariaDB:
         f"socket={root / 'mysqld.sock'}\npid-file={root / 'mysqld.pid'}\n"
         "skip-name-resolve\nskip-log-bin\ninnodb_buffer_pool_size=32M\n"
         f"log-error={root / 'error.log'}\n"
+        # its own temporary tables, as the local backend's server has: /tmp is shared
+        # with every other test (a CI run lost one of its files there mid-install)
+        f"tmpdir={root}\n"
     )
     if os.geteuid() == 0:
         shutil.chown(root, "mysql", "mysql")
